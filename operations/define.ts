@@ -1,0 +1,139 @@
+/**
+ * The contract of an operation file (GEGL's two halves: metadata, then a few lines of work).
+ * operations/ imports nothing from runtime/ or server/: the runtime validates and coerces
+ * parameters against `params` before any implementation runs, so implementations do no
+ * range checks of their own.
+ */
+import type { Sharp } from 'sharp';
+
+export type ParamType = 'int' | 'number' | 'boolean' | 'string' | 'color' | 'enum';
+
+export interface ParamSpec {
+  type: ParamType;
+  description: string;
+  default?: number | boolean | string;
+  /** Hard limits, enforced before `run` (400 when out of range). */
+  min?: number;
+  max?: number;
+  /** Slider hints for Flowhub; never enforced. */
+  uiMin?: number;
+  uiMax?: number;
+  /** enum only */
+  values?: readonly string[];
+  unit?: string;
+  required?: boolean;
+}
+
+export interface ImagePortSpec {
+  description: string;
+  /** `input` is always required; secondary inputs (aux) may be optional. */
+  required?: boolean;
+}
+
+/**
+ * Raw 8-bit interleaved pixels: the currency between stages. Never an encoded image:
+ * a stage boundary costs a copy, not an encode/decode.
+ */
+export interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+export type Params = Record<string, number | boolean | string>;
+
+/** A parsed colour: 0..255 channels, alpha 0..1 (what sharp's colour options take). */
+export interface Rgba { r: number; g: number; b: number; alpha: number }
+
+/**
+ * A step appended to a fused sharp pipeline. sharp runs its operations in a fixed internal
+ * order whatever order they are called in, so each step names its position in that order
+ * (`slot`, see operations/sharp-order.ts); the compiler fuses consecutive steps only while
+ * slots strictly increase, and otherwise starts a new pipeline from raw pixels.
+ */
+export interface SharpStep {
+  slot: number | ((stepsSoFar: readonly string[]) => number);
+  apply(pipe: Sharp, params: Params, aux: Record<string, RawImage>): Sharp;
+}
+
+export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'tiff' | 'gif';
+
+export interface EncoderStep {
+  format: OutputFormat;
+  apply(pipe: Sharp, params: Params): Sharp;
+}
+
+export interface ProcessContext {
+  /** Long operations report progress (0..1) with optional detail. */
+  progress(fraction: number, detail?: Record<string, unknown>): void;
+  signal?: AbortSignal;
+}
+
+/** A per-pixel GPU/CPU kernel, fused with its neighbours by operations/kernels (issue 5). */
+export interface PixelKernelStep {
+  /** Opaque to the runtime; interpreted by operations/kernels. */
+  kernel: unknown;
+}
+
+export type OperationKind = 'sharp' | 'encoder' | 'pixel' | 'kernel' | 'process' | 'passthrough';
+
+export interface OperationDef {
+  /** kebab-case; equals the file name. Listed as `imgflow/<name>`. */
+  name: string;
+  title: string;
+  description: string;
+  /** Font-Awesome icon name without the `fa-` prefix (Flowhub renders it). */
+  icon: string;
+  category: 'transform' | 'blur' | 'color' | 'composite' | 'encode' | 'generate' | 'filter' | 'misc';
+  /** Image inputs; `input` is the main one. Operations have one image output, `output`. */
+  inputs: Record<string, ImagePortSpec>;
+  params: Record<string, ParamSpec>;
+  /** Exactly one implementation: */
+  sharp?: SharpStep;
+  encoder?: EncoderStep;
+  /** Plain JS over raw pixels (for what sharp lacks and needs no fusion). */
+  pixel?: (img: RawImage, params: Params, aux: Record<string, RawImage>) => RawImage;
+  kernel?: PixelKernelStep;
+  process?: (img: RawImage, params: Params, aux: Record<string, RawImage>, ctx: ProcessContext) => Promise<RawImage>;
+  /** `nop`: the output is the input. */
+  passthrough?: true;
+}
+
+export function defineOperation<T extends OperationDef>(def: T): T {
+  const impls = ['sharp', 'encoder', 'pixel', 'kernel', 'process', 'passthrough'].filter((k) => k in def);
+  if (impls.length !== 1) throw new Error(`Operation ${def.name} must have exactly one implementation, has ${impls.join(', ') || 'none'}`);
+  if (!('input' in def.inputs)) throw new Error(`Operation ${def.name} must declare an 'input' image port`);
+  return Object.freeze(def);
+}
+
+export function kindOf(def: OperationDef): OperationKind {
+  if (def.sharp) return 'sharp';
+  if (def.encoder) return 'encoder';
+  if (def.pixel) return 'pixel';
+  if (def.kernel) return 'kernel';
+  if (def.process) return 'process';
+  return 'passthrough';
+}
+
+/**
+ * An alias exposes an operation under another component name with renamed ports and
+ * fixed or renamed parameters: how imgflo's `gegl/*` graphs run unchanged.
+ */
+export interface AliasDef {
+  name: string;
+  of: string;
+  description?: string;
+  /** alias port/param name -> operation param or image port name */
+  ports?: Record<string, string>;
+  /** alias-only parameters (GEGL ports we accept and document but do not need). */
+  extraParams?: Record<string, ParamSpec>;
+  /** Parameters fixed by the alias. */
+  fixed?: Params;
+  /** Converts alias parameter values to the operation's (e.g. GEGL's 0..1 opacity scale). */
+  map?: (params: Params) => Params;
+}
+
+export function defineAlias(def: AliasDef): AliasDef {
+  return Object.freeze(def);
+}
