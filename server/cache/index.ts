@@ -1,0 +1,14 @@
+export type { CachedEntry, CachedHead, CacheLogger, ResultStore } from './types.ts';
+export { assertCacheKey, assertCachePrefix, cacheKey, canonicalJson, etagFor } from './key.ts';
+export type { CacheKeyParts, CacheParamValue } from './key.ts';
+export { createMemoryStore } from './memory.ts';
+export type { MemoryStore, MemoryStoreOptions } from './memory.ts';
+export { createDiskStore } from './disk.ts';
+export type { DiskStore, DiskStoreOptions } from './disk.ts';
+export { createS3Store } from './s3.ts';
+export type { S3Store, S3StoreOptions } from './s3.ts';
+export { createResultCache } from './tiered.ts';
+export type { CacheHit, CacheTier, ResultCache, ResultCacheOptions, ResultCacheStats } from './tiered.ts';
+export { createSingleFlight } from './single-flight.ts';
+export type { SingleFlight } from './single-flight.ts';
+export type { StoreBreakerOptions } from './store-breaker.ts';
