@@ -52,6 +52,7 @@ export const errors = {
   IMGFLOW_ERR_UPSTREAM_STATUS: createError('IMGFLOW_ERR_UPSTREAM_STATUS', 'Fetching input %s failed: HTTP %s', 502),
   IMGFLOW_ERR_UPSTREAM_UNREACHABLE: createError('IMGFLOW_ERR_UPSTREAM_UNREACHABLE', 'Fetching input %s failed: %s', 502),
   IMGFLOW_ERR_UPSTREAM_TIMEOUT: createError('IMGFLOW_ERR_UPSTREAM_TIMEOUT', 'Fetching input %s timed out after %s ms', 504),
+  IMGFLOW_ERR_UPSTREAM_REDIRECTS: createError('IMGFLOW_ERR_UPSTREAM_REDIRECTS', 'Fetching input %s failed: more than %s redirects', 502),
   IMGFLOW_ERR_CACHE_KEY_INVALID: createError('IMGFLOW_ERR_CACHE_KEY_INVALID', 'Invalid cache key %s: %s', 400),
   IMGFLOW_ERR_CACHE_STORE: createError('IMGFLOW_ERR_CACHE_STORE', 'Cache store %s failed to %s: %s', 502),
   IMGFLOW_ERR_GRAPH_NOT_FOUND: createError('IMGFLOW_ERR_GRAPH_NOT_FOUND', 'Graph %s not found', 404),
