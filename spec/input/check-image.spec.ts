@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import sharp from 'sharp';
+import { checkImage } from '../../server/input/check-image.ts';
+import { ImgflowError } from '../../runtime/errors.ts';
+import { makeSamples, pngWithHeaderSize, type Sample } from './_origin.ts';
+
+async function rejection(p: Promise<unknown>): Promise<ImgflowError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).to.be.instanceOf(ImgflowError);
+    return err as ImgflowError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('input/check-image', () => {
+  const maxPixels = 50e6;
+  let samples: Record<Sample, Buffer>;
+  before(async () => {
+    samples = await makeSamples(48, 32);
+  });
+
+  for (const format of ['jpeg', 'png', 'webp', 'gif', 'avif'] as const) {
+    it(`accepts ${format} and reports its size`, async () => {
+      expect(await checkImage(samples[format], { maxPixels })).to.deep.equal({ format, width: 48, height: 32 });
+    });
+  }
+
+  it('refuses a 20000x20000 PNG on its header, before any decode', async () => {
+    const bomb = await pngWithHeaderSize(20000, 20000);
+    expect(bomb.length).to.be.below(200);
+    const started = performance.now();
+    const err = await rejection(checkImage(bomb, { maxPixels }));
+    expect(performance.now() - started).to.be.below(500);
+    expect(err.code).to.equal('IMGFLOW_ERR_INPUT_TOO_MANY_PIXELS');
+    expect(err.statusCode).to.equal(422);
+    expect(err.details).to.include({ width: 20000, height: 20000, pixels: 400e6, maxPixels });
+    expect(err.message).to.equal('Input image has 400000000 pixels; the limit is 50000000');
+  });
+
+  it('counts every frame of an animation against the limit', async () => {
+    const frame = (c: string) => sharp({ create: { width: 40, height: 25, channels: 3, background: c } }).png().toBuffer();
+    const frames = await Promise.all(['#f00', '#0f0', '#00f'].map(frame));
+    const anim = await sharp(frames, { join: { animated: true } }).webp().toBuffer();
+    expect(await checkImage(anim, { maxPixels: 3000 })).to.deep.equal({ format: 'webp', width: 40, height: 25, pages: 3 });
+    const err = await rejection(checkImage(anim, { maxPixels: 2999 }));
+    expect(err.code).to.equal('IMGFLOW_ERR_INPUT_TOO_MANY_PIXELS');
+    expect(err.details).to.include({ pages: 3, pixels: 3000 });
+  });
+
+  it('answers 415 for bytes that are not an image', async () => {
+    const err = await rejection(checkImage(Buffer.from('<!doctype html><title>404</title>'), { maxPixels }));
+    expect(err.code).to.equal('IMGFLOW_ERR_INPUT_NOT_IMAGE');
+    expect(err.statusCode).to.equal(415);
+  });
+
+  it('refuses SVG by default, accepts it when allowed', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="30" height="20"><rect width="30" height="20"/></svg>');
+    const err = await rejection(checkImage(svg, { maxPixels }));
+    expect(err.code).to.equal('IMGFLOW_ERR_INPUT_NOT_IMAGE');
+    expect(err.message).to.match(/svg is not accepted; accepted: jpeg, png/);
+    expect(await checkImage(svg, { maxPixels, allowedFormats: ['png', 'svg'] })).to.deep.equal({ format: 'svg', width: 30, height: 20 });
+  });
+
+  it('refuses a format left out of allowedFormats', async () => {
+    const err = await rejection(checkImage(samples.gif, { maxPixels, allowedFormats: ['jpeg', 'png'] }));
+    expect(err.code).to.equal('IMGFLOW_ERR_INPUT_NOT_IMAGE');
+    expect(err.details).to.include({ format: 'gif' });
+  });
+
+  it('answers 422 for a truncated JPEG', async () => {
+    // Cut before the start of scan: the header itself is incomplete.
+    const sos = samples.jpeg.indexOf(Buffer.from([0xff, 0xda]));
+    expect(sos).to.be.above(100);
+    const err = await rejection(checkImage(samples.jpeg.subarray(0, sos - 20), { maxPixels }));
+    expect(err.code).to.equal('IMGFLOW_ERR_INPUT_CORRUPT');
+    expect(err.statusCode).to.equal(422);
+    expect(err.cause).to.be.instanceOf(Error);
+  });
+
+  it('answers 422 for a PNG cut inside its header', async () => {
+    const err = await rejection(checkImage(samples.png.subarray(0, 20), { maxPixels }));
+    expect(err.code).to.equal('IMGFLOW_ERR_INPUT_CORRUPT');
+  });
+});
