@@ -133,7 +133,7 @@ function validateUrl(raw: string | URL, opts: FetchSourceOptions, policy: Policy
     throw errors.IMGFLOW_ERR_INPUT_URL({ url: String(raw) }, err, String(raw), 'it is not a valid URL');
   }
   const refuse = (reason: string) =>
-    errors.IMGFLOW_ERR_INPUT_URL({ url: url.href, redirectedFrom: base?.href, reason }, undefined, url.href, reason);
+    errors.IMGFLOW_ERR_INPUT_URL({ url: url.href, reason, ...(base ? { redirectedFrom: base.href } : {}) }, undefined, url.href, reason);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse('only http and https are allowed');
   if (url.username || url.password) throw refuse('credentials in URLs are not allowed');
   if (opts.allowedHosts && !hostAllowed(url.hostname, opts.allowedHosts)) throw refuse('its host is not in the allowlist');

@@ -159,7 +159,7 @@ describe('input/fetch-source', function () {
         expect(err.code).to.equal('IMGFLOW_ERR_UPSTREAM_TIMEOUT');
         expect(err.statusCode).to.equal(504);
         expect(err.message).to.equal(`Fetching input ${origin.url(path)} timed out after 150 ms`);
-        expect(elapsed).to.be.within(140, 650);
+        expect(elapsed).to.be.within(140, 1000);
       });
     }
 
@@ -323,7 +323,7 @@ describe('input/fetch-source', function () {
         const started = performance.now();
         const err = await rejection(fetchSource(form.replace('PORT', port), strict));
         expect(err.code).to.equal('IMGFLOW_ERR_INPUT_URL');
-        expect(performance.now() - started).to.be.below(100);
+        expect(performance.now() - started).to.be.below(250);
         expect(internal.hits.get('/secret')).to.equal(undefined);
         expect(internal.connections()).to.equal(connections);
       });
