@@ -1,7 +1,6 @@
 /** A complete `<picture>` element with one `<source>` per output format. */
-import { checkBreakpoints, sizeFor, validate } from './_internal/cover.ts';
+import { checkBreakpoints, sizeFor, srcsetFor, validate } from './_internal/cover.ts';
 import { escapeHtml } from './_internal/html.ts';
-import { srcsetFor } from './srcset.ts';
 import type { PictureFormat, PictureOptions } from './types.ts';
 
 const MIME: Record<PictureFormat, string> = { avif: 'image/avif', webp: 'image/webp', jpg: 'image/jpeg', png: 'image/png' };

@@ -82,3 +82,22 @@ export function coverUrl(options: RigOptions, size: { width: number; height: num
     params: { ...params, input: block.cover.src, width: size.width, height: size.height },
   });
 }
+
+/** src (original size) and srcset for one output extension: srcset() and picture() semantics. */
+export async function srcsetFor(options: RigOptions, breakpoints: readonly number[], ext: string | undefined): Promise<{ src: string; srcset: string }> {
+  const { cover } = options.block;
+  const original = sizeFor(cover, {});
+  // Breakpoints at or above the original width all mean "the original": one entry for them.
+  const withOriginal = breakpoints.some((b) => b >= cover.width);
+  // One entry per whole-pixel width (a srcset must not repeat a descriptor).
+  const sizes = new Map<number, { width: number; height: number }>();
+  for (const b of sortedUnique(breakpoints)) {
+    const size = sizeFor(cover, { width: b });
+    if (b < cover.width && !sizes.has(size.width) && !(withOriginal && size.width === original.width)) sizes.set(size.width, size);
+  }
+  const below = [...sizes.values()];
+  const [src, ...urls] = await Promise.all([coverUrl(options, original, ext), ...below.map((size) => coverUrl(options, size, ext))]);
+  const entries = urls.map((url, i) => `${url} ${below[i].width}w`);
+  if (withOriginal) entries.push(`${src} ${original.width}w`);
+  return { src, srcset: entries.join(', ') };
+}

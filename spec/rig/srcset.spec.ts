@@ -60,6 +60,11 @@ describe('rig srcset', () => {
     expect((await srcset({ ...base, breakpoints: [400.6] })).srcset).to.equal(`${await coverUrl(401, 225)} 401w`);
   });
 
+  it('never repeats a width descriptor after rounding', async () => {
+    const result = await srcset({ ...base, breakpoints: [400.2, 399.8, 1599.7, 1700] });
+    expect(result.srcset).to.equal(`${await coverUrl(400, 225)} 400w, ${await src()} 1600w`);
+  });
+
   it('returns sizes when given, with graph params and ext', async () => {
     const result = await srcset({ ...base, graph: 'gaussianblur', ext: 'webp', params: { 'std-dev-x': 3 }, breakpoints: [400], sizes: '(max-width: 600px) 100vw, 50vw' });
     const options = { graph: 'gaussianblur', ext: 'webp', params: { 'std-dev-x': 3 } };
