@@ -53,8 +53,10 @@ export interface Rgba { r: number; g: number; b: number; alpha: number }
  * slots strictly increase, and otherwise starts a new pipeline from raw pixels.
  */
 export interface SharpStep {
+  /** A function gets the names of the operations already in the pipeline. */
   slot: number | ((stepsSoFar: readonly string[]) => number);
-  apply(pipe: Sharp, params: Params, aux: Record<string, RawImage>): Sharp;
+  /** `base` describes the pipeline's input (meaningful to a step that must come first). */
+  apply(pipe: Sharp, params: Params, aux: Record<string, RawImage>, base: { width: number; height: number; channels: number }): Sharp;
 }
 
 export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'tiff' | 'gif';
@@ -98,6 +100,8 @@ export interface OperationDef {
   process?: (img: RawImage, params: Params, aux: Record<string, RawImage>, ctx: ProcessContext) => Promise<RawImage>;
   /** `nop`: the output is the input. */
   passthrough?: true;
+  /** True when these parameters leave the image unchanged: the node is skipped (and fusion sees through it). */
+  identity?: (params: Params) => boolean;
 }
 
 export function defineOperation<T extends OperationDef>(def: T): T {
@@ -128,6 +132,8 @@ export interface AliasDef {
   ports?: Record<string, string>;
   /** alias-only parameters (GEGL ports we accept and document but do not need). */
   extraParams?: Record<string, ParamSpec>;
+  /** Operation parameters the alias does not expose. */
+  hidden?: string[];
   /** Parameters fixed by the alias. */
   fixed?: Params;
   /** Converts alias parameter values to the operation's (e.g. GEGL's 0..1 opacity scale). */

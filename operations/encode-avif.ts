@@ -1,0 +1,19 @@
+import { defineOperation } from './define.ts';
+
+export default defineOperation({
+  name: 'encode-avif',
+  title: 'AVIF',
+  description: 'Encodes as AVIF (AV1 still image): the smallest files, the slowest encode',
+  icon: 'file-image-o',
+  category: 'encode',
+  inputs: { input: { description: 'Image to encode' } },
+  params: {
+    quality: { type: 'int', default: 50, min: 1, max: 100, description: 'Quality, 1..100' },
+    effort: { type: 'int', default: 4, min: 0, max: 9, description: 'CPU effort: 0 fastest, 9 smallest' },
+    lossless: { type: 'boolean', default: false, description: 'Lossless compression' },
+  },
+  encoder: {
+    format: 'avif',
+    apply: (pipe, p) => pipe.avif({ quality: p.quality as number, effort: p.effort as number, lossless: p.lossless as boolean }),
+  },
+});

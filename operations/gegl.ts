@@ -1,0 +1,79 @@
+/**
+ * imgflo's graphs name GEGL operations (`gegl/crop`, `svg/src-over`, ...) with GEGL's port
+ * names. These aliases make such a graph file run unchanged wherever we have the operation.
+ * Ports GEGL has and we do not need are accepted (and documented as such), never silently
+ * given a different meaning.
+ */
+import { defineAlias, type AliasDef, type Params } from './define.ts';
+
+const sampler = {
+  type: 'enum' as const,
+  values: ['nearest', 'linear', 'cubic', 'nohalo', 'lohalo'],
+  default: 'linear',
+  description: "GEGL's resampler; accepted for imgflo graphs (libvips chooses its own interpolator here)",
+};
+
+/** GEGL's scale ops use -1 (or 0) for "unspecified". */
+function scaleToResize(p: Params): Params {
+  const { x, y, ...rest } = p;
+  const out: Params = { ...rest };
+  if ((x as number) > 0) out.width = Math.round(x as number);
+  if ((y as number) > 0) out.height = Math.round(y as number);
+  return out;
+}
+
+const svgBlends: Record<string, string> = {
+  'src-over': 'over', multiply: 'multiply', screen: 'screen', overlay: 'overlay', darken: 'darken',
+  lighten: 'lighten', 'color-dodge': 'colour-dodge', 'color-burn': 'colour-burn', 'hard-light': 'hard-light',
+  'soft-light': 'soft-light', difference: 'difference', exclusion: 'exclusion', plus: 'add', 'src-atop': 'atop',
+  xor: 'xor', 'src-in': 'in', 'src-out': 'out', 'dst-over': 'dest-over', 'dst-in': 'dest-in', 'dst-out': 'dest-out',
+};
+
+export const geglAliases: AliasDef[] = [
+  defineAlias({ name: 'gegl/nop', of: 'nop' }),
+  defineAlias({ name: 'gegl/crop', of: 'crop' }),
+  defineAlias({ name: 'gegl/rotate-on-center', of: 'rotate', extraParams: { sampler } }),
+  defineAlias({ name: 'gegl/rotate', of: 'rotate', extraParams: { sampler } }),
+  defineAlias({
+    name: 'gegl/scale-size-keepaspect',
+    of: 'resize',
+    description: 'Scales to a width or height (-1: derived from the other), keeping the aspect ratio',
+    extraParams: {
+      x: { type: 'number', default: -1, min: -1, max: 16384, description: 'Target width in pixels, -1 to derive it from y' },
+      y: { type: 'number', default: -1, min: -1, max: 16384, description: 'Target height in pixels, -1 to derive it from x' },
+      sampler,
+    },
+    hidden: ['width', 'height', 'fit', 'enlarge', 'background'],
+    fixed: { enlarge: true },
+    map: scaleToResize,
+  }),
+  defineAlias({ name: 'gegl/gaussian-blur', of: 'gaussian-blur', extraParams: { filter: { type: 'enum', values: ['auto', 'fir', 'iir'], default: 'auto', description: "GEGL's algorithm choice; accepted for imgflo graphs" } } }),
+  defineAlias({ name: 'gegl/opacity', of: 'opacity' }),
+  defineAlias({ name: 'gegl/gray', of: 'grayscale' }),
+  defineAlias({ name: 'gegl/grey', of: 'grayscale' }),
+  defineAlias({
+    name: 'gegl/c2g',
+    of: 'grayscale',
+    description: "GEGL's colour-to-grey, approximated by luminance greyscale (the local-contrast part of c2g is not reproduced)",
+    extraParams: {
+      radius: { type: 'int', default: 300, min: 2, max: 3000, description: 'Neighbourhood radius; accepted, unused by the approximation' },
+      samples: { type: 'int', default: 4, min: 1, max: 16, description: 'Samples per pixel; accepted, unused by the approximation' },
+      iterations: { type: 'int', default: 10, min: 1, max: 30, description: 'Iterations; accepted, unused by the approximation' },
+    },
+  }),
+  defineAlias({ name: 'gegl/brightness-contrast', of: 'brightness-contrast' }),
+  defineAlias({ name: 'gegl/invert', of: 'negate', hidden: ['alpha'] }),
+  defineAlias({ name: 'gegl/invert-gamma', of: 'negate', hidden: ['alpha'] }),
+  defineAlias({
+    name: 'gegl/threshold',
+    of: 'threshold',
+    extraParams: { value: { type: 'number', default: 0.5, min: -200, max: 200, description: 'Level on a 0..1 scale' } },
+    hidden: ['grayscale'],
+    map: (p) => ({ ...p, value: Math.max(0, Math.min(255, Math.round((p.value as number) * 255))), grayscale: true }),
+  }),
+  defineAlias({ name: 'gegl/jpg-save', of: 'encode-jpeg' }),
+  defineAlias({ name: 'gegl/png-save', of: 'encode-png', extraParams: { bitdepth: { type: 'int', default: 8, min: 8, max: 8, description: 'Bits per channel; 8 only' } } }),
+  defineAlias({ name: 'gegl/webp-save', of: 'encode-webp' }),
+  ...Object.entries(svgBlends).map(([svg, blend]) =>
+    defineAlias({ name: `svg/${svg}`, of: 'composite', description: `SVG ${svg} compositing: aux drawn over input`, hidden: ['blend'], fixed: { blend } })),
+];

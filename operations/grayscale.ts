@@ -1,0 +1,13 @@
+import { defineOperation } from './define.ts';
+import { slot } from './sharp-order.ts';
+
+export default defineOperation({
+  name: 'grayscale',
+  title: 'Grayscale',
+  description: 'Removes colour, keeping luminance (and alpha)',
+  icon: 'adjust',
+  category: 'color',
+  inputs: { input: { description: 'Image to desaturate' } },
+  params: {},
+  sharp: { slot: slot.greyscale, apply: (pipe) => pipe.grayscale() },
+});

@@ -1,0 +1,35 @@
+import { defineOperation } from './define.ts';
+import { point } from './kernels/descriptor.ts';
+import { kLinearToSrgb, kSrgbToLinear } from './kernels/color.ts';
+
+/** The classic sepia tone matrix (rows: r, g, b). */
+export const SEPIA = [0.393, 0.769, 0.189, 0.349, 0.686, 0.168, 0.272, 0.534, 0.131] as const;
+
+export default defineOperation({
+  name: 'sepia',
+  title: 'Sepia',
+  description: 'Tones the image brown like an old photograph, mixed with the original by scale',
+  icon: 'coffee',
+  category: 'color',
+  inputs: { input: { description: 'Image to tone' } },
+  params: {
+    scale: { type: 'number', default: 1, min: 0, max: 1, description: 'Strength of the sepia effect, 0 (unchanged) to 1' },
+    srgb: { type: 'boolean', default: true, description: 'Apply the matrix to sRGB-encoded values (true) or to linear light (false)' },
+  },
+  kernel: point({
+    structure: (p) => (p.srgb === false ? 'linear' : 'srgb'),
+    uniforms: (p) => [...SEPIA, p.scale as number],
+    source: (k, p) => {
+      const lin = p.srgb === false;
+      const m = (i: number) => k.p(i);
+      return `${lin ? kSrgbToLinear('r') + kSrgbToLinear('g') + kSrgbToLinear('b') : ''}
+const ${k.v('r')} = Math.min(${m(0)} * r + ${m(1)} * g + ${m(2)} * b, 1.0);
+const ${k.v('g')} = Math.min(${m(3)} * r + ${m(4)} * g + ${m(5)} * b, 1.0);
+const ${k.v('b')} = Math.min(${m(6)} * r + ${m(7)} * g + ${m(8)} * b, 1.0);
+r = r + (${k.v('r')} - r) * ${m(9)};
+g = g + (${k.v('g')} - g) * ${m(9)};
+b = b + (${k.v('b')} - b) * ${m(9)};
+${lin ? kLinearToSrgb('r') + kLinearToSrgb('g') + kLinearToSrgb('b') : ''}`;
+    },
+  }),
+});

@@ -1,0 +1,32 @@
+/**
+ * Where each step sits in sharp's fixed pipeline (sharp 0.35 src/pipeline.cc, read top to
+ * bottom). sharp applies its operations in this order whatever order they are called in, so
+ * the compiler fuses graph nodes into one pipeline only while these numbers strictly increase;
+ * otherwise the next node starts a new pipeline from raw pixels.
+ */
+export const slot = {
+  trim: 2,
+  extractPre: 3,
+  flatten: 5,
+  greyscale: 7,
+  resize: 8,
+  flip: 9,
+  flop: 10,
+  rotate: 12,
+  extractPost: 13,
+  extend: 15,
+  threshold: 16,
+  blur: 17,
+  convolve: 19,
+  recomb: 20,
+  modulate: 21,
+  sharpen: 22,
+  composite: 23,
+  gammaOut: 24,
+  linear: 25,
+  normalise: 26,
+  clahe: 27,
+  tint: 30,
+  ensureAlpha: 31,
+  negate: 34,
+} as const;

@@ -1,0 +1,312 @@
+/**
+ * Compiles a graph into an evaluation plan: resolve components, type-check edges, apply
+ * IIPs, order topologically (ties by node id, so the plan never depends on JSON key order),
+ * and group nodes into stages: runs of sharp steps fused into one pipeline, runs of kernels
+ * fused into one pass.
+ */
+import { kindOf, type OperationKind, type ParamSpec, type Params } from '../operations/define.ts';
+import { coerceParam } from './coerce.ts';
+import { errors } from './errors.ts';
+import { describeEdge, type GraphJson } from './graph.ts';
+import type { Component, Registry } from './registry.ts';
+
+/** Editor-only nodes in Flowhub-exported imgflo graphs: a sample loader and a preview sink. */
+const EDITOR_SOURCES = /^gegl\/([a-z0-9]+-)?load$/;
+const EDITOR_SINKS = new Set(['processor', 'imgflo/processor']);
+
+export const SOURCE = '$source';
+
+export interface PlanNode {
+  id: string;
+  component: Component;
+  kind: OperationKind;
+  /** Operation parameter values (coerced, defaults applied, alias-mapped), before URL params. */
+  params: Params;
+  /** Graph-facing IIP values (kept so URL parameters can override and re-map). */
+  graphParams: Params;
+  /** Image inputs: operation port -> producing node id or SOURCE. */
+  inputs: Record<string, string>;
+  /** Set when bound parameters make the node an identity: it is skipped like a nop. */
+  skip?: boolean;
+}
+
+export interface ExportedParam {
+  name: string;
+  spec: ParamSpec;
+  targets: { node: string; param: string }[];
+}
+
+export interface Stage {
+  kind: 'sharp' | 'pixel' | 'kernel' | 'process';
+  /** Node ids in execution order; the stage's output is the last node's output. */
+  nodes: string[];
+  /** Where the first node's main input comes from. */
+  from: string;
+}
+
+export interface Plan {
+  graph: string;
+  nodes: Map<string, PlanNode>;
+  order: string[];
+  stages: Stage[];
+  parameters: Record<string, ExportedParam>;
+  /** The node whose output is the graph's `output`, or SOURCE for a graph that passes the input through. */
+  output: string;
+  /** An encoder node feeding `output`, whose parameters set encoding options. */
+  encoder?: PlanNode;
+  /** How many consumers each producer (and SOURCE) has. */
+  consumers: Map<string, number>;
+}
+
+export interface CompileOptions {
+  maxNodes?: number;
+  /**
+   * Give every graph `width` and `height` parameters (imgflo's behaviour): unless the graph
+   * exports its own, a resize node scales the input before the graph runs.
+   */
+  sizeParams?: boolean;
+}
+
+const SIZE_NODE = '$size';
+
+function fail(graph: string, problem: string): never {
+  throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph, problem }, undefined, graph, problem);
+}
+
+/** Merges the port spec with what the graph's inport metadata says (imgflo-graphinfo style). */
+function exportedSpec(base: ParamSpec, metadata: Record<string, unknown> | undefined, iip: unknown): ParamSpec {
+  const m = metadata ?? {};
+  const spec: ParamSpec = { ...base };
+  if (typeof m.description === 'string') spec.description = m.description;
+  if (typeof m.minimum === 'number') spec.min = Math.max(m.minimum, base.min ?? -Infinity);
+  if (typeof m.maximum === 'number') spec.max = Math.min(m.maximum, base.max ?? Infinity);
+  if (m.default !== undefined) spec.default = m.default as ParamSpec['default'];
+  else if (iip !== undefined) spec.default = iip as ParamSpec['default'];
+  return spec;
+}
+
+export function compileGraph(name: string, graph: GraphJson, registry: Registry, options: CompileOptions = {}): Plan {
+  const processIds = Object.keys(graph.processes).sort();
+  if (options.maxNodes !== undefined && processIds.length > options.maxNodes) {
+    throw errors.IMGFLOW_ERR_GRAPH_TOO_LARGE({ graph: name, nodes: processIds.length, limit: options.maxNodes }, undefined, name, processIds.length, options.maxNodes);
+  }
+  const inports = graph.inports ?? {};
+  const outports = graph.outports ?? {};
+  const outRef = outports.output ?? (Object.keys(outports).length === 1 ? Object.values(outports)[0] : undefined);
+  if (!outRef) fail(name, 'no exported outport named output');
+
+  const componentName = (id: string) => graph.processes[id].component;
+  const isEditorSource = (id: string) => EDITOR_SOURCES.test(componentName(id).replace(':', '/').toLowerCase());
+
+  // Image edges, minus those from editor sample loaders (the request's input replaces them).
+  const edges = graph.connections.filter((c) => c.src && !isEditorSource(c.src.process));
+
+  // Keep only what `output` depends on: preview sinks and dead branches never run.
+  const needed = new Set<string>();
+  const visit = (id: string) => {
+    if (needed.has(id)) return;
+    needed.add(id);
+    for (const e of edges) if (e.tgt.process === id && e.src) visit(e.src.process);
+  };
+  visit(outRef.process);
+
+  const nodes = new Map<string, PlanNode>();
+  for (const id of processIds) {
+    if (!needed.has(id)) continue;
+    const comp = componentName(id);
+    if (EDITOR_SINKS.has(comp.toLowerCase())) continue;
+    const component = registry.get(comp);
+    if (!component) throw errors.IMGFLOW_ERR_COMPONENT_UNKNOWN({ graph: name, node: id, component: comp }, undefined, id, comp);
+    nodes.set(id, { id, component, kind: kindOf(component.op), params: {}, graphParams: {}, inputs: {} });
+  }
+
+  const portOf = (node: PlanNode, port: string, edge: string) => {
+    if (port in node.component.imageInputs) return { image: true as const, port };
+    if (port in node.component.params) return { image: false as const, port };
+    fail(name, `edge ${edge}: node ${node.id} (${node.component.name}) has no port ${port}`);
+  };
+
+  for (const c of graph.connections) {
+    const node = nodes.get(c.tgt.process);
+    if (!node) continue;
+    const edge = describeEdge(c);
+    if (c.src && isEditorSource(c.src.process)) continue;
+    const target = portOf(node, c.tgt.port, edge);
+    if (!c.src) {
+      if (target.image) fail(name, `edge ${edge}: an IIP cannot feed image port ${c.tgt.port}`);
+      node.graphParams[target.port] = coerceParam(`${node.id}.${target.port}`, node.component.params[target.port], c.data);
+      continue;
+    }
+    if (!target.image) fail(name, `edge ${edge}: connects an image to ${node.component.params[target.port].type} port ${c.tgt.port}`);
+    if (!nodes.has(c.src.process)) fail(name, `edge ${edge}: source node ${c.src.process} is not an image operation`);
+    if (c.src.port !== 'output' && c.src.port !== 'out') fail(name, `edge ${edge}: node ${c.src.process} has no output port ${c.src.port}`);
+    if (target.port in node.inputs) fail(name, `edge ${edge}: port ${c.tgt.port} of ${node.id} already has an incoming edge`);
+    node.inputs[target.port] = c.src.process;
+  }
+
+  const parameters: Record<string, ExportedParam> = {};
+  for (const [exported, ref] of Object.entries(inports)) {
+    const node = nodes.get(ref.process);
+    if (!node) continue; // exported port of a pruned node: nothing depends on it
+    const target = portOf(node, ref.port, `inport ${exported}`);
+    if (target.image) {
+      if (exported !== 'input') fail(name, `inport ${exported}: only the exported port named input may feed an image port`);
+      if (target.port in node.inputs) fail(name, `inport input: port ${ref.port} of ${node.id} already has an incoming edge`);
+      node.inputs[target.port] = SOURCE;
+      continue;
+    }
+    const spec = exportedSpec(node.component.params[target.port], ref.metadata, node.graphParams[target.port]);
+    const existing = parameters[exported];
+    if (existing) existing.targets.push({ node: node.id, param: target.port });
+    else parameters[exported] = { name: exported, spec, targets: [{ node: node.id, param: target.port }] };
+  }
+
+  for (const node of nodes.values()) {
+    for (const [port, spec] of Object.entries(node.component.imageInputs)) {
+      if (!(port in node.inputs) && (port === 'input' || spec.required)) fail(name, `node ${node.id}: image port ${port} is not connected`);
+    }
+  }
+
+  if (options.sizeParams && !parameters.width && !parameters.height) insertSizeNode(nodes, parameters, registry);
+
+  const order = topologicalOrder(name, nodes);
+  const consumers = new Map<string, number>();
+  for (const node of nodes.values()) for (const src of Object.values(node.inputs)) consumers.set(src, (consumers.get(src) ?? 0) + 1);
+
+  const plan: Plan = { graph: name, nodes, order, stages: [], parameters, output: outRef.process, consumers };
+  const last = nodes.get(outRef.process)!;
+  if (last.kind === 'encoder') {
+    plan.encoder = last;
+    plan.output = last.inputs.input;
+  }
+  return bindParameters(plan, {});
+}
+
+function insertSizeNode(nodes: Map<string, PlanNode>, parameters: Record<string, ExportedParam>, registry: Registry): void {
+  const component = registry.get('imgflow/resize')!;
+  for (const node of nodes.values()) for (const [port, src] of Object.entries(node.inputs)) if (src === SOURCE) node.inputs[port] = SIZE_NODE;
+  nodes.set(SIZE_NODE, { id: SIZE_NODE, component, kind: 'sharp', params: {}, graphParams: {}, inputs: { input: SOURCE } });
+  for (const dim of ['width', 'height'] as const) {
+    const spec = { ...component.params[dim], description: `Scale the input to this ${dim} before the graph runs, keeping the aspect ratio; never enlarges` };
+    parameters[dim] = { name: dim, spec, targets: [{ node: SIZE_NODE, param: dim }] };
+  }
+}
+
+function topologicalOrder(graph: string, nodes: Map<string, PlanNode>): string[] {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const order: string[] = [];
+  const visit = (id: string, path: string[]) => {
+    if (id === SOURCE || state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') fail(graph, `cycle: ${[...path.slice(path.indexOf(id)), id].join(' -> ')}`);
+    state.set(id, 'visiting');
+    const node = nodes.get(id)!;
+    for (const port of Object.keys(node.inputs).sort()) visit(node.inputs[port], [...path, id]);
+    state.set(id, 'done');
+    order.push(id);
+  };
+  for (const id of [...nodes.keys()].sort()) visit(id, []);
+  return order;
+}
+
+/**
+ * Applies request parameters (already coerced against the exported specs) over IIPs and
+ * defaults. Returns a new plan: compiled plans are shared by concurrent requests.
+ */
+export function bindParameters(plan: Plan, values: Params): Plan {
+  const byNode = new Map<string, Params>();
+  for (const [name, value] of Object.entries(values)) {
+    for (const t of plan.parameters[name]?.targets ?? []) {
+      const p = byNode.get(t.node) ?? {};
+      p[t.param] = value;
+      byNode.set(t.node, p);
+    }
+  }
+  const nodes = new Map<string, PlanNode>();
+  for (const [id, node] of plan.nodes) {
+    const graphFacing: Params = {};
+    for (const [k, spec] of Object.entries(node.component.params)) if (spec.default !== undefined) graphFacing[k] = spec.default;
+    Object.assign(graphFacing, node.graphParams, byNode.get(id));
+    // Colour defaults in specs may be any CSS form; operations get `#rrggbbaa`.
+    for (const [k, spec] of Object.entries(node.component.params)) {
+      if (spec.type === 'color' && graphFacing[k] !== undefined) graphFacing[k] = coerceParam(k, spec, graphFacing[k]);
+    }
+    const params = node.component.toOperationParams(graphFacing);
+    nodes.set(id, { ...node, params, skip: node.kind === 'passthrough' || node.component.op.identity?.(params) === true });
+  }
+  const bound: Plan = { ...plan, nodes, encoder: plan.encoder ? nodes.get(plan.encoder.id) : undefined };
+  // Stages depend on parameters: a skipped node lets its neighbours fuse.
+  bound.stages = groupStages(bound);
+  return bound;
+}
+
+/** The node whose output feeds `id`'s port, seeing through skipped nodes. */
+export function resolveInput(plan: Plan, id: string, port = 'input'): string {
+  return resolveProducer(plan, plan.nodes.get(id)!.inputs[port]);
+}
+
+/** The node that actually produces `id`'s output: `id` itself unless it is skipped. */
+export function resolveProducer(plan: Plan, id: string): string {
+  let src = id;
+  while (src !== SOURCE && plan.nodes.get(src)!.skip) src = plan.nodes.get(src)!.inputs.input;
+  return src;
+}
+
+function slotOf(node: PlanNode, before: string[]): number {
+  const s = node.component.op.sharp!.slot;
+  return typeof s === 'function' ? s(before) : s;
+}
+
+function groupStages(plan: Plan): Stage[] {
+  const stages: Stage[] = [];
+  // Consumers counted through pass-through nodes: fusion across a fan-out would compute twice.
+  const realConsumers = new Map<string, number>();
+  for (const id of plan.order) {
+    const node = plan.nodes.get(id)!;
+    if (node.skip || node.kind === 'encoder') continue;
+    for (const port of Object.keys(node.inputs)) {
+      const src = resolveInput(plan, id, port);
+      realConsumers.set(src, (realConsumers.get(src) ?? 0) + 1);
+    }
+  }
+  const outputSrc = resolveProducer(plan, plan.output);
+  realConsumers.set(outputSrc, (realConsumers.get(outputSrc) ?? 0) + 1);
+
+  const stageOf = new Map<string, Stage>();
+  const sharpSteps = new Map<Stage, { names: string[]; slot: number }>();
+  for (const id of plan.order) {
+    const node = plan.nodes.get(id)!;
+    if (node.skip || node.kind === 'encoder') continue;
+    const from = resolveInput(plan, id);
+    const prev = from === SOURCE ? undefined : stageOf.get(from);
+    // A node with a second image input starts a stage, so every stage's aux producers are
+    // complete before it starts and stages can simply run in creation order.
+    const hasAux = Object.keys(node.inputs).some((port) => port !== 'input');
+    const canExtend = prev && !hasAux && prev.nodes[prev.nodes.length - 1] === from && realConsumers.get(from) === 1 && prev.kind === node.kind;
+    if (node.kind === 'sharp') {
+      const info = canExtend ? sharpSteps.get(prev)! : undefined;
+      const names = info?.names ?? [];
+      const slot = slotOf(node, names);
+      if (prev && info && canExtend && slot > info.slot) {
+        prev.nodes.push(id);
+        info.names.push(node.component.op.name);
+        info.slot = slot;
+        stageOf.set(id, prev);
+        continue;
+      }
+      const stage: Stage = { kind: 'sharp', nodes: [id], from };
+      sharpSteps.set(stage, { names: [node.component.op.name], slot: slotOf(node, []) });
+      stages.push(stage);
+      stageOf.set(id, stage);
+      continue;
+    }
+    if (node.kind === 'kernel' && prev && canExtend) {
+      prev.nodes.push(id);
+      stageOf.set(id, prev);
+      continue;
+    }
+    const stage: Stage = { kind: node.kind as Stage['kind'], nodes: [id], from };
+    stages.push(stage);
+    stageOf.set(id, stage);
+  }
+  return stages;
+}

@@ -1,0 +1,234 @@
+/**
+ * Runs a compiled plan on one input image. Stages hand each other raw pixels; the input is
+ * decoded once (inside the first sharp pipeline when only one stage reads it) and the result
+ * is encoded once (inside the last sharp pipeline when it ends the graph).
+ */
+import sharp, { type Sharp } from 'sharp';
+import type { OutputFormat, Params, RawImage } from '../operations/define.ts';
+import { errors, ImgflowError } from './errors.ts';
+import { resolveInput, resolveProducer, SOURCE, type Plan, type PlanNode, type Stage } from './compiler.ts';
+import type { Registry } from './registry.ts';
+
+export interface EvaluateOptions {
+  /** The encoded source image (already checked for format and pixel count by the caller). */
+  input: Buffer;
+  format: OutputFormat;
+  /** Encoder options over the format's defaults (and over an encoder node in the graph). */
+  encoderParams?: Params;
+  limitInputPixels?: number;
+  timeoutMs?: number;
+  /** Receives each node's output; forces one stage per node (Flowhub edge previews). */
+  collect?: (nodeId: string, image: RawImage) => void;
+  onProgress?: (fraction: number, detail: Record<string, unknown>) => void;
+  signal?: AbortSignal;
+}
+
+export interface StageTiming { kind: Stage['kind'] | 'decode' | 'encode'; nodes: string[]; ms: number }
+
+export interface EvaluateResult {
+  bytes: Buffer;
+  format: OutputFormat;
+  width: number;
+  height: number;
+  timings: StageTiming[];
+  /** What the plan cost: compressed decodes, encodes and sharp pipelines built. */
+  stats: { decodes: number; encodes: number; pipelines: number };
+}
+
+interface Run {
+  plan: Plan;
+  options: EvaluateOptions;
+  registry: Registry;
+  values: Map<string, RawImage>;
+  stats: EvaluateResult['stats'];
+  timings: StageTiming[];
+  deadline: number;
+}
+
+function remainingSeconds(run: Run): number {
+  if (!Number.isFinite(run.deadline)) return 0;
+  const left = Math.ceil((run.deadline - Date.now()) / 1000);
+  if (left <= 0) throw errors.IMGFLOW_ERR_PROCESSING_TIMEOUT({}, undefined, run.options.timeoutMs);
+  return left;
+}
+
+function fromSource(run: Run): Sharp {
+  run.stats.decodes++;
+  run.stats.pipelines++;
+  const pipe = sharp(run.options.input, { limitInputPixels: run.options.limitInputPixels ?? 0x3fff * 0x3fff, autoOrient: true, failOn: 'error' });
+  const t = remainingSeconds(run);
+  return t ? pipe.timeout({ seconds: t }) : pipe;
+}
+
+function fromRaw(run: Run, img: RawImage): Sharp {
+  run.stats.pipelines++;
+  const pipe = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
+  const t = remainingSeconds(run);
+  return t ? pipe.timeout({ seconds: t }) : pipe;
+}
+
+async function toRaw(pipe: Sharp): Promise<RawImage> {
+  const { data, info } = await pipe.raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] };
+}
+
+/** Wraps library failures: a bad input is the user's 4xx, anything else names the node. */
+function asProcessingError(err: unknown, nodes: string[], fromSourceBytes: boolean): ImgflowError {
+  if (err instanceof ImgflowError) return err;
+  const message = (err as Error)?.message ?? String(err);
+  if (/pixel limit/i.test(message)) return errors.IMGFLOW_ERR_INPUT_TOO_MANY_PIXELS({}, err, 'too many', 'the configured limit');
+  if (/timeout/i.test(message)) return errors.IMGFLOW_ERR_PROCESSING_TIMEOUT({}, err, 'the configured');
+  if (fromSourceBytes && /unsupported image format|corrupt|premature|bad|invalid|vips/i.test(message)) {
+    return errors.IMGFLOW_ERR_INPUT_CORRUPT({}, err, message.split('\n')[0]);
+  }
+  return errors.IMGFLOW_ERR_PROCESSING({ nodes }, err, nodes.join(', '), message.split('\n')[0]);
+}
+
+async function sourceRaw(run: Run): Promise<RawImage> {
+  let img = run.values.get(SOURCE);
+  if (!img) {
+    try {
+      img = await toRaw(fromSource(run));
+    } catch (err) {
+      throw asProcessingError(err, [SOURCE], true);
+    }
+    run.values.set(SOURCE, img);
+  }
+  return img;
+}
+
+async function valueOf(run: Run, id: string): Promise<RawImage> {
+  if (id === SOURCE) return sourceRaw(run);
+  const v = run.values.get(id);
+  if (!v) throw new Error(`internal: ${id} evaluated out of order`);
+  return v;
+}
+
+async function auxOf(run: Run, node: PlanNode): Promise<Record<string, RawImage>> {
+  const aux: Record<string, RawImage> = {};
+  for (const port of Object.keys(node.inputs)) if (port !== 'input') aux[port] = await valueOf(run, resolveInput(run.plan, node.id, port));
+  return aux;
+}
+
+function encoderFor(run: Run) {
+  const { format, encoderParams } = run.options;
+  const encoderNode = run.plan.encoder;
+  const op = encoderNode?.component.op.encoder?.format === format ? encoderNode.component.op : run.registry.get(`imgflow/encode-${format}`)?.op;
+  if (!op?.encoder) throw errors.IMGFLOW_ERR_FORMAT_UNSUPPORTED({ format }, undefined, format, 'jpeg, png, webp, avif, tiff, gif');
+  const defaults: Params = {};
+  for (const [k, spec] of Object.entries(op.params)) if (spec.default !== undefined) defaults[k] = spec.default;
+  const fromGraph = op === encoderNode?.component.op ? encoderNode.params : {};
+  return (pipe: Sharp) => op.encoder!.apply(pipe, { ...defaults, ...fromGraph, ...encoderParams });
+}
+
+async function encode(run: Run, pipe: Sharp): Promise<{ data: Buffer; width: number; height: number }> {
+  run.stats.encodes++;
+  const { data, info } = await encoderFor(run)(pipe).toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/** True when `id`'s output is consumed only by this stage's own encoder at the end. */
+function endsGraph(run: Run, stage: Stage): boolean {
+  return resolveOutput(run.plan) === stage.nodes[stage.nodes.length - 1] && !run.options.collect;
+}
+
+export function resolveOutput(plan: Plan): string {
+  return resolveProducer(plan, plan.output);
+}
+
+async function runSharpStage(run: Run, stage: Stage, last: boolean): Promise<{ data: Buffer; width: number; height: number } | undefined> {
+  const { plan } = run;
+  const first = plan.nodes.get(stage.nodes[0])!;
+  const needsBase = first.component.op.name === 'composite';
+  const decodeInline = stage.from === SOURCE && (plan.consumers.get(SOURCE) ?? 0) <= 1 && !needsBase && !run.values.has(SOURCE);
+  let base = { width: 0, height: 0, channels: 0 };
+  let pipe: Sharp;
+  if (decodeInline) pipe = fromSource(run);
+  else {
+    const img = await valueOf(run, stage.from);
+    base = { width: img.width, height: img.height, channels: img.channels };
+    pipe = fromRaw(run, img);
+  }
+  try {
+    for (const id of stage.nodes) {
+      const node = plan.nodes.get(id)!;
+      pipe = node.component.op.sharp!.apply(pipe, node.params, await auxOf(run, node), base);
+    }
+    if (last) return await encode(run, pipe);
+    run.values.set(stage.nodes[stage.nodes.length - 1], await toRaw(pipe));
+    return undefined;
+  } catch (err) {
+    throw asProcessingError(err, stage.nodes, decodeInline);
+  }
+}
+
+async function runOtherStage(run: Run, stage: Stage): Promise<void> {
+  const { plan } = run;
+  let img = await valueOf(run, stage.from);
+  try {
+    if (stage.kind === 'kernel') {
+      // Loaded on first use: a graph without kernels never loads gpu.js.
+      const { runKernelChain } = await import('../operations/kernels/index.ts');
+      const steps = [];
+      for (const id of stage.nodes) {
+        const node = plan.nodes.get(id)!;
+        steps.push({ op: node.component.op, params: node.params, aux: await auxOf(run, node) });
+      }
+      img = await runKernelChain(steps, img);
+    } else {
+      const node = plan.nodes.get(stage.nodes[0])!;
+      const aux = await auxOf(run, node);
+      if (stage.kind === 'pixel') img = node.component.op.pixel!(img, node.params, aux);
+      else {
+        const progress = (fraction: number, detail: Record<string, unknown> = {}) => run.options.onProgress?.(fraction, { node: node.id, ...detail });
+        img = await node.component.op.process!(img, node.params, aux, { progress, signal: run.options.signal });
+      }
+    }
+  } catch (err) {
+    throw asProcessingError(err, stage.nodes, false);
+  }
+  run.values.set(stage.nodes[stage.nodes.length - 1], img);
+}
+
+function singleNodeStages(plan: Plan): Stage[] {
+  return plan.order
+    .filter((id) => !plan.nodes.get(id)!.skip && plan.nodes.get(id)!.kind !== 'encoder')
+    .map((id) => ({ kind: plan.nodes.get(id)!.kind as Stage['kind'], nodes: [id], from: resolveInput(plan, id) }));
+}
+
+export async function evaluatePlan(plan: Plan, registry: Registry, options: EvaluateOptions): Promise<EvaluateResult> {
+  const run: Run = {
+    plan,
+    options,
+    registry,
+    values: new Map(),
+    stats: { decodes: 0, encodes: 0, pipelines: 0 },
+    timings: [],
+    deadline: options.timeoutMs ? Date.now() + options.timeoutMs : Infinity,
+  };
+  const stages = options.collect ? singleNodeStages(plan) : plan.stages;
+  let result: { data: Buffer; width: number; height: number } | undefined;
+  for (const [i, stage] of stages.entries()) {
+    if (options.signal?.aborted) throw errors.IMGFLOW_ERR_PROCESSING_TIMEOUT({}, options.signal.reason, options.timeoutMs ?? 'the');
+    const t0 = performance.now();
+    const last = endsGraph(run, stage) && i === stages.length - 1;
+    if (stage.kind === 'sharp') result = await runSharpStage(run, stage, last);
+    else await runOtherStage(run, stage);
+    run.timings.push({ kind: stage.kind, nodes: stage.nodes, ms: performance.now() - t0 });
+    const out = run.values.get(stage.nodes[stage.nodes.length - 1]);
+    if (options.collect && out) options.collect(stage.nodes[0], out);
+    options.onProgress?.((i + 1) / stages.length, { stage: i + 1, stages: stages.length });
+  }
+  if (!result) {
+    const t0 = performance.now();
+    const outId = resolveOutput(plan);
+    const fromBytes = outId === SOURCE && !run.values.has(SOURCE);
+    try {
+      result = await encode(run, fromBytes ? fromSource(run) : fromRaw(run, await valueOf(run, outId)));
+    } catch (err) {
+      throw asProcessingError(err, [outId], fromBytes);
+    }
+    run.timings.push({ kind: 'encode', nodes: [outId], ms: performance.now() - t0 });
+  }
+  return { bytes: result.data, format: options.format, width: result.width, height: result.height, timings: run.timings, stats: run.stats };
+}

@@ -1,0 +1,20 @@
+/** runtime/: graph model, parameter types, compiler, executor, graph store. */
+export { createRuntime } from './runtime.ts';
+export type { GraphInfo, GraphParameterInfo, PreparedRequest, Runtime, RuntimeOptions } from './runtime.ts';
+export { compileGraph, bindParameters, SOURCE } from './compiler.ts';
+export type { CompileOptions, ExportedParam, Plan, PlanNode, Stage } from './compiler.ts';
+export { evaluatePlan } from './executor.ts';
+export type { EvaluateOptions, EvaluateResult, StageTiming } from './executor.ts';
+export { coerceParam, describeAccepts, parseColor, formatColor } from './coerce.ts';
+export { parseParams } from './params.ts';
+export type { RawParams } from './params.ts';
+export { createRegistry, normalizeComponentName } from './registry.ts';
+export type { Component, Registry } from './registry.ts';
+export { openGraphStore, isValidGraphName, revisionOf } from './store.ts';
+export type { GraphEntry, GraphStore, StoreOptions } from './store.ts';
+export { parseGraphSource, parseFbp, validateGraph, describeEdge, normalizePortName } from './graph.ts';
+export type { Connection, ExportedPort, GraphJson, PortRef, ProcessDef } from './graph.ts';
+export { createLimiter } from './limiter.ts';
+export type { Limiter } from './limiter.ts';
+export { errors, createError, ImgflowError, toImgflowError } from './errors.ts';
+export type { ErrorCode, ErrorFactory } from './errors.ts';

@@ -1,0 +1,28 @@
+/** Request parameters (URL query, CLI --set, protocol packets) checked against a plan's exported ports. */
+import type { Params } from '../operations/define.ts';
+import { coerceParam } from './coerce.ts';
+import { errors } from './errors.ts';
+import type { Plan } from './compiler.ts';
+
+export type RawParams = Record<string, string | string[] | number | boolean | undefined>;
+
+/**
+ * Coerces every value by its port's type; an unknown name is a 400 that lists what the graph
+ * accepts, because a typo silently ignored is a wrong image served forever from cache.
+ */
+export function parseParams(plan: Plan, raw: RawParams, reserved: ReadonlySet<string> = new Set()): Params {
+  const out: Params = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (reserved.has(name) || value === undefined) continue;
+    const param = plan.parameters[name];
+    if (!param) {
+      const accepted = Object.keys(plan.parameters).sort();
+      throw errors.IMGFLOW_ERR_PARAM_UNKNOWN({ parameter: name, graph: plan.graph, accepts: accepted }, undefined, name, plan.graph, accepted.join(', ') || '(no parameters)');
+    }
+    if (Array.isArray(value)) {
+      throw errors.IMGFLOW_ERR_PARAM_INVALID({ parameter: name }, undefined, 'a single value', name, `${value.length} values`);
+    }
+    out[name] = coerceParam(name, param.spec, value);
+  }
+  return out;
+}

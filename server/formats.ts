@@ -1,0 +1,34 @@
+/** Output formats: URL extensions, MIME types and Accept negotiation. */
+import type { OutputFormat } from '../operations/define.ts';
+import { errors } from '../runtime/errors.ts';
+
+const byExtension: Record<string, OutputFormat> = {
+  jpg: 'jpeg', jpeg: 'jpeg', png: 'png', webp: 'webp', avif: 'avif', tif: 'tiff', tiff: 'tiff', gif: 'gif',
+};
+
+export const mimeTypes: Record<OutputFormat, string> = {
+  jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif', tiff: 'image/tiff', gif: 'image/gif',
+};
+
+export const extensions = Object.keys(byExtension);
+
+export function formatFromExtension(ext: string): OutputFormat {
+  const format = byExtension[ext.toLowerCase()];
+  if (!format) throw errors.IMGFLOW_ERR_FORMAT_UNSUPPORTED({ extension: ext, supported: extensions }, undefined, ext, extensions.join(', '));
+  return format;
+}
+
+/** Without an extension: the best format the client says it takes (avif > webp > jpeg). */
+export function negotiateFormat(accept: string | undefined): OutputFormat {
+  const a = (accept ?? '').toLowerCase();
+  const accepts = (mime: string) => new RegExp(`(^|[ ,])${mime.replace('/', '\\/')}(?![^,]*;\\s*q=0(\\.0*)?\\s*(,|$))`).test(a);
+  if (accepts('image/avif')) return 'avif';
+  if (accepts('image/webp')) return 'webp';
+  return 'jpeg';
+}
+
+/** `name.ext` -> parts; the last dot splits, so graph names never contain one. */
+export function splitGraphFile(file: string): { graph: string; ext?: string } {
+  const dot = file.lastIndexOf('.');
+  return dot <= 0 ? { graph: file } : { graph: file.slice(0, dot), ext: file.slice(dot + 1) };
+}

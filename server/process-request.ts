@@ -1,0 +1,71 @@
+/**
+ * One image request, transport-neutral: parameters checked against the graph, the input
+ * loaded and checked, the graph evaluated. Routes (and the job worker) call this.
+ */
+import type { OutputFormat } from '../operations/define.ts';
+import type { Runtime, PreparedRequest } from '../runtime/index.ts';
+import { errors } from '../runtime/errors.ts';
+import type { RawParams } from '../runtime/params.ts';
+import type { Config } from './config.ts';
+import { formatFromExtension, negotiateFormat } from './formats.ts';
+import { loadSource } from './source.ts';
+
+/** Query keys that are not graph parameters. */
+export const RESERVED_PARAMS: ReadonlySet<string> = new Set(['input', 'expires']);
+
+export interface ImageRequest {
+  graph: string;
+  ext?: string;
+  query: RawParams;
+  body?: Buffer;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+export interface ParsedRequest {
+  prepared: PreparedRequest;
+  format: OutputFormat;
+  /** The format came from Accept: responses must say `Vary: Accept`. */
+  negotiated: boolean;
+}
+
+export interface ImageResult {
+  bytes: Buffer;
+  format: OutputFormat;
+  width: number;
+  height: number;
+  timings: { fetchMs: number; processMs: number; stages: { kind: string; nodes: string[]; ms: number }[] };
+}
+
+/** Everything that can be checked without the input: cheap, and a 4xx before any fetch. */
+export function parseImageRequest(runtime: Runtime, config: Config, req: ImageRequest): ParsedRequest {
+  const format = req.ext === undefined ? negotiateFormat(req.accept) : formatFromExtension(req.ext);
+  const prepared = runtime.prepare(req.graph, req.query, RESERVED_PARAMS);
+  const { width, height } = prepared.params;
+  if (typeof width === 'number' && typeof height === 'number' && width * height > config.maxOutputPixels) {
+    throw errors.IMGFLOW_ERR_OUTPUT_TOO_LARGE({ width, height, limit: config.maxOutputPixels }, undefined, width, height, config.maxOutputPixels);
+  }
+  return { prepared, format, negotiated: req.ext === undefined };
+}
+
+export async function processImage(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest): Promise<ImageResult> {
+  const source = await loadSource(config, req.query.input, req.body, req.signal);
+  const t0 = performance.now();
+  const result = await runtime.evaluate(parsed.prepared, {
+    input: source.bytes,
+    format: parsed.format,
+    limitInputPixels: config.maxInputPixels,
+    timeoutMs: config.processingTimeoutMs,
+    signal: req.signal,
+  });
+  if (result.width * result.height > config.maxOutputPixels) {
+    throw errors.IMGFLOW_ERR_OUTPUT_TOO_LARGE({ width: result.width, height: result.height, limit: config.maxOutputPixels }, undefined, result.width, result.height, config.maxOutputPixels);
+  }
+  return {
+    bytes: result.bytes,
+    format: result.format,
+    width: result.width,
+    height: result.height,
+    timings: { fetchMs: source.fetchMs, processMs: performance.now() - t0, stages: result.timings },
+  };
+}

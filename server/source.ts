@@ -1,0 +1,45 @@
+/** Where the input image comes from: the `input` URL or the POST body; checked before any decode. */
+import { createHash } from 'node:crypto';
+import type { Config } from './config.ts';
+import { errors } from '../runtime/errors.ts';
+import { fetchSource } from './input/fetch-source.ts';
+import { checkImage, type ImageInfo } from './input/check-image.ts';
+
+export interface Source {
+  bytes: Buffer;
+  info: ImageInfo;
+  /** What identifies the input for caching: the URL (and its validators) or a hash of the body. */
+  identity: string;
+  fetchMs: number;
+}
+
+const USER_AGENT = 'imgflow/0.1 (+https://github.com/imgflow)';
+
+export async function loadSource(config: Config, input: unknown, body: Buffer | undefined, signal?: AbortSignal): Promise<Source> {
+  const t0 = performance.now();
+  let bytes: Buffer;
+  let identity: string;
+  if (body && body.length > 0) {
+    bytes = body;
+    identity = `body:${createHash('sha256').update(body).digest('hex')}`;
+  } else if (typeof input === 'string' && input !== '') {
+    if (!/^https?:\/\//i.test(input)) throw errors.IMGFLOW_ERR_INPUT_URL({ input }, undefined, input, 'only http and https URLs are fetched');
+    const fetched = await fetchSource(input, {
+      timeoutMs: config.fetchTimeoutMs,
+      maxBytes: config.maxInputBytes,
+      maxRedirects: config.maxRedirects,
+      allowPrivate: config.allowPrivateSources,
+      userAgent: USER_AGENT,
+      signal,
+    });
+    bytes = fetched.bytes;
+    identity = `url:${input}`;
+  } else if (Array.isArray(input)) {
+    throw errors.IMGFLOW_ERR_PARAM_INVALID({ parameter: 'input' }, undefined, 'a single URL', 'input', `${input.length} values`);
+  } else {
+    throw errors.IMGFLOW_ERR_INPUT_MISSING();
+  }
+  const fetchMs = performance.now() - t0;
+  const info = await checkImage(bytes, { maxPixels: config.maxInputPixels });
+  return { bytes, info, identity, fetchMs };
+}
