@@ -1,0 +1,159 @@
+/**
+ * imgflow CLI: run a graph on a file or URL, list graphs, start the server.
+ *   imgflow run <graph> --input <file|url> [--set k=v ...] -o out.webp
+ *   imgflow graphs
+ *   imgflow serve
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createRuntime, ImgflowError } from '../runtime/index.ts';
+import { loadConfig, type Config } from '../server/config.ts';
+import { formatFromExtension } from '../server/formats.ts';
+import { checkImage } from '../server/input/check-image.ts';
+import { closeSourceAgents, fetchSource } from '../server/input/fetch-source.ts';
+import { RESERVED_PARAMS } from '../server/process-request.ts';
+import { createProgressBar } from './progress.ts';
+
+const USAGE = `Usage:
+  imgflow run <graph> --input <file|url> [--set name=value ...] -o <out.ext>
+  imgflow graphs                       list graphs and their parameters
+  imgflow serve                        start the HTTP server (PORT, IMGFLOW_* env vars)
+
+Options:
+  --graphs <dir>    graph directory (default: IMGFLOW_GRAPHS_DIR, ./graphs, or the bundled graphs)
+  -h, --help        this text`;
+
+const bundledGraphs = fileURLToPath(new URL('../graphs', import.meta.url));
+
+function configFor(graphsOption: string | undefined): Config {
+  const graphsDir = graphsOption ?? process.env.IMGFLOW_GRAPHS_DIR ?? (existsSync('graphs') ? 'graphs' : bundledGraphs);
+  // The CLI runs on the user's own files and URLs: private addresses are theirs to read.
+  return loadConfig({ graphsDir, allowPrivateSources: true, logLevel: 'silent' });
+}
+
+async function readInput(config: Config, input: string): Promise<Buffer> {
+  if (/^https?:\/\//i.test(input)) {
+    const fetched = await fetchSource(input, {
+      timeoutMs: config.fetchTimeoutMs, maxBytes: config.maxInputBytes, maxRedirects: config.maxRedirects,
+      allowPrivate: true, userAgent: 'imgflow-cli',
+    });
+    return fetched.bytes;
+  }
+  return readFile(resolve(input));
+}
+
+function parseSets(sets: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new Error(`--set expects name=value, got ${JSON.stringify(s)}`);
+    out[s.slice(0, eq)] = s.slice(eq + 1);
+  }
+  return out;
+}
+
+async function run(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string', short: 'i' },
+      set: { type: 'string', multiple: true, default: [] },
+      output: { type: 'string', short: 'o' },
+      graphs: { type: 'string' },
+    },
+  });
+  const [graph] = positionals;
+  if (!graph || !values.input || !values.output) throw new Error(`run needs a graph, --input and -o\n\n${USAGE}`);
+  const config = configFor(values.graphs);
+  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, maxNodes: config.maxNodes });
+  const params = parseSets(values.set);
+  for (const reserved of RESERVED_PARAMS) if (reserved in params) throw new Error(`${reserved} is not a graph parameter; use --input`);
+  const prepared = runtime.prepare(graph, params);
+  const format = formatFromExtension(extname(values.output).slice(1));
+  const input = await readInput(config, values.input);
+  await checkImage(input, { maxPixels: config.maxInputPixels });
+  const bar = createProgressBar(process.stderr, graph);
+  const t0 = performance.now();
+  const result = await runtime.evaluate(prepared, {
+    input,
+    format,
+    limitInputPixels: config.maxInputPixels,
+    onProgress: (fraction, detail) => bar.update(fraction, detail),
+  });
+  bar.done();
+  await writeFile(values.output, result.bytes);
+  const stages = result.timings.map((t) => `${t.kind}[${t.nodes.join('+')}] ${t.ms.toFixed(0)} ms`).join(', ');
+  console.error(`${values.output}: ${result.width}x${result.height} ${format}, ${result.bytes.length} bytes in ${(performance.now() - t0).toFixed(0)} ms (${stages})`);
+  runtime.close();
+}
+
+async function graphs(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { graphs: { type: 'string' }, json: { type: 'boolean' } } });
+  const config = configFor(values.graphs);
+  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false });
+  const infos = runtime.store.list().map((e) => {
+    try {
+      return runtime.describe(e.name);
+    } catch (err) {
+      return { name: e.name, error: (err as Error).message };
+    }
+  });
+  if (values.json) console.log(JSON.stringify(infos, null, 2));
+  else {
+    for (const info of infos) {
+      if ('error' in info) {
+        console.log(`${info.name}  (broken: ${info.error})`);
+        continue;
+      }
+      console.log(`${info.name}  ${info.description}`);
+      for (const p of info.parameters) {
+        const range = p.values ? p.values.join('|') : [p.min, p.max].some((x) => x !== undefined) ? `${p.min ?? ''}..${p.max ?? ''}` : '';
+        console.log(`    ${p.name.padEnd(16)} ${p.type.padEnd(8)} ${String(p.default ?? '').padEnd(10)} ${range.padEnd(14)} ${p.description}`);
+      }
+    }
+  }
+  runtime.close();
+}
+
+async function serve(): Promise<void> {
+  const { startServer } = await import('../server/start.ts');
+  await startServer();
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { run, graphs, serve };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 64;
+  }
+  const handler = commands[command];
+  if (!handler) {
+    console.error(`imgflow: unknown command ${command}\n\n${USAGE}`);
+    return 64;
+  }
+  try {
+    await handler(rest);
+    return 0;
+  } catch (err) {
+    const e = err as Error;
+    console.error(`imgflow: ${e instanceof ImgflowError ? `${e.message} (${e.code})` : e.message}`);
+    return e instanceof ImgflowError && e.statusCode < 500 ? 65 : 1;
+  } finally {
+    closeSourceAgents();
+  }
+}
+
+// `imgflow graphs | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+const code = await main(process.argv.slice(2));
+if (code !== 0 || process.argv[2] !== 'serve') process.exitCode = code;

@@ -1,0 +1,39 @@
+/** A one-line progress bar on a TTY; plain lines every 10% otherwise (logs, CI). */
+import type { WriteStream } from 'node:tty';
+
+export interface ProgressBar {
+  update(fraction: number, detail?: Record<string, unknown>): void;
+  done(): void;
+}
+
+function describe(detail: Record<string, unknown> = {}): string {
+  const parts: string[] = [];
+  if (detail.octave !== undefined) parts.push(`octave ${detail.octave}`);
+  if (detail.iteration !== undefined) parts.push(`iteration ${detail.iteration}`);
+  if (detail.stage !== undefined) parts.push(`stage ${detail.stage}/${detail.stages}`);
+  return parts.join(', ');
+}
+
+export function createProgressBar(stream: NodeJS.WriteStream, label: string): ProgressBar {
+  const tty = (stream as WriteStream).isTTY === true;
+  const started = Date.now();
+  let lastDecile = -1;
+  let drawn = false;
+  return {
+    update(fraction, detail) {
+      const f = Math.max(0, Math.min(1, fraction));
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      if (tty) {
+        const width = 30, filled = Math.round(f * width);
+        stream.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}% ${seconds}s ${describe(detail)}\x1b[K`);
+        drawn = true;
+      } else if (Math.floor(f * 10) > lastDecile) {
+        lastDecile = Math.floor(f * 10);
+        stream.write(`${label}: ${(f * 100).toFixed(0)}% after ${seconds}s ${describe(detail)}\n`);
+      }
+    },
+    done() {
+      if (tty && drawn) stream.write('\n');
+    },
+  };
+}
