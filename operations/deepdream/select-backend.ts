@@ -1,0 +1,41 @@
+/**
+ * Picks the tensor backend: `cpu` (tfjs-wasm), `gpu` (gpu.js kernels), or `auto`, which is
+ * `gpu` only when Dawn finds a hardware adapter. A software adapter (lavapipe/llvmpipe, SwiftShader)
+ * is no GPU: gpu.js on it runs about 40x slower than tfjs-wasm.
+ */
+import type { TensorBackend } from './backend.ts';
+import { createGpujsBackend, installWebGpu, type GpuMode } from './backend-gpujs.ts';
+import { createTfjsBackend } from './backend-tfjs.ts';
+
+export type BackendChoice = 'auto' | 'cpu' | 'gpu';
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+}
+
+let probe: Promise<AdapterInfo | undefined> | undefined;
+
+/** The WebGPU adapter Dawn would use, or undefined when there is none or it is software. */
+export function hardwareGpuAdapter(): Promise<AdapterInfo | undefined> {
+  probe ??= (async () => {
+    try {
+      await installWebGpu();
+      const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: AdapterInfo } | null> } } }).navigator?.gpu;
+      const adapter = await gpu?.requestAdapter();
+      const info = adapter?.info;
+      if (!info || /software|cpu/i.test(info.architecture) || /llvmpipe|lavapipe|swiftshader/i.test(info.description)) return undefined;
+      return { vendor: info.vendor, architecture: info.architecture, description: info.description };
+    } catch {
+      return undefined; // no Vulkan loader, or Dawn does not load on this libc
+    }
+  })();
+  return probe;
+}
+
+export async function selectBackend(choice: BackendChoice, gpuMode: GpuMode = 'webgpu'): Promise<TensorBackend<any>> {
+  if (choice === 'cpu') return createTfjsBackend();
+  if (choice === 'gpu') return createGpujsBackend(gpuMode);
+  return (await hardwareGpuAdapter()) ? createGpujsBackend('webgpu') : createTfjsBackend();
+}
