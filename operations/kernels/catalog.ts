@@ -1,5 +1,44 @@
 import type { AliasDef, OperationDef } from '../define.ts';
+import { defineAlias } from '../define.ts';
+import blend from '../blend.ts';
+import colorMatrix from '../color-matrix.ts';
+import convolution from '../convolution.ts';
+import curves from '../curves.ts';
+import edgeSobel from '../edge-sobel.ts';
+import gradientMap from '../gradient-map.ts';
+import levels from '../levels.ts';
+import motionBlurLinear from '../motion-blur-linear.ts';
+import noise from '../noise.ts';
+import noiseReduction from '../noise-reduction.ts';
+import pixelate from '../pixelate.ts';
+import posterize from '../posterize.ts';
+import sepia from '../sepia.ts';
+import unsharpMask from '../unsharp-mask.ts';
+import vignette from '../vignette.ts';
 
-/** Operations implemented as gpu.js kernels, and their GEGL/imgflo aliases (filled by operations/kernels). */
-export const kernelOperations: OperationDef[] = [];
-export const kernelAliases: AliasDef[] = [];
+/** Operations implemented as gpu.js kernels (operations/kernels fuses them). */
+export const kernelOperations: OperationDef[] = [
+  blend, colorMatrix, convolution, curves, edgeSobel, gradientMap, levels, motionBlurLinear,
+  noise, noiseReduction, pixelate, posterize, sepia, unsharpMask, vignette,
+];
+
+/** GEGL / imgflo names for them, with GEGL's port names. */
+export const kernelAliases: AliasDef[] = [
+  defineAlias({ name: 'gegl/gradient-map', of: 'gradient-map' }),
+  defineAlias({ name: 'gegl/edge-sobel', of: 'edge-sobel' }),
+  defineAlias({ name: 'gegl/motion-blur-linear', of: 'motion-blur-linear' }),
+  defineAlias({ name: 'gegl/noise-reduction', of: 'noise-reduction', hidden: ['threshold'] }),
+  defineAlias({
+    name: 'gegl/noise-cie-lch',
+    of: 'noise',
+    description: 'Approximation of GEGL noise-cie-lch: noise applied in YCbCr rather than CIE LCh, one draw per pixel (holdness is accepted and not used)',
+    extraParams: { holdness: { type: 'int', default: 2, min: 1, max: 8, description: "GEGL's noise clumping; accepted, unused by the approximation" } },
+  }),
+  defineAlias({
+    name: 'imgfloextra/retro-curve',
+    of: 'curves',
+    description: "imgflo's retro-curve: the preset curves at full strength (graphs fade them with opacity)",
+    hidden: ['strength'],
+    fixed: { strength: 1 },
+  }),
+];

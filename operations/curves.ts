@@ -1,0 +1,28 @@
+import { defineOperation } from './define.ts';
+import { point } from './kernels/descriptor.ts';
+import { CURVE_PRESET_NAMES, presetTables } from './kernels/curves.ts';
+
+export default defineOperation({
+  name: 'curves',
+  title: 'Curves',
+  description: 'Maps red, green and blue through preset tone curves (the retro and Instagram-like looks), mixed with the original by strength',
+  icon: 'line-chart',
+  category: 'color',
+  inputs: { input: { description: 'Image to tone' } },
+  params: {
+    preset: { type: 'enum', values: CURVE_PRESET_NAMES, default: 'none', description: 'Curve set: none (identity), the retro looks prog/indie/batcave/country, or the Instagram-like 1977/brannan/hefe/lordkelvin/nashville/xproii' },
+    strength: { type: 'number', default: 1, min: 0, max: 1, description: 'Mix of the curved colours over the original, 0 (original) to 1' },
+  },
+  kernel: point({
+    // 3 x 256 lookup table (master curve folded in), then strength
+    uniforms: (p) => [...presetTables(String(p.preset ?? 'none')), Number(p.strength ?? 1)],
+    source: (k) => ['r', 'g', 'b'].map((c, n) => {
+      const [f, i0, i1, o] = ['f', 'i0', 'i1', 'o'].map((x) => k.v(x + c));
+      return `const ${f} = Math.min(Math.max(${c}, 0.0), 1.0) * 255.0;
+const ${i0} = Math.floor(${f});
+const ${i1} = Math.min(${i0} + 1.0, 255.0);
+const ${o} = ${k.pAt(`${n * 256} + ${i0}`)} + (${k.pAt(`${n * 256} + ${i1}`)} - ${k.pAt(`${n * 256} + ${i0}`)}) * (${f} - ${i0});
+${c} = ${c} + (${o} - ${c}) * ${k.p(768)};\n`;
+    }).join(''),
+  }),
+});

@@ -1,0 +1,36 @@
+import { defineOperation } from './define.ts';
+import { neighbourhood } from './kernels/descriptor.ts';
+
+export default defineOperation({
+  name: 'edge-sobel',
+  title: 'Sobel Edge Detection',
+  description: 'Sobel gradient of each colour channel: bright where the image changes, black where it is flat; alpha is kept',
+  icon: 'square-o',
+  category: 'filter',
+  inputs: { input: { description: 'Image to find edges in' } },
+  params: {
+    horizontal: { type: 'boolean', default: true, description: 'Detect horizontal changes (vertical edges)' },
+    vertical: { type: 'boolean', default: true, description: 'Detect vertical changes (horizontal edges)' },
+    'keep-sign': { type: 'boolean', default: false, description: 'With one direction only: keep the sign, 0.5 meaning no change' },
+  },
+  kernel: neighbourhood({
+    structure: (p) => `${p.horizontal !== false}:${p.vertical !== false}:${p['keep-sign'] === true}`,
+    uniforms: () => [],
+    source: (k, p) => {
+      const hor = p.horizontal !== false, ver = p.vertical !== false, sign = p['keep-sign'] === true;
+      return ['r', 'g', 'b'].map((c, n) => {
+        const at = (dx: number, dy: number) => k.img(String(dx), String(dy), n);
+        const gx = k.v(`gx${c}`), gy = k.v(`gy${c}`);
+        let s = `const ${gx} = (${at(1, -1)} + 2.0 * ${at(1, 0)} + ${at(1, 1)}) - (${at(-1, -1)} + 2.0 * ${at(-1, 0)} + ${at(-1, 1)});
+const ${gy} = (${at(-1, 1)} + 2.0 * ${at(0, 1)} + ${at(1, 1)}) - (${at(-1, -1)} + 2.0 * ${at(0, -1)} + ${at(1, -1)});\n`;
+        if (hor && ver) s += `${c} = Math.min(Math.sqrt(${gx} * ${gx} + ${gy} * ${gy}) / 5.656854, 1.0);\n`;
+        else if (!hor && !ver) s += `${c} = 0.0;\n`;
+        else {
+          const g = hor ? gx : gy;
+          s += sign ? `${c} = Math.min(Math.max(0.5 + ${g} / 8.0, 0.0), 1.0);\n` : `${c} = Math.min(Math.abs(${g}) / 4.0, 1.0);\n`;
+        }
+        return s;
+      }).join('');
+    },
+  }),
+});

@@ -1,0 +1,67 @@
+import { defineOperation, type ParamSpec } from './define.ts';
+import { point } from './kernels/descriptor.ts';
+import { kLinearToSrgb, kSrgbToLinear, parseColor, srgbToLinear } from './kernels/color.ts';
+
+const STOPS = 5;
+const colorDefaults = ['#000000ff', '#ffffffff', '#ffffffff', '#ffffffff', '#ffffffff'];
+const stopDefaults = [0, 1, 1, 1, 1];
+
+const params: Record<string, ParamSpec> = {};
+for (let i = 1; i <= STOPS; i++) {
+  params[`color${i}`] = { type: 'color', default: colorDefaults[i - 1], description: `Colour of gradient stop ${i}` };
+  params[`stop${i}`] = { type: 'number', default: stopDefaults[i - 1], min: 0, max: 1, description: `Luminance (0..1) where colour ${i} sits; a stop below the previous one is raised to it` };
+}
+params.srgb = { type: 'boolean', default: false, description: 'Interpolate and measure luminance in sRGB-encoded values (true) or in linear light (false)' };
+params.opacity = { type: 'number', default: 1, min: 0, max: 1, description: 'Mix of the mapped colours over the original, 0 (original) to 1' };
+
+export default defineOperation({
+  name: 'gradient-map',
+  title: 'Gradient Map',
+  description: 'Replaces each pixel by the colour a gradient of up to five stops has at its luminance',
+  icon: 'barcode',
+  category: 'color',
+  inputs: { input: { description: 'Image whose luminance picks the colours' } },
+  params,
+  kernel: point({
+    structure: (p) => (p.srgb === true ? 'srgb' : 'linear'),
+    // 5 colours (rgba), 5 stops (non-decreasing), opacity
+    uniforms: (p) => {
+      const lin = p.srgb !== true;
+      const colors = [];
+      for (let i = 1; i <= STOPS; i++) {
+        const [r, g, b, a] = parseColor(String(p[`color${i}`] ?? colorDefaults[i - 1]));
+        colors.push(...(lin ? [srgbToLinear(r), srgbToLinear(g), srgbToLinear(b)] : [r, g, b]), a);
+      }
+      const stops: number[] = [];
+      for (let i = 1; i <= STOPS; i++) stops.push(Math.max(Number(p[`stop${i}`] ?? stopDefaults[i - 1]), stops[i - 2] ?? 0));
+      return [...colors, ...stops, Number(p.opacity ?? 1)];
+    },
+    source: (k, p) => {
+      const lin = p.srgb !== true;
+      const [lr, lg, lb, L, t] = ['lr', 'lg', 'lb', 'L', 't'].map(k.v);
+      const [cr, cg, cb, ca] = ['cr', 'cg', 'cb', 'ca'].map(k.v);
+      const c = (i: number, ch: number) => k.p(i * 4 + ch);
+      const stop = (i: number) => k.p(20 + i);
+      let s = `let ${lr} = r; let ${lg} = g; let ${lb} = b;\n`;
+      if (lin) s += kSrgbToLinear(lr) + kSrgbToLinear(lg) + kSrgbToLinear(lb);
+      s += `const ${L} = Math.min(Math.max(0.2126 * ${lr} + 0.7152 * ${lg} + 0.0722 * ${lb}, 0.0), 1.0);\n`;
+      s += `let ${cr} = ${c(4, 0)}; let ${cg} = ${c(4, 1)}; let ${cb} = ${c(4, 2)}; let ${ca} = ${c(4, 3)};\n`;
+      s += `let ${t} = 0.0;\n`;
+      // Walk segments from the last to the first: the first segment whose end is >= L wins.
+      for (let i = STOPS - 2; i >= 0; i--) {
+        s += `if (${L} <= ${stop(i + 1)}) {
+  ${t} = Math.min(Math.max((${L} - ${stop(i)}) / Math.max(${stop(i + 1)} - ${stop(i)}, 0.000001), 0.0), 1.0);
+  ${cr} = ${c(i, 0)} + (${c(i + 1, 0)} - ${c(i, 0)}) * ${t};
+  ${cg} = ${c(i, 1)} + (${c(i + 1, 1)} - ${c(i, 1)}) * ${t};
+  ${cb} = ${c(i, 2)} + (${c(i + 1, 2)} - ${c(i, 2)}) * ${t};
+  ${ca} = ${c(i, 3)} + (${c(i + 1, 3)} - ${c(i, 3)}) * ${t};
+}\n`;
+      }
+      if (lin) s += kLinearToSrgb(cr) + kLinearToSrgb(cg) + kLinearToSrgb(cb);
+      const o = k.p(25);
+      s += `r = r + (${cr} - r) * ${o}; g = g + (${cg} - g) * ${o}; b = b + (${cb} - b) * ${o};
+a = a * (1.0 + (${ca} - 1.0) * ${o});\n`;
+      return s;
+    },
+  }),
+});

@@ -1,0 +1,146 @@
+/**
+ * One gpu.js instance (and so one device) per process, chosen by configureGpu().
+ * gpu.js is loaded lazily: the WebGPU globals must exist before it is, and a graph without
+ * kernels never pays for it.
+ */
+
+export type GpuMode = 'auto' | 'webgpu' | 'headlessgl' | 'cpu';
+
+export interface AdapterInfo { vendor: string; architecture: string; device: string; description: string }
+
+export interface GpuInfo {
+  requested: GpuMode;
+  /** gpu.js mode actually in use. */
+  mode: 'webgpu' | 'headlessgl' | 'cpu';
+  /** Class of a compiled kernel (`kernel.kernel.constructor.name`), e.g. CPUKernel, WebGPUKernel. */
+  kernelClass: string;
+  adapter?: AdapterInfo;
+  /** Why the requested backend is not the one in use. */
+  fallbackReason?: string;
+}
+
+/** Minimal view of gpu.js we rely on (its bundled typings do not cover kernel maps well). */
+export interface GpuJs {
+  createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
+  createKernelMap(sub: Record<string, (v: number) => number>, source: string, settings: Record<string, unknown>): GpuKernel;
+  destroy(): unknown;
+}
+export interface GpuKernel {
+  (...args: unknown[]): unknown;
+  setOutput(output: number[]): unknown;
+  kernel?: { constructor: { name: string } };
+  constructor: { name: string };
+}
+
+interface Backend { gpu: GpuJs; info: GpuInfo }
+
+let current: Promise<Backend> | undefined;
+let generation = 0;
+
+/** Increments whenever the backend changes, so compiled-kernel caches know to drop. */
+export function backendGeneration(): number {
+  return generation;
+}
+
+async function probeWebGpu(): Promise<{ adapter?: AdapterInfo; reason?: string }> {
+  try {
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    const gpu = create([]);
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return { reason: 'no WebGPU adapter (is a Vulkan driver installed?)' };
+    // Node 20 has no navigator; Node 21+ defines a read-only getter, hence defineProperty.
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    const i = adapter.info ?? {};
+    return { adapter: { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '' } };
+  } catch (err) {
+    return { reason: `webgpu package failed to load: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+type GpuClass = new (settings: Record<string, unknown>) => GpuJs;
+
+async function loadGpuJs(): Promise<GpuClass> {
+  const mod = (await import('gpu.js')) as unknown as { GPU?: unknown; default?: { GPU: unknown } };
+  return (mod.GPU ?? mod.default!.GPU) as GpuClass;
+}
+
+/** Compiles a one-line kernel and reports the class gpu.js really used (isGPUSupported lies). */
+async function kernelClassOf(gpu: GpuJs): Promise<string> {
+  const k = gpu.createKernel('function (a) { return a[this.thread.x] + 1; }', { output: [1] });
+  const out = k(new Float32Array([1]));
+  if (out && typeof (out as Promise<unknown>).then === 'function') await out;
+  return k.kernel?.constructor.name ?? k.constructor.name;
+}
+
+async function build(requested: GpuMode): Promise<Backend> {
+  let reason: string | undefined;
+  let adapter: AdapterInfo | undefined;
+  if (requested === 'auto' || requested === 'webgpu') {
+    const probe = await probeWebGpu();
+    adapter = probe.adapter;
+    reason = probe.reason;
+  }
+  const GPU = await loadGpuJs();
+  const attempts: Array<'webgpu' | 'headlessgl' | 'cpu'> = [];
+  if (adapter) attempts.push('webgpu');
+  if (requested === 'headlessgl') attempts.push('headlessgl');
+  attempts.push('cpu');
+  for (const mode of attempts) {
+    let gpu: GpuJs | undefined;
+    try {
+      gpu = new GPU({ mode });
+      const kernelClass = await kernelClassOf(gpu);
+      const info: GpuInfo = { requested, mode, kernelClass };
+      if (mode === 'webgpu') info.adapter = adapter;
+      if (requested !== 'auto' && requested !== mode) info.fallbackReason = reason ?? `gpu.js mode ${requested} is not available here`;
+      else if (requested === 'auto' && mode === 'cpu' && reason) info.fallbackReason = reason;
+      return { gpu, info };
+    } catch (err) {
+      try { gpu?.destroy(); } catch { /* already unusable */ }
+      reason = `gpu.js mode ${mode} failed: ${(err as Error).message.split('\n')[0]}`;
+    }
+  }
+  throw new Error(`No gpu.js backend works here: ${reason}`);
+}
+
+/**
+ * Chooses the kernel backend for the process. `auto`: WebGPU (through the `webgpu` package)
+ * when an adapter answers, else gpu.js CPU. An unavailable explicit mode falls back to CPU and
+ * says why in `fallbackReason`; a failed probe never throws. Calling it again replaces the
+ * backend (and drops compiled kernels).
+ */
+export async function configureGpu(mode: GpuMode = 'auto'): Promise<GpuInfo> {
+  const previous = current;
+  const mine = ++generation;
+  current = track(build(mode), mine);
+  if (previous) previous.then((b) => b.gpu.destroy()).catch(() => undefined);
+  return (await current).info;
+}
+
+/** The backend in use; configures CPU on first use when nobody called configureGpu. */
+export function backend(): Promise<Backend> {
+  if (!current) {
+    current = track(build('cpu'), ++generation);
+  }
+  return current;
+}
+
+let lastInfo: GpuInfo | undefined;
+
+function track(p: Promise<Backend>, gen: number): Promise<Backend> {
+  return p.then((b) => {
+    if (gen === generation) lastInfo = b.info;
+    return b;
+  });
+}
+
+/** What the backend in use is; undefined until configureGpu (or the first kernel) resolved. */
+export function gpuInfo(): GpuInfo | undefined {
+  return lastInfo;
+}
+
+/** Waits for the backend (configuring CPU if nobody chose) and returns its info. */
+export async function readyBackendInfo(): Promise<GpuInfo> {
+  return (await backend()).info;
+}

@@ -1,0 +1,193 @@
+/**
+ * Fusion: turns a run of kernel steps into passes, generates one gpu.js kernel per pass
+ * shape, caches it, and moves pixels in and out. Layout and rule: README.md.
+ */
+import type { Params, RawImage } from '../define.ts';
+import { descriptorOf, type KernelDescriptor, type KernelSource, type KernelStep } from './descriptor.ts';
+import { backend, backendGeneration, type GpuJs, type GpuKernel } from './backend.ts';
+import { download, toRgba, upload, type KernelOutput } from './pixels.ts';
+
+/**
+ * `planar`: one thread per pixel; r is the kernel result, g/b/a come out through a gpu.js
+ * kernel map. Used on the CPU backend, where returning Array(4) allocates per pixel.
+ * `channel`: one thread per channel value (output [4w, h]); each thread evaluates the chain
+ * for its pixel and returns one channel. Used on GPU backends (WebGPU has no kernel maps).
+ */
+export type Layout = 'planar' | 'channel';
+
+export interface PassStep { name: string; desc: KernelDescriptor; params: Params; aux?: RawImage }
+
+export interface KernelCounters { passes: number; uploads: number; downloads: number; compiles: number }
+const counters: KernelCounters = { passes: 0, uploads: 0, downloads: 0, compiles: 0 };
+
+/** Totals since the process started (or the last reset): lets a test prove fusion. */
+export function kernelCounters(): Readonly<KernelCounters> {
+  return { ...counters };
+}
+export function resetKernelCounters(): void {
+  counters.passes = counters.uploads = counters.downloads = counters.compiles = 0;
+}
+
+/**
+ * The fusion rule: a pass is at most one neighbourhood op, at its start, followed by any
+ * number of point ops. A neighbourhood op reads its input at other pixels, so that input
+ * must exist as a whole image: it is the previous pass's output (or the upload).
+ */
+export function splitPasses(steps: PassStep[]): PassStep[][] {
+  const passes: PassStep[][] = [];
+  for (const step of steps) {
+    // repeat: 0 makes an iterating op a no-op (noise-reduction with iterations=0).
+    const times = step.desc.kind === 'neighbourhood' ? Math.max(0, Math.floor(step.desc.repeat?.(step.params) ?? 1)) : 1;
+    for (let t = 0; t < times; t++) {
+      const last = passes[passes.length - 1];
+      if (step.desc.kind === 'point' && last) last.push(step);
+      else passes.push([step]);
+    }
+  }
+  return passes;
+}
+
+export function passKey(pass: PassStep[], layout: Layout): string {
+  return layout + '|' + pass.map((s) => `${s.name}(${s.desc.structure?.(s.params) ?? ''};${s.desc.uniforms(s.params).length}${s.aux ? ';aux' : ''})`).join('>');
+}
+
+/** Generates the kernel function source for a pass. Exported for tests and curious readers. */
+export function generateSource(pass: PassStep[], layout: Layout): { source: string; auxCount: number } {
+  const args = ['img', 'p', 'w', 'h'];
+  const body: string[] = [];
+  if (layout === 'channel') {
+    body.push('const x = Math.floor(this.thread.x / 4);', 'const ch = this.thread.x - x * 4;');
+  } else {
+    body.push('const x = this.thread.x;');
+  }
+  body.push('const y = this.thread.y;', 'const i0 = (y * w + x) * 4;',
+    'let r = img[i0];', 'let g = img[i0 + 1];', 'let b = img[i0 + 2];', 'let a = img[i0 + 3];');
+  let offset = 0;
+  let auxCount = 0;
+  pass.forEach((step, n) => {
+    const v = (name: string) => `s${n}_${name}`;
+    const base = offset;
+    const aux = { r: v('ar'), g: v('ag'), b: v('ab'), a: v('aa') };
+    if (step.aux) {
+      const j = auxCount++;
+      args.push(`aux${j}`, `aw${j}`, `ah${j}`);
+      body.push(`let ${aux.r} = 0.0;`, `let ${aux.g} = 0.0;`, `let ${aux.b} = 0.0;`, `let ${aux.a} = 0.0;`,
+        `if (x < aw${j} && y < ah${j}) {`,
+        `  const ${v('ai')} = (y * aw${j} + x) * 4;`,
+        `  ${aux.r} = aux${j}[${v('ai')}]; ${aux.g} = aux${j}[${v('ai')} + 1]; ${aux.b} = aux${j}[${v('ai')} + 2]; ${aux.a} = aux${j}[${v('ai')} + 3];`,
+        '}');
+    }
+    const k: KernelSource = {
+      p: (i) => `p[${base + i}]`,
+      pAt: (index) => `p[${base} + (${index})]`,
+      v,
+      img: (dx, dy, c) =>
+        `img[(Math.min(Math.max(y + (${dy}), 0), h - 1) * w + Math.min(Math.max(x + (${dx}), 0), w - 1)) * 4 + ${c}]`,
+      aux,
+    };
+    body.push(`// ${step.name}`, step.desc.source(k, step.params));
+    offset += step.desc.uniforms(step.params).length;
+  });
+  if (layout === 'channel') {
+    body.push('if (ch < 0.5) { return r; }', 'if (ch < 1.5) { return g; }', 'if (ch < 2.5) { return b; }', 'return a;');
+  } else {
+    body.push('outG(g);', 'outB(b);', 'outA(a);', 'return r;');
+  }
+  return { source: `function (${args.join(', ')}) {\n${body.join('\n')}\n}`, auxCount };
+}
+
+const cache = new Map<string, GpuKernel>();
+let cacheGeneration = -1;
+
+function compile(gpu: GpuJs, pass: PassStep[], layout: Layout, key: string): GpuKernel {
+  if (cacheGeneration !== backendGeneration()) {
+    cache.clear();
+    cacheGeneration = backendGeneration();
+  }
+  let kernel = cache.get(key);
+  if (kernel) return kernel;
+  const { source } = generateSource(pass, layout);
+  const settings = {
+    output: layout === 'channel' ? [4, 1] : [1, 1],
+    dynamicOutput: true,
+    dynamicArguments: true,
+    precision: 'single',
+    tactic: 'precision',
+    loopMaxIterations: 4096,
+  };
+  kernel = layout === 'channel'
+    ? gpu.createKernel(source, settings)
+    : gpu.createKernelMap({
+      g: function outG(v: number) { return v; },
+      b: function outB(v: number) { return v; },
+      a: function outA(v: number) { return v; },
+    }, source, settings);
+  counters.compiles++;
+  cache.set(key, kernel);
+  return kernel;
+}
+
+// gpu.js kernels are stateful (setOutput) and WebGPU calls are asynchronous: one at a time.
+let queue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+export function layoutFor(mode: string): Layout {
+  return mode === 'cpu' ? 'planar' : 'channel';
+}
+
+/**
+ * Runs kernel steps over an image: consecutive point ops fuse into one pass (one upload, one
+ * download). Output: RGBA, 8-bit, same size as the input.
+ */
+export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: Layout): Promise<RawImage> {
+  for (const s of steps) s.desc.validate?.(s.params);
+  const { gpu, info } = await backend();
+  const layout = forceLayout ?? layoutFor(info.mode);
+  const { width: w, height: h } = img;
+  const passes = splitPasses(steps);
+  if (passes.length === 0) return toRgba(img);
+  let current: Float32Array = upload(img);
+  counters.uploads++;
+  for (let n = 0; n < passes.length; n++) {
+    const pass = passes[n];
+    const last = n === passes.length - 1;
+    const key = passKey(pass, layout);
+    const uniforms = pass.flatMap((s) => s.desc.uniforms(s.params));
+    const p = new Float32Array(Math.max(1, uniforms.length));
+    p.set(uniforms);
+    const args: unknown[] = [current, p, w, h];
+    for (const s of pass) {
+      if (!s.aux) continue;
+      args.push(upload(s.aux), s.aux.width, s.aux.height);
+      counters.uploads++;
+    }
+    if (n > 0) counters.uploads++;
+    const out = await exclusive(async () => {
+      const kernel = compile(gpu, pass, layout, key);
+      kernel.setOutput(layout === 'channel' ? [w * 4, h] : [w, h]);
+      return (await kernel(...args)) as KernelOutput;
+    });
+    counters.passes++;
+    counters.downloads++;
+    const result = download(out, w, h, layout, last);
+    if (last) return result as RawImage;
+    current = result as Float32Array;
+  }
+  throw new Error('unreachable');
+}
+
+export function toPassSteps(steps: KernelStep[]): PassStep[] {
+  return steps.map((s) => {
+    const desc = descriptorOf(s.op);
+    const step: PassStep = { name: s.op.name, desc, params: s.params };
+    if (desc.auxPort) {
+      // No aux connected: a transparent 1x1 image, so the op sees transparency everywhere.
+      step.aux = s.aux[desc.auxPort] ?? { data: Buffer.alloc(4), width: 1, height: 1, channels: 4 };
+    }
+    return step;
+  });
+}

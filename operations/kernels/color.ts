@@ -1,0 +1,38 @@
+/** Colour helpers shared by kernel operations (host side) and their kernel sources. */
+
+/** `#rrggbbaa` (what the runtime normalises colour params to; `#rgb`, `#rrggbb` tolerated) to 0..1 floats. */
+export function parseColor(hex: string): [number, number, number, number] {
+  let s = String(hex).trim().replace(/^#/, '');
+  if (s.length === 3 || s.length === 4) s = [...s].map((c) => c + c).join('');
+  if (!/^[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/.test(s)) throw new Error(`Expected a #rrggbbaa colour but received ${hex}`);
+  const v = (i: number) => parseInt(s.slice(i, i + 2), 16) / 255;
+  return [v(0), v(2), v(4), s.length === 8 ? v(6) : 1];
+}
+
+export function srgbToLinear(c: number): number {
+  return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+}
+
+export function linearToSrgb(c: number): number {
+  return c <= 0.0031308 ? c * 12.92 : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
+}
+
+/** Kernel statements: decode `v` (a variable) from sRGB to linear in place. */
+export function kSrgbToLinear(v: string): string {
+  return `if (${v} <= 0.04045) { ${v} = ${v} / 12.92; } else { ${v} = Math.pow((${v} + 0.055) / 1.055, 2.4); }\n`;
+}
+
+/** Kernel statements: encode `v` from linear to sRGB in place (negative values clamp to 0). */
+export function kLinearToSrgb(v: string): string {
+  return `if (${v} <= 0.0031308) { ${v} = Math.max(${v}, 0) * 12.92; } else { ${v} = 1.055 * Math.pow(${v}, 1 / 2.4) - 0.055; }\n`;
+}
+
+/** Rec. 709 luma weights. */
+export const LUMA = [0.2126, 0.7152, 0.0722] as const;
+
+/** Parses a whitespace/comma separated list of numbers; null when any item is not finite. */
+export function parseNumbers(text: string): number[] | null {
+  const items = String(text).trim().split(/[\s,;]+/).filter(Boolean);
+  const nums = items.map(Number);
+  return nums.every(Number.isFinite) ? nums : null;
+}

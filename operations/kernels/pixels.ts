@@ -1,0 +1,67 @@
+/**
+ * Moving pixels between RawImage (8-bit, 1-4 channels) and the kernels' float RGBA.
+ * The layout is documented in README.md.
+ */
+import type { RawImage } from '../define.ts';
+import type { Layout } from './chain.ts';
+
+const TO_FLOAT = new Float32Array(256).map((_, i) => i / 255);
+
+/** RawImage -> Float32Array, RGBA interleaved, straight alpha, 0..1, row 0 = top. */
+export function upload(img: RawImage): Float32Array {
+  const { data, width, height, channels } = img;
+  const n = width * height;
+  const out = new Float32Array(n * 4);
+  if (channels === 4) {
+    for (let i = 0; i < n * 4; i++) out[i] = TO_FLOAT[data[i]];
+  } else if (channels === 3) {
+    for (let i = 0, s = 0, o = 0; i < n; i++, s += 3, o += 4) {
+      out[o] = TO_FLOAT[data[s]]; out[o + 1] = TO_FLOAT[data[s + 1]]; out[o + 2] = TO_FLOAT[data[s + 2]]; out[o + 3] = 1;
+    }
+  } else {
+    // 1: grey, 2: grey + alpha
+    for (let i = 0, s = 0, o = 0; i < n; i++, s += channels, o += 4) {
+      const v = TO_FLOAT[data[s]];
+      out[o] = v; out[o + 1] = v; out[o + 2] = v; out[o + 3] = channels === 2 ? TO_FLOAT[data[s + 1]] : 1;
+    }
+  }
+  return out;
+}
+
+/** RawImage of any channel count -> 4-channel RawImage (for an empty chain). */
+export function toRgba(img: RawImage): RawImage {
+  if (img.channels === 4) return img;
+  const f = upload(img);
+  const out = new Uint8ClampedArray(f.length);
+  for (let i = 0; i < f.length; i++) out[i] = f[i] * 255;
+  return { data: Buffer.from(out.buffer), width: img.width, height: img.height, channels: 4 };
+}
+
+/** What a kernel call returns: rows (channel layout) or a kernel map (planar layout). */
+export type KernelOutput = Float32Array[] | { result: Float32Array[]; g: Float32Array[]; b: Float32Array[]; a: Float32Array[] };
+
+/**
+ * Kernel output -> float RGBA (between passes) or 8-bit RGBA RawImage (at the end).
+ * Uint8ClampedArray rounds to nearest and clamps, so out-of-range kernel values are safe.
+ */
+export function download(out: KernelOutput, w: number, h: number, layout: Layout, toBytes: boolean): RawImage | Float32Array {
+  const target = toBytes ? new Uint8ClampedArray(w * h * 4) : new Float32Array(w * h * 4);
+  const scale = toBytes ? 255 : 1;
+  if (layout === 'channel') {
+    const rows = out as Float32Array[];
+    for (let y = 0, o = 0; y < h; y++) {
+      const row = rows[y];
+      for (let x = 0; x < w * 4; x++) target[o++] = row[x] * scale;
+    }
+  } else {
+    const { result: R, g: G, b: B, a: A } = out as Exclude<KernelOutput, Float32Array[]>;
+    for (let y = 0, o = 0; y < h; y++) {
+      const rr = R[y], gg = G[y], bb = B[y], aa = A[y];
+      for (let x = 0; x < w; x++, o += 4) {
+        target[o] = rr[x] * scale; target[o + 1] = gg[x] * scale; target[o + 2] = bb[x] * scale; target[o + 3] = aa[x] * scale;
+      }
+    }
+  }
+  if (!toBytes) return target as Float32Array;
+  return { data: Buffer.from(target.buffer), width: w, height: h, channels: 4 };
+}

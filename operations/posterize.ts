@@ -1,0 +1,19 @@
+import { defineOperation } from './define.ts';
+import { point } from './kernels/descriptor.ts';
+
+export default defineOperation({
+  name: 'posterize',
+  title: 'Posterize',
+  description: 'Reduces each colour channel to a number of evenly spaced levels',
+  icon: 'align-justify',
+  category: 'color',
+  inputs: { input: { description: 'Image to posterize' } },
+  params: {
+    levels: { type: 'int', default: 8, min: 2, max: 256, description: 'Number of levels per channel' },
+  },
+  kernel: point({
+    uniforms: (p) => [Number(p.levels ?? 8) - 1],
+    source: (k) => ['r', 'g', 'b'].map((c) =>
+      `${c} = Math.round(Math.min(Math.max(${c}, 0.0), 1.0) * ${k.p(0)}) / ${k.p(0)};\n`).join(''),
+  }),
+});
