@@ -65,6 +65,19 @@ export const errors = {
   IMGFLOW_ERR_CONFIG_INVALID: createError('IMGFLOW_ERR_CONFIG_INVALID', 'Invalid configuration: %s', 500),
   IMGFLOW_ERR_NOT_FOUND: createError('IMGFLOW_ERR_NOT_FOUND', 'Route %s not found', 404),
   IMGFLOW_ERR_BAD_REQUEST: createError('IMGFLOW_ERR_BAD_REQUEST', 'Bad request: %s', 400),
+  IMGFLOW_ERR_AUTH_UNSIGNED: createError('IMGFLOW_ERR_AUTH_UNSIGNED', 'Unsigned requests are refused: request /graph/<key>/<signature>/<graph>.<ext> (see docs/signing.md)', 403),
+  IMGFLOW_ERR_AUTH_KEY_UNKNOWN: createError('IMGFLOW_ERR_AUTH_KEY_UNKNOWN', 'Unknown application key %s', 403),
+  IMGFLOW_ERR_AUTH_APP_DISABLED: createError('IMGFLOW_ERR_AUTH_APP_DISABLED', 'Application %s is disabled', 403),
+  IMGFLOW_ERR_AUTH_SIGNATURE: createError('IMGFLOW_ERR_AUTH_SIGNATURE', 'Signature does not match this request for key %s', 403),
+  IMGFLOW_ERR_AUTH_EXPIRED: createError('IMGFLOW_ERR_AUTH_EXPIRED', 'Signed URL expired at %s', 403),
+  IMGFLOW_ERR_AUTH_EXPIRES_INVALID: createError('IMGFLOW_ERR_AUTH_EXPIRES_INVALID', 'Expected one whole number of unix seconds for expires but received %s', 400),
+  IMGFLOW_ERR_AUTH_NO_PROCESSING: createError('IMGFLOW_ERR_AUTH_NO_PROCESSING', 'Application %s may only read cached results (quota 0) and this result is not cached', 403),
+  IMGFLOW_ERR_QUOTA_EXCEEDED: createError('IMGFLOW_ERR_QUOTA_EXCEEDED', 'Application %s has used its quota of %s evaluations per hour; retry in %s s', 429),
+  IMGFLOW_ERR_ADMIN_UNAUTHORIZED: createError('IMGFLOW_ERR_ADMIN_UNAUTHORIZED', 'Admin API: %s', 401),
+  IMGFLOW_ERR_ADMIN_FORBIDDEN: createError('IMGFLOW_ERR_ADMIN_FORBIDDEN', 'Admin API: %s', 403),
+  IMGFLOW_ERR_APP_INVALID: createError('IMGFLOW_ERR_APP_INVALID', 'Invalid application %s: %s', 400),
+  IMGFLOW_ERR_APP_NOT_FOUND: createError('IMGFLOW_ERR_APP_NOT_FOUND', 'Application %s not found', 404),
+  IMGFLOW_ERR_APP_EXISTS: createError('IMGFLOW_ERR_APP_EXISTS', 'Application %s already exists', 409),
 } as const;
 
 export type ErrorCode = keyof typeof errors;
