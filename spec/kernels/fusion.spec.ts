@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import type { OperationDef, Params } from '../../operations/define.ts';
+import { configureGpu, gpuInfo, kernelCounters, resetKernelCounters, runKernelChain } from '../../operations/kernels/index.ts';
+import { generateSource, splitPasses, toPassSteps } from '../../operations/kernels/chain.ts';
+import { kernelOperations } from '../../operations/kernels/catalog.ts';
+import { KernelParamError } from '../../operations/kernels/descriptor.ts';
+import { randomImage } from './reference.ts';
+
+const op = (name: string): OperationDef => kernelOperations.find((o) => o.name === name)!;
+const step = (name: string, params: Params = {}) => ({ op: op(name), params, aux: {} });
+
+const pointChain = [
+  step('sepia', { scale: 0.5, srgb: true }),
+  step('levels', { 'in-low': 0.05, 'in-high': 0.95, gamma: 1.2, 'out-low': 0, 'out-high': 1 }),
+  step('curves', { preset: 'indie', strength: 0.8 }),
+  step('posterize', { levels: 32 }),
+  step('vignette', { color: '#000000ff', strength: 0.5, radius: 0.6, softness: 0.4, lighten: 0 }),
+  step('color-matrix', { matrix: '0.9 0.1 0 0 1 0 0 0.1 0.9' }),
+];
+
+describe('kernel fusion', () => {
+  before(async () => { await configureGpu('cpu'); });
+
+  it('gpuInfo reports the class of a compiled CPU kernel', () => {
+    expect(gpuInfo()).to.deep.include({ requested: 'cpu', mode: 'cpu', kernelClass: 'CPUKernel' });
+  });
+
+  it('runs a chain of 6 point ops as ONE pass: one upload, one download', async () => {
+    resetKernelCounters();
+    const out = await runKernelChain(pointChain, randomImage(31, 17, 3, 5));
+    expect(out.channels).to.equal(4);
+    expect(kernelCounters()).to.include({ passes: 1, uploads: 1, downloads: 1 });
+  });
+
+  it('gives nearly the same pixels fused as op by op (8-bit rounding between ops, amplified by posterize)', async () => {
+    const img = randomImage(23, 19, 4, 9);
+    const fused = await runKernelChain(pointChain, img);
+    let unfused = img;
+    for (const s of pointChain) unfused = await runKernelChain([s], unfused);
+    let max = 0;
+    for (let i = 0; i < fused.data.length; i++) max = Math.max(max, Math.abs(fused.data[i] - unfused.data[i]));
+    // unfused rounds to 8 bits between ops; posterize can turn that step into one level
+    expect(max).to.be.at.most(9);
+  });
+
+  it('reuses a compiled kernel when only parameter values change', async () => {
+    const img = randomImage(8, 8, 4, 3);
+    await runKernelChain([step('sepia', { scale: 0.2, srgb: true }), step('posterize', { levels: 5 })], img);
+    resetKernelCounters();
+    await runKernelChain([step('sepia', { scale: 0.9, srgb: true }), step('posterize', { levels: 9 })], img);
+    expect(kernelCounters().compiles).to.equal(0);
+  });
+
+  it('starts a new pass at each neighbourhood op: [point, nbhd, point, point, nbhd] -> 3 passes', () => {
+    const steps = toPassSteps([step('sepia'), step('edge-sobel'), step('levels'), step('posterize'), step('pixelate')]);
+    expect(splitPasses(steps).map((p) => p.map((s) => s.name))).to.deep.equal([
+      ['sepia'], ['edge-sobel', 'levels', 'posterize'], ['pixelate'],
+    ]);
+  });
+
+  it('repeats an iterating op as passes, and drops it at 0 iterations', () => {
+    expect(splitPasses(toPassSteps([step('noise-reduction', { iterations: 3 }), step('sepia')])).length).to.equal(3);
+    expect(splitPasses(toPassSteps([step('noise-reduction', { iterations: 0 }), step('sepia')])).length).to.equal(1);
+  });
+
+  it('counts an aux image as an upload', async () => {
+    resetKernelCounters();
+    const aux = randomImage(5, 5, 4, 2);
+    await runKernelChain([step('sepia'), { op: op('blend'), params: { mode: 'screen', opacity: 1, srgb: true }, aux: { aux } }, step('posterize', { levels: 4 })], randomImage(5, 5, 3, 1));
+    expect(kernelCounters()).to.include({ passes: 1, uploads: 2, downloads: 1 });
+  });
+
+  it('inlines each step once in the generated source', () => {
+    const { source } = generateSource(toPassSteps(pointChain.slice(0, 3)), 'planar');
+    expect(source.match(/\/\/ (sepia|levels|curves)/g)).to.deep.equal(['// sepia', '// levels', '// curves']);
+  });
+
+  it('rejects a malformed convolution matrix with a 400 before running', async () => {
+    const err = await runKernelChain([step('convolution', { size: 5, matrix: '1 2 3' })], randomImage(3, 3, 3, 1)).catch((e) => e);
+    expect(err).to.be.instanceOf(KernelParamError);
+    expect(err).to.include({ statusCode: 400, code: 'IMGFLOW_ERR_PARAM_INVALID' });
+    expect(err.message).to.equal('Expected 25 numbers (a 5x5 matrix) for matrix but received 1 2 3');
+  });
+
+  it('falls back to cpu, without throwing, when headlessgl is asked for and absent', async () => {
+    const info = await configureGpu('headlessgl');
+    expect(info).to.include({ requested: 'headlessgl', mode: 'cpu', kernelClass: 'CPUKernel' });
+    expect(info.fallbackReason).to.be.a('string');
+    await configureGpu('cpu');
+  });
+});
