@@ -42,9 +42,12 @@ function invalid(name: string, spec: ParamSpec, raw: unknown): never {
   );
 }
 
+/** Decimal notation only: Number() would also take '0x10', '0b1' and '' (as 0). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function toNumber(raw: unknown): number {
   if (typeof raw === 'number') return raw;
-  if (typeof raw === 'string' && raw.trim() !== '') return Number(raw);
+  if (typeof raw === 'string' && DECIMAL.test(raw.trim())) return Number(raw);
   return NaN;
 }
 

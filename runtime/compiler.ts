@@ -54,7 +54,7 @@ export interface Plan {
   output: string;
   /** An encoder node feeding `output`, whose parameters set encoding options. */
   encoder?: PlanNode;
-  /** How many consumers each producer (and SOURCE) has. */
+  /** How many stages read each producer's (and SOURCE's) output, seeing through skipped nodes. */
   consumers: Map<string, number>;
 }
 
@@ -170,10 +170,8 @@ export function compileGraph(name: string, graph: GraphJson, registry: Registry,
   if (options.sizeParams && !parameters.width && !parameters.height) insertSizeNode(nodes, parameters, registry);
 
   const order = topologicalOrder(name, nodes);
-  const consumers = new Map<string, number>();
-  for (const node of nodes.values()) for (const src of Object.values(node.inputs)) consumers.set(src, (consumers.get(src) ?? 0) + 1);
 
-  const plan: Plan = { graph: name, nodes, order, stages: [], parameters, output: outRef.process, consumers };
+  const plan: Plan = { graph: name, nodes, order, stages: [], parameters, output: outRef.process, consumers: new Map() };
   const last = nodes.get(outRef.process)!;
   if (last.kind === 'encoder') {
     plan.encoder = last;
@@ -235,7 +233,7 @@ export function bindParameters(plan: Plan, values: Params): Plan {
   }
   const bound: Plan = { ...plan, nodes, encoder: plan.encoder ? nodes.get(plan.encoder.id) : undefined };
   // Stages depend on parameters: a skipped node lets its neighbours fuse.
-  bound.stages = groupStages(bound);
+  Object.assign(bound, groupStages(bound));
   return bound;
 }
 
@@ -256,7 +254,7 @@ function slotOf(node: PlanNode, before: string[]): number {
   return typeof s === 'function' ? s(before) : s;
 }
 
-function groupStages(plan: Plan): Stage[] {
+function groupStages(plan: Plan): { stages: Stage[]; consumers: Map<string, number> } {
   const stages: Stage[] = [];
   // Consumers counted through pass-through nodes: fusion across a fan-out would compute twice.
   const realConsumers = new Map<string, number>();
@@ -308,5 +306,5 @@ function groupStages(plan: Plan): Stage[] {
     stages.push(stage);
     stageOf.set(id, stage);
   }
-  return stages;
+  return { stages, consumers: realConsumers };
 }

@@ -55,7 +55,7 @@ function remainingSeconds(run: Run): number {
 function fromSource(run: Run): Sharp {
   run.stats.decodes++;
   run.stats.pipelines++;
-  const pipe = sharp(run.options.input, { limitInputPixels: run.options.limitInputPixels ?? 0x3fff * 0x3fff, autoOrient: true, failOn: 'error' });
+  const pipe = sharp(run.options.input, { limitInputPixels: run.options.limitInputPixels ?? 0x3fff * 0x3fff, autoOrient: true });
   const t = remainingSeconds(run);
   return t ? pipe.timeout({ seconds: t }) : pipe;
 }
