@@ -1,0 +1,117 @@
+/**
+ * Server CPU per request for GET /graph/resize.webp?width=400 on a 2000x1500 JPEG, against
+ * bare sharp doing the same resize + encode in-process. Each side runs in its own process and
+ * is charged its own CPU time (utime + stime from /proc, all threads), so the load generator
+ * and the origin are never counted.
+ *
+ *   node --import tsx bench/resize-cpu.ts [requests=300] [concurrency=2]
+ *
+ * Every request uses a distinct input URL (?v=N), so the result cache never answers: this
+ * measures processing, not cache hits (bench/cache-hit for those).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const requests = Number(process.argv[2] ?? 300);
+const concurrency = Number(process.argv[3] ?? 2);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outDir = `${root}bench/out`;
+const image = `${outDir}/test.jpg`;
+const TICK_MS = 1000 / 100; // CLK_TCK is 100 on Linux
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime + stime
+}
+
+async function waitFor(url: string, tries = 100): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function pool(n: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => { while (next < n) await task(next++); }));
+}
+
+function ensureImage(): void {
+  mkdirSync(outDir, { recursive: true });
+  if (existsSync(image)) return;
+  // The shared generator imports sharp: run a copy from inside the repo so it resolves.
+  copyFileSync(`${root}../shared/peer-bench/mkimg.mjs`, `${outDir}/mkimg.mjs`);
+  const r = spawn(process.execPath, [`${outDir}/mkimg.mjs`, image], { stdio: 'inherit' });
+  return void r;
+}
+
+async function main(): Promise<void> {
+  ensureImage();
+  while (!existsSync(image)) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 300));
+  const jpeg = readFileSync(image);
+
+  const origin = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'image/jpeg' }); res.end(jpeg); });
+  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+  const originPort = (origin.address() as AddressInfo).port;
+
+  const port = 18000 + Math.floor(Math.random() * 1000);
+  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env, PORT: String(port), IMGFLOW_HOST: '127.0.0.1', IMGFLOW_ALLOW_PRIVATE_SOURCES: '1',
+      IMGFLOW_CACHE_STORE: 'none', IMGFLOW_CACHE_DIR: `${outDir}/cache`,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/healthz`);
+    const url = (i: number) => `${base}/graph/resize.webp?width=400&input=${encodeURIComponent(`http://127.0.0.1:${originPort}/test.jpg?v=${i}`)}`;
+    let bytes = 0;
+    const hit = async (i: number) => {
+      const res = await fetch(url(i));
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+      bytes = (await res.arrayBuffer()).byteLength;
+    };
+    await pool(20, concurrency, (i) => hit(1e6 + i)); // warm-up: JIT, sharp, keep-alive
+    const c0 = cpuMs(server.pid!);
+    const t0 = performance.now();
+    await pool(requests, concurrency, hit);
+    const wall = performance.now() - t0;
+    const serverMs = (cpuMs(server.pid!) - c0) / requests;
+
+    // Bare sharp, same work, in its own process so its CPU is measured the same way.
+    const bare = spawn(process.execPath, ['--input-type=module', '-e', `
+      import sharp from 'sharp'; import { readFileSync } from 'node:fs';
+      const src = readFileSync(${JSON.stringify(image)});
+      const one = () => sharp(src).resize(400).webp().toBuffer();
+      let next = 0; const run = (n) => Promise.all(Array.from({ length: ${concurrency} }, async () => { while (next < n) { next++; await one(); } }));
+      await run(20); next = 0; process.stdout.write('ready\\n');
+      process.stdin.once('data', async () => { await run(${requests}); process.stdout.write('done\\n'); });
+    `], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise<void>((r) => bare.stdout!.once('data', () => r()));
+    const b0 = cpuMs(bare.pid!);
+    bare.stdin!.write('go\n');
+    await new Promise<void>((r) => bare.stdout!.once('data', () => r()));
+    const bareMs = (cpuMs(bare.pid!) - b0) / requests;
+    bare.kill();
+
+    console.log(`machine: ${cpus().length} x ${cpus()[0].model}; node ${process.version}; ${requests} requests, concurrency ${concurrency}, output ${bytes} B`);
+    console.log(`imgflow server: ${serverMs.toFixed(2)} ms CPU/request (${(requests / (wall / 1000)).toFixed(1)} req/s over loopback)`);
+    console.log(`bare sharp:     ${bareMs.toFixed(2)} ms CPU/op`);
+    console.log(`ratio:          ${(serverMs / bareMs).toFixed(3)}x (target <= 1.10x; IPX measured 1.17x)`);
+  } finally {
+    server.kill();
+    origin.close();
+  }
+}
+
+await main();
