@@ -3,6 +3,7 @@ import type { AliasDef, OperationDef } from './define.ts';
 import brightnessContrast from './brightness-contrast.ts';
 import composite from './composite.ts';
 import crop from './crop.ts';
+import deepdream from './deepdream.ts';
 import encodeAvif from './encode-avif.ts';
 import encodeGif from './encode-gif.ts';
 import encodeJpeg from './encode-jpeg.ts';
@@ -30,7 +31,7 @@ import { geglAliases } from './gegl.ts';
 import { kernelAliases, kernelOperations } from './kernels/catalog.ts';
 
 export const operations: readonly OperationDef[] = [
-  brightnessContrast, composite, crop, encodeAvif, encodeGif, encodeJpeg, encodePng, encodeTiff, encodeWebp,
+  brightnessContrast, composite, crop, deepdream, encodeAvif, encodeGif, encodeJpeg, encodePng, encodeTiff, encodeWebp,
   extend, flip, flop, gamma, gaussianBlur, grayscale, modulate, negate, nop, normalize, opacity, resize,
   rotate, sharpen, threshold, tint, trim, ...kernelOperations,
 ];
