@@ -26,16 +26,39 @@ interface GpuInstance {
   destroy(): void | Promise<void>;
 }
 
-/** Exposes Dawn as navigator.gpu before gpu.js loads (gpu.js reads it at import). */
-export async function installWebGpu(): Promise<void> {
+/**
+ * Exposes Dawn as navigator.gpu before gpu.js loads (gpu.js reads it at import). Returns an
+ * undo for the navigator it installed (nothing to undo when one was there already).
+ */
+export async function installWebGpu(): Promise<() => void> {
   const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (g.navigator?.gpu) return;
+  const previous = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  if (g.navigator?.gpu) return () => {};
   const { create, globals } = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: object };
   Object.assign(globalThis, globals);
   Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: create([]) }, configurable: true, writable: true });
+  return () => {
+    if (previous) Object.defineProperty(globalThis, 'navigator', previous);
+    else delete (globalThis as { navigator?: unknown }).navigator;
+  };
 }
 
-export async function createGpujsBackend(mode: GpuMode = 'webgpu'): Promise<TensorBackend<GpuTensor> & { kernelClass(): string }> {
+type GpujsBackend = TensorBackend<GpuTensor> & { kernelClass(): string };
+const instances = new Map<GpuMode, Promise<GpujsBackend>>();
+
+/** One backend (one gpu.js instance and its compiled kernels) per mode, for the process. */
+export function createGpujsBackend(mode: GpuMode = 'webgpu'): Promise<GpujsBackend> {
+  let b = instances.get(mode);
+  if (!b) {
+    b = buildGpujsBackend(mode);
+    // A failed start (no adapter) is not cached: the next call tries again.
+    b.catch(() => instances.delete(mode));
+    instances.set(mode, b);
+  }
+  return b;
+}
+
+async function buildGpujsBackend(mode: GpuMode): Promise<GpujsBackend> {
   if (mode === 'webgpu') await installWebGpu();
   const mod = (await import('gpu.js')) as unknown as { GPU?: new (o: object) => GpuInstance; default?: { GPU: new (o: object) => GpuInstance } };
   const GPU = mod.GPU ?? mod.default!.GPU;
@@ -55,10 +78,16 @@ export async function createGpujsBackend(mode: GpuMode = 'webgpu'): Promise<Tens
     lastKernelClass = k.kernel?.constructor.name ?? k.constructor.name;
     return out;
   };
-  const weights = new WeakMap<ConvSpec, { w: Float32Array; b: Float32Array }>();
-  const wb = (conv: ConvSpec) => {
+  const weights = new WeakMap<ConvSpec, { w: unknown; b: unknown }>();
+  /** Conv weights; on a device they are copied there once and stay (gpu.js re-uploads arrays per call). */
+  const wb = async (conv: ConvSpec) => {
     let e = weights.get(conv);
-    if (!e) weights.set(conv, (e = { w: conv.weights, b: conv.bias }));
+    if (!e) {
+      e = pipeline
+        ? { w: await run('copy', {}, conv.weights.length, conv.weights), b: await run('copy', {}, conv.bias.length, conv.bias) }
+        : { w: conv.weights, b: conv.bias };
+      weights.set(conv, e);
+    }
     return e;
   };
   const convConstants = (conv: ConvSpec, [ih, iw, ci]: Shape) => ({
@@ -95,10 +124,11 @@ export async function createGpujsBackend(mode: GpuMode = 'webgpu'): Promise<Tens
     async conv2d(x, conv, relu) {
       const c = { ...convConstants(conv, x.shape), RELU: relu ? 1 : 0 };
       const shape: Shape = [c.OH, c.OW, c.CO];
-      return t(await run('conv2d', c, n(shape), x.data, wb(conv).w, wb(conv).b), shape);
+      const { w, b } = await wb(conv);
+      return t(await run('conv2d', c, n(shape), x.data, w, b), shape);
     },
     async conv2dBackwardInput(dy, conv, inShape) {
-      return t(await run('conv2dBackwardInput', convConstants(conv, inShape), n(inShape), dy.data, wb(conv).w), inShape);
+      return t(await run('conv2dBackwardInput', convConstants(conv, inShape), n(inShape), dy.data, (await wb(conv)).w), inShape);
     },
     async reluBackward(dy, y) {
       return t(await run('reluBackward', {}, n(dy.shape), dy.data, y.data), dy.shape);

@@ -23,6 +23,9 @@ interface ConvTensors {
 }
 
 let ready: Promise<typeof Tf> | undefined;
+let instance: Promise<TensorBackend<T4>> | undefined;
+/** Cached 'same' pool counts by shape; dropped wholesale past this many shapes. */
+const MAX_COUNT_SHAPES = 64;
 
 async function initTf(): Promise<typeof Tf> {
   const tf = await import('@tensorflow/tfjs-core');
@@ -32,7 +35,13 @@ async function initTf(): Promise<typeof Tf> {
   return tf;
 }
 
-export async function createTfjsBackend(): Promise<TensorBackend<T4>> {
+/** The process's one tfjs backend (tfjs has one engine; its device weights are cached per conv). */
+export function createTfjsBackend(): Promise<TensorBackend<T4>> {
+  instance ??= buildTfjsBackend();
+  return instance;
+}
+
+async function buildTfjsBackend(): Promise<TensorBackend<T4>> {
   ready ??= initTf();
   const tf = await ready;
   const convs = new WeakMap<ConvSpec, ConvTensors>();
@@ -54,6 +63,10 @@ export async function createTfjsBackend(): Promise<TensorBackend<T4>> {
     const key = `${h}x${w}/${pool.size}`;
     let c = counts.get(key);
     if (!c) {
+      if (counts.size >= MAX_COUNT_SHAPES) {
+        for (const t of counts.values()) t.dispose();
+        counts.clear();
+      }
       const before = padBefore(h, pool.size, 1, 'same');
       const span = (i: number, n: number): number => Math.min(n - 1, i - padBefore(n, pool.size, 1, 'same') + pool.size - 1) - Math.max(0, i - before) + 1;
       const data = new Float32Array(h * w);

@@ -208,3 +208,7 @@ export const resize = `function(x) {
   const bottom = x[(y1 * this.constants.IW + x0) * this.constants.C + c] * (1 - fx) + x[(y1 * this.constants.IW + x1) * this.constants.C + c] * fx;
   return top * (1 - fy) + bottom * fy;
 }`;
+
+export const copy = `function(x) {
+  return x[this.thread.x];
+}`;

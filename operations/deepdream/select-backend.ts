@@ -20,14 +20,19 @@ let probe: Promise<AdapterInfo | undefined> | undefined;
 /** The WebGPU adapter Dawn would use, or undefined when there is none or it is software. */
 export function hardwareGpuAdapter(): Promise<AdapterInfo | undefined> {
   probe ??= (async () => {
+    let undo = (): void => {};
     try {
-      await installWebGpu();
+      undo = await installWebGpu();
       const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: AdapterInfo } | null> } } }).navigator?.gpu;
       const adapter = await gpu?.requestAdapter();
       const info = adapter?.info;
-      if (!info || /software|cpu/i.test(info.architecture) || /llvmpipe|lavapipe|swiftshader/i.test(info.description)) return undefined;
+      if (!info || /software|cpu/i.test(info.architecture) || /llvmpipe|lavapipe|swiftshader/i.test(info.description)) {
+        undo(); // leave no adapter-less navigator.gpu for other gpu.js users to trip on
+        return undefined;
+      }
       return { vendor: info.vendor, architecture: info.architecture, description: info.description };
     } catch {
+      undo();
       return undefined; // no Vulkan loader, or Dawn does not load on this libc
     }
   })();

@@ -66,6 +66,15 @@ describe('deepdream dream', function () {
     expect(losses[3]).to.be.above(losses[0]);
   });
 
+  it('frees every tensor it makes (tfjs memory is flat across dreams)', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const img = await picture(64, 48);
+    await dream(img, { layer: 'mixed1', octaves: 2, iterations: 1, backend: 'cpu' });
+    const before = tf.memory().numTensors;
+    await dream(img, { layer: 'mixed1', octaves: 2, iterations: 2, backend: 'cpu' });
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
   it('plans octaves and tiles', () => {
     expect(octaveSizes(512, 512, 3, 1.4, 43)).to.deep.equal([[261, 261], [366, 366], [512, 512]]);
     expect(octaveSizes(60, 60, 4, 1.4, 43)).to.deep.equal([[43, 43], [60, 60]]);
