@@ -1,8 +1,12 @@
-/** buildApp(config, runtime): the fastify app without listen(), so specs can inject or listen on 127.0.0.1. */
+/** buildApp(config, deps): the fastify app without listen(), so specs can inject or listen on 127.0.0.1. */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime/index.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { createAppRegistry, type AppRegistry } from './auth/apps.ts';
 import type { Config } from './config.ts';
 import { installErrorHandling } from './errors-plugin.ts';
+import { createImageCache, type ImageCache } from './image-cache.ts';
+import { createMetrics, metricsRoutes, type Metrics } from './metrics.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -11,6 +15,11 @@ import { version } from './version.ts';
 export interface AppDeps {
   runtime: Runtime;
   healthSections?: () => Record<string, unknown>;
+  /** Applications; default: loaded from config (apps file and env). */
+  apps?: AppRegistry;
+  /** Result cache; default: built from config. One passed in is not closed with the app. */
+  imageCache?: ImageCache;
+  metrics?: Metrics;
 }
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
@@ -21,19 +30,45 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // Parameter names like std-dev-x and values like #ff0000 arrive percent-encoded.
     routerOptions: { maxParamLength: 500 },
   });
+  const { runtime } = deps;
+  const apps = deps.apps ?? await createAppRegistry(config);
+  const imageCache = deps.imageCache ?? createImageCache(config, { logger: app.log });
+  if (!deps.imageCache) app.addHook('onClose', () => imageCache.close());
+  const metrics = deps.metrics ?? createMetrics({ runtime, imageCache });
+
+  if (apps.open) {
+    app.log.warn('OPEN MODE: no application is configured, so anyone can request any image processing without a signature. Set IMGFLOW_KEY/IMGFLOW_SECRET or IMGFLOW_APPS_FILE to require signed URLs (docs/auth-and-cache.md)');
+  } else if (config.allowUnsigned) {
+    app.log.warn('IMGFLOW_ALLOW_UNSIGNED=1: unsigned /graph/<graph> requests are served alongside signed ones');
+  }
+
   installErrorHandling(app);
+  const sample = config.logHitSampleRate;
   app.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    metrics.countResponse(status);
+    // Hits and 304s can be sampled at high rates; misses and errors are always logged.
+    if (sample < 1 && status < 400 && (status === 304 || reply.getHeader('x-cache') === 'hit') && Math.random() >= sample) return;
     request.log.info({
       method: request.method,
       url: request.url.length > 300 ? `${request.url.slice(0, 300)}...` : request.url,
-      status: reply.statusCode,
+      status,
+      graph: request.imgflowAuth?.graph,
+      app: request.imgflowAuth?.app?.key,
       cache: reply.getHeader('x-cache'),
       ms: Number(reply.elapsedTime.toFixed(1)),
       timing: reply.getHeader('server-timing'),
     }, 'request');
   });
-  await app.register(healthRoutes, { runtime: deps.runtime, version, sections: deps.healthSections });
-  await app.register(catalogueRoutes, { runtime: deps.runtime });
-  await app.register(graphRoutes, { runtime: deps.runtime, config });
+  const sections = () => ({
+    auth: { mode: apps.open ? 'open' : config.allowUnsigned ? 'signed+unsigned' : 'signed', apps: apps.list().length },
+    cache: imageCache.describe(),
+    ...deps.healthSections?.(),
+  });
+  await app.register(healthRoutes, { runtime, version, sections });
+  if (config.metrics) await app.register(metricsRoutes, { metrics });
+  await app.register(catalogueRoutes, { runtime });
+  await app.register(graphRoutes, { runtime, config, apps, imageCache, metrics });
+  await app.register(adminRoutes, { runtime, config, apps, imageCache, prefix: '/admin' });
   return app;
 }

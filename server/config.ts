@@ -40,9 +40,41 @@ export const settings = {
   cacheMaxAgeSeconds: { env: 'IMGFLOW_CACHE_MAX_AGE_SECONDS', kind: 'int', default: 86400, min: 0, max: 31536000, description: 'Cache-Control max-age of processed images (s)' },
   gpu: { env: 'IMGFLOW_GPU', kind: 'enum', default: 'auto', values: ['auto', 'webgpu', 'headlessgl', 'cpu'], description: 'Kernel backend: auto = WebGPU when an adapter is found, else CPU' },
   logLevel: { env: 'IMGFLOW_LOG_LEVEL', kind: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level (JSON logs, one line per request)' },
+  logHitSampleRate: { env: 'IMGFLOW_LOG_HIT_SAMPLE_RATE', kind: 'number', default: 1, min: 0, max: 1, description: 'Fraction of cache hits and 304s that get a request log line (misses and errors are always logged); lower it at high request rates' },
+  // Applications and signing (docs/auth-and-cache.md)
+  appsFile: { env: 'IMGFLOW_APPS_FILE', kind: 'string', default: undefined, description: 'JSON file of applications (key, secrets, enabled, admin, quota, imgfloCompat); the admin API saves apps there' },
+  appKey: { env: 'IMGFLOW_KEY', kind: 'string', default: undefined, description: 'Key of one application defined by env' },
+  appSecret: { env: 'IMGFLOW_SECRET', kind: 'string', default: undefined, description: 'Its secret(s), comma-separated for rotation' },
+  adminKey: { env: 'IMGFLOW_ADMIN_KEY', kind: 'string', default: undefined, description: 'Key of an admin application defined by env' },
+  adminSecret: { env: 'IMGFLOW_ADMIN_SECRET', kind: 'string', default: undefined, description: 'Its secret(s), comma-separated for rotation' },
+  allowUnsigned: { env: 'IMGFLOW_ALLOW_UNSIGNED', kind: 'boolean', default: false, description: 'Serve unsigned /graph/<graph> requests even though applications are configured (with none configured they are always served)' },
+  expiresSkewSeconds: { env: 'IMGFLOW_EXPIRES_SKEW_SECONDS', kind: 'int', default: 5, min: 0, max: 3600, description: 'Clock skew tolerated when checking a signed URL\'s expires (s)' },
+  // Admin API
+  jwtSecret: { env: 'IMGFLOW_JWT_SECRET', kind: 'string', default: undefined, description: 'HS256 secret for admin API tokens (at least 32 characters)' },
+  jwtPublicKey: { env: 'IMGFLOW_JWT_PUBLIC_KEY', kind: 'string', default: undefined, description: 'RS256 public key (PEM text, or a path to a PEM file) for admin API tokens' },
+  jwtMaxLifetimeSeconds: { env: 'IMGFLOW_JWT_MAX_LIFETIME_SECONDS', kind: 'int', default: 86400, min: 60, max: 31536000, description: 'Admin tokens must carry exp, at most this far after iat (or now) (s)' },
+  // Result cache
+  cacheMemoryMaxBytes: { env: 'IMGFLOW_CACHE_MEMORY_MAX_BYTES', kind: 'int', default: 256 * MiB, min: 0, max: 2 ** 48, description: 'Memory tier budget in bytes (0 turns the memory tier off)' },
+  cacheMemoryMaxEntryBytes: { env: 'IMGFLOW_CACHE_MEMORY_MAX_ENTRY_BYTES', kind: 'int', default: undefined, min: 1, max: 2 ** 48, description: 'Larger results skip the memory tier (default: an eighth of the budget)' },
+  cacheStore: { env: 'IMGFLOW_CACHE_STORE', kind: 'enum', default: 'auto', values: ['auto', 'none', 'disk', 's3'], description: 'Shared tier: disk (under IMGFLOW_CACHE_DIR), s3, or none; auto = s3 when IMGFLOW_S3_BUCKET is set, else disk' },
+  cacheServe: { env: 'IMGFLOW_CACHE_SERVE', kind: 'enum', default: 'stream', values: ['stream', 'redirect'], description: 'stream the bytes, or redirect (302) to the S3/CDN URL of the stored result (needs the s3 store)' },
+  signedMaxAgeSeconds: { env: 'IMGFLOW_SIGNED_MAX_AGE_SECONDS', kind: 'int', default: 31536000, min: 0, max: 31536000, description: 'Cache-Control max-age of responses to signed URLs, sent with immutable (s)' },
+  s3Bucket: { env: 'IMGFLOW_S3_BUCKET', kind: 'string', default: undefined, description: 'S3 bucket of the result cache' },
+  s3Prefix: { env: 'IMGFLOW_S3_PREFIX', kind: 'string', default: 'results/', description: 'Key prefix inside the bucket' },
+  s3Region: { env: 'IMGFLOW_S3_REGION', kind: 'string', default: 'us-east-1', description: 'S3 region' },
+  s3Endpoint: { env: 'IMGFLOW_S3_ENDPOINT', kind: 'string', default: undefined, description: 'Endpoint of an S3-compatible service (default AWS)' },
+  s3ForcePathStyle: { env: 'IMGFLOW_S3_FORCE_PATH_STYLE', kind: 'boolean', default: false, description: 'Path-style URLs (<endpoint>/<bucket>/<key>), for MinIO, s3rver...' },
+  s3AccessKeyId: { env: 'IMGFLOW_S3_ACCESS_KEY_ID', kind: 'string', default: undefined, description: 'Access key id (default: the AWS SDK credential chain)' },
+  s3SecretAccessKey: { env: 'IMGFLOW_S3_SECRET_ACCESS_KEY', kind: 'string', default: undefined, description: 'Secret access key, with IMGFLOW_S3_ACCESS_KEY_ID' },
+  s3PublicBaseUrl: { env: 'IMGFLOW_S3_PUBLIC_BASE_URL', kind: 'string', default: undefined, description: 'CDN or website origin in front of the bucket, for redirect mode' },
+  s3ConnectTimeoutMs: { env: 'IMGFLOW_S3_CONNECT_TIMEOUT_MS', kind: 'int', default: 1000, min: 10, max: 60000, description: 'S3 connect timeout (ms)' },
+  s3RequestTimeoutMs: { env: 'IMGFLOW_S3_REQUEST_TIMEOUT_MS', kind: 'int', default: 5000, min: 10, max: 600000, description: 'S3 whole-request timeout (ms); a failing S3 never fails a request' },
+  metrics: { env: 'IMGFLOW_METRICS', kind: 'boolean', default: true, description: 'Serve Prometheus metrics at /metrics' },
 } as const satisfies Record<string, Setting>;
 
-type SettingValue<S> = S extends { kind: 'int' | 'number' } ? number : S extends { kind: 'boolean' } ? boolean : string;
+type BaseValue<S> = S extends { kind: 'int' | 'number' } ? number : S extends { kind: 'boolean' } ? boolean : string;
+/** Settings without a default are optional: `undefined` when unset. */
+type SettingValue<S> = S extends { default: undefined } ? BaseValue<S> | undefined : BaseValue<S>;
 export type Config = { readonly [K in keyof typeof settings]: SettingValue<(typeof settings)[K]> };
 
 function parse(setting: Setting, raw: string, problems: string[]): unknown {
@@ -84,8 +116,44 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
     else if (env[setting.env] !== undefined) out[key] = parse(setting, env[setting.env]!, problems);
     else out[key] = setting.default;
   }
+  checkCombinations(out, problems);
   if (problems.length) throw errors.IMGFLOW_ERR_CONFIG_INVALID({ problems }, undefined, problems.join('; '));
   out.graphsDir = resolve(out.graphsDir as string);
   out.cacheDir = resolve(out.cacheDir as string);
   return Object.freeze(out) as Config;
+}
+
+/** Settings that are each valid but do not make sense together. */
+function checkCombinations(c: Record<string, unknown>, problems: string[]): void {
+  const set = (k: string) => c[k] !== undefined && c[k] !== '';
+  if ((set('appKey') || set('appSecret')) && !(set('appKey') && set('appSecret'))) problems.push('IMGFLOW_KEY and IMGFLOW_SECRET go together');
+  if ((set('adminKey') || set('adminSecret')) && !(set('adminKey') && set('adminSecret'))) problems.push('IMGFLOW_ADMIN_KEY and IMGFLOW_ADMIN_SECRET go together');
+  if (c.cacheStore === 's3' && !set('s3Bucket')) problems.push('IMGFLOW_CACHE_STORE=s3 needs IMGFLOW_S3_BUCKET');
+  const store = c.cacheStore === 'auto' ? (set('s3Bucket') ? 's3' : 'disk') : c.cacheStore;
+  if (c.cacheServe === 'redirect' && store !== 's3') problems.push('IMGFLOW_CACHE_SERVE=redirect needs the s3 store (IMGFLOW_S3_BUCKET)');
+  if (set('s3AccessKeyId') !== set('s3SecretAccessKey')) problems.push('IMGFLOW_S3_ACCESS_KEY_ID and IMGFLOW_S3_SECRET_ACCESS_KEY go together');
+  if (set('jwtSecret') && String(c.jwtSecret).length < 32) problems.push('IMGFLOW_JWT_SECRET must be at least 32 characters');
+  if (set('s3Endpoint')) {
+    try {
+      new URL(String(c.s3Endpoint));
+    } catch {
+      problems.push(`IMGFLOW_S3_ENDPOINT=${JSON.stringify(c.s3Endpoint)}: expected a URL`);
+    }
+  }
+}
+
+/** The shared cache tier the config selects. */
+export function cacheStoreKind(config: Config): 'none' | 'disk' | 's3' {
+  if (config.cacheStore === 'auto') return config.s3Bucket ? 's3' : 'disk';
+  return config.cacheStore as 'none' | 'disk' | 's3';
+}
+
+/** The README's configuration table (spec/server/config.spec.ts checks the README has it verbatim). */
+export function configTable(): string {
+  const rows = Object.values(settings as Record<string, Setting>).map((s) => {
+    const def = s.env === 'IMGFLOW_CONCURRENCY' ? 'CPU count (min 2)' : s.default === undefined ? '' : `\`${String(s.default)}\``;
+    const range = s.values ? s.values.join(', ') : s.min !== undefined ? `${s.min}..${s.max}` : '';
+    return `| \`${s.env}\` | ${def} | ${range} | ${s.description} |`;
+  });
+  return ['| Variable | Default | Accepts | Meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

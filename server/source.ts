@@ -15,13 +15,23 @@ export interface Source {
 
 const USER_AGENT = 'imgflow/0.1 (+https://github.com/imgflow)';
 
+/**
+ * The input's identity for cache keys, known before any fetch: a POSTed body's hash, else the
+ * `input` URL as given. `undefined` when there is no usable input (loadSource then refuses).
+ */
+export function sourceIdentity(input: unknown, body: Buffer | undefined): string | undefined {
+  if (body && body.length > 0) return `body:${createHash('sha256').update(body).digest('hex')}`;
+  if (typeof input === 'string' && input !== '') return `url:${input}`;
+  return undefined;
+}
+
 export async function loadSource(config: Config, input: unknown, body: Buffer | undefined, signal?: AbortSignal): Promise<Source> {
   const t0 = performance.now();
   let bytes: Buffer;
   let identity: string;
   if (body && body.length > 0) {
     bytes = body;
-    identity = `body:${createHash('sha256').update(body).digest('hex')}`;
+    identity = sourceIdentity(input, body)!;
   } else if (typeof input === 'string' && input !== '') {
     if (!/^https?:\/\//i.test(input)) throw errors.IMGFLOW_ERR_INPUT_URL({ input }, undefined, input, 'only http and https URLs are fetched');
     const fetched = await fetchSource(input, {
@@ -33,7 +43,7 @@ export async function loadSource(config: Config, input: unknown, body: Buffer | 
       signal,
     });
     bytes = fetched.bytes;
-    identity = `url:${input}`;
+    identity = sourceIdentity(input, undefined)!;
   } else if (Array.isArray(input)) {
     throw errors.IMGFLOW_ERR_PARAM_INVALID({ parameter: 'input' }, undefined, 'a single URL', 'input', `${input.length} values`);
   } else {

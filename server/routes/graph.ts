@@ -1,49 +1,137 @@
-/** GET|POST /graph/<graph>[.<ext>]: process an image through a graph. */
+/**
+ * GET|POST /graph/<graph>[.<ext>] and /graph/<key>/<signature>/<graph>[.<ext>]: an image
+ * processed by a graph, from the result cache when it can be.
+ *
+ * Order of work, cheapest first: auth (onRequest hook, server/auth/plugin.ts) -> parameters
+ * checked against the graph -> cache key (graph revision, coerced parameters, input URL or body
+ * hash, format: no fetch) -> If-None-Match answered from the cache's ETag -> hit -> miss:
+ * quota, then one shared evaluation per key (single flight) -> stored -> served.
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime/index.ts';
 import type { RawParams } from '../../runtime/params.ts';
+import type { AppRegistry } from '../auth/apps.ts';
+import { authPlugin, SIGNED_ROUTE, UNSIGNED_ROUTE, type RequestAuth } from '../auth/plugin.ts';
+import { cacheKey, etagFor, type CachedEntry, type CacheParamValue } from '../cache/index.ts';
 import type { Config } from '../config.ts';
-import { mimeTypes, splitGraphFile } from '../formats.ts';
-import { parseImageRequest, processImage, type ImageRequest } from '../process-request.ts';
+import { mimeTypes } from '../formats.ts';
+import type { ImageCache } from '../image-cache.ts';
+import type { Metrics } from '../metrics.ts';
+import { parseImageRequest, processImage, type ImageRequest, type ParsedRequest } from '../process-request.ts';
+import { sourceIdentity } from '../source.ts';
 
 export interface GraphRouteOptions {
   runtime: Runtime;
   config: Config;
+  apps: AppRegistry;
+  imageCache: ImageCache;
+  metrics: Metrics;
 }
 
-function serverTiming(t: { fetchMs: number; processMs: number }): string {
-  return `fetch;dur=${t.fetchMs.toFixed(1)}, process;dur=${t.processMs.toFixed(1)}`;
+/** RFC 9110 13.1.2: If-None-Match uses the weak comparison; `*` matches any current entry. */
+export function etagMatches(header: string, etag: string): boolean {
+  if (header === etag || header === '*') return true;
+  const bare = etag.startsWith('W/') ? etag.slice(2) : etag;
+  for (const part of header.split(',')) {
+    const t = part.trim();
+    if ((t.startsWith('W/') ? t.slice(2) : t) === bare || t === '*') return true;
+  }
+  return false;
 }
 
 export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions): Promise<void> {
-  const { runtime, config } = opts;
+  const { runtime, config, apps, imageCache, metrics } = opts;
+  const { cache } = imageCache;
+  const immutable = `public, max-age=${config.signedMaxAgeSeconds}, immutable`;
+  const ordinary = `public, max-age=${config.cacheMaxAgeSeconds}`;
+
+  await app.register(authPlugin, { apps, config, onRefusal: (code) => metrics.countRefusal(code) });
 
   // Any body is the image: its format is sniffed from the bytes, never from Content-Type.
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxInputBytes }, (_req, body, done) => done(null, body));
 
-  const handler = async (request: FastifyRequest<{ Params: { file: string } }>, reply: FastifyReply) => {
-    const { graph, ext } = splitGraphFile(request.params.file);
-    const abort = new AbortController();
-    request.raw.once('close', () => { if (!reply.sent) abort.abort(new Error('client closed the connection')); });
-    const req: ImageRequest = {
-      graph,
-      ext,
-      query: request.query as RawParams,
-      body: Buffer.isBuffer(request.body) ? request.body : undefined,
-      accept: request.headers.accept,
-      signal: abort.signal,
+  /** Fetch + evaluate + store: runs once per key however many requests wait for it. */
+  async function compute(key: string, parsed: ParsedRequest, req: ImageRequest): Promise<CachedEntry> {
+    // A request that missed just as an identical evaluation finished: use its result.
+    const ready = await imageCache.memory?.get(key);
+    if (ready) return ready;
+    const t0 = performance.now();
+    let result;
+    try {
+      result = await processImage(runtime, config, parsed, req);
+    } catch (err) {
+      metrics.observeEvaluation((performance.now() - t0) / 1000, false);
+      throw err;
+    }
+    metrics.observeEvaluation((performance.now() - t0) / 1000, true);
+    const entry: CachedEntry = {
+      bytes: result.bytes,
+      contentType: mimeTypes[result.format],
+      etag: etagFor(result.bytes),
+      createdAt: Date.now(),
+      meta: {
+        graph: req.graph,
+        revision: parsed.prepared.entry.revision,
+        timing: `fetch;dur=${result.timings.fetchMs.toFixed(1)}, process;dur=${result.timings.processMs.toFixed(1)}`,
+      },
     };
+    const saved = cache.save(key, entry);
+    // Redirect mode sends the client to the store, so the object must be there first.
+    if (imageCache.serve === 'redirect') await saved;
+    return entry;
+  }
+
+  function send(request: FastifyRequest, reply: FastifyReply, key: string, entry: CachedEntry, status: 'hit' | 'miss') {
+    reply.header('etag', entry.etag).header('x-cache', status);
+    if (status === 'miss' && entry.meta?.timing) reply.header('server-timing', entry.meta.timing);
+    const inm = request.headers['if-none-match'];
+    if (inm !== undefined && etagMatches(inm, entry.etag)) return reply.code(304).send();
+    const location = imageCache.redirectUrl(key);
+    if (location) return reply.code(302).header('location', location).send();
+    return reply.header('content-type', entry.contentType).send(entry.bytes);
+  }
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const auth = request.imgflowAuth as RequestAuth;
+    const query = request.query as RawParams;
+    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    const req: ImageRequest = { graph: auth.graph, ext: auth.ext, query, body, accept: request.headers.accept };
     const parsed = parseImageRequest(runtime, config, req);
-    request.log = request.log.child({ graph });
-    const result = await processImage(runtime, config, parsed, req);
-    reply.header('content-type', mimeTypes[result.format]);
-    reply.header('cache-control', `public, max-age=${config.cacheMaxAgeSeconds}`);
-    reply.header('server-timing', serverTiming(result.timings));
+    const { prepared } = parsed;
+    const key = cacheKey({
+      graphName: auth.graph,
+      graphRevision: prepared.entry.revision,
+      params: prepared.params as Record<string, CacheParamValue>,
+      inputIdentity: sourceIdentity(query.input, body),
+      format: parsed.format,
+    });
+    reply.header('cache-control', auth.verified ? immutable : ordinary);
     if (parsed.negotiated) reply.header('vary', 'Accept');
-    reply.header('x-imgflow-graph-revision', parsed.prepared.entry.revision);
-    return reply.send(result.bytes);
+    reply.header('x-imgflow-graph-revision', prepared.entry.revision);
+
+    // Conditional requests and redirects need only the ETag: no bytes from the store.
+    const inm = request.headers['if-none-match'];
+    if (inm !== undefined || imageCache.serve === 'redirect') {
+      const head = await cache.head(key);
+      if (head) {
+        if (inm !== undefined && etagMatches(inm, head.etag)) {
+          return reply.code(304).header('etag', head.etag).header('x-cache', 'hit').send();
+        }
+        const location = imageCache.redirectUrl(key);
+        if (location) return reply.code(302).header('etag', head.etag).header('x-cache', 'hit').header('location', location).send();
+      }
+    }
+    const hit = await cache.lookup(key);
+    if (hit) return send(request, reply, key, hit.entry, 'hit');
+
+    // A miss costs an evaluation: the app must be allowed one (quota 0 reads cached results only).
+    if (auth.app) apps.chargeEvaluation(auth.app);
+    const entry = await cache.singleFlight(key, () => compute(key, parsed, req));
+    return send(request, reply, key, entry, 'miss');
   };
 
-  app.get('/graph/:file', handler);
-  app.post('/graph/:file', { bodyLimit: config.maxInputBytes }, handler);
+  for (const url of [UNSIGNED_ROUTE, SIGNED_ROUTE]) {
+    app.get(url, handler);
+    app.post(url, { bodyLimit: config.maxInputBytes }, handler);
+  }
 }

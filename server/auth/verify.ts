@@ -1,0 +1,54 @@
+/**
+ * Checks one signed request against an app's secrets: imgflow's HMAC-SHA256 over the canonical
+ * form (rig/sign.ts, docs/signing.md) and, for apps that opt in, imgflo-server's MD5 token.
+ * Node's crypto instead of rig's Web Crypto: same bytes, no async key import per request.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { canonicalForm } from '../../rig/sign.ts';
+import type { App } from './apps.ts';
+
+export interface SignedParts {
+  graph: string;
+  ext: string | undefined;
+  /** The last path segment exactly as received (imgflo's token covers it raw). */
+  rawGraphSegment: string;
+  /** The query string exactly as received, with its `?`, or `''` (imgflo's token covers it raw). */
+  rawQuery: string;
+  signature: string;
+}
+
+const IMGFLO_TOKEN = /^[0-9a-f]{32}$/;
+
+function equal(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** `hex(md5(graphWithExt + rawQuery + secret))`, as imgflo-server's checkAuth computed it. */
+export function imgfloServerToken(rawGraphSegment: string, rawQuery: string, secret: string): string {
+  return createHash('md5').update(rawGraphSegment + rawQuery + secret).digest('hex');
+}
+
+/** Which of the app's secrets signs the request, and how; undefined when none does. */
+export function verifyRequest(app: App, parts: SignedParts): { scheme: 'hmac' | 'imgflo'; secretIndex: number } | undefined {
+  const { signature } = parts;
+  if (app.imgfloCompat && IMGFLO_TOKEN.test(signature)) {
+    for (let i = 0; i < app.secrets.length; i++) {
+      if (equal(imgfloServerToken(parts.rawGraphSegment, parts.rawQuery, app.secrets[i]), signature)) return { scheme: 'imgflo', secretIndex: i };
+    }
+  }
+  // The query decoded as application/x-www-form-urlencoded, then re-encoded canonically.
+  const params = new URLSearchParams(parts.rawQuery);
+  let message: string;
+  try {
+    message = canonicalForm(parts.graph, parts.ext, params);
+  } catch {
+    return undefined; // lone surrogates and the like cannot have been signed
+  }
+  for (let i = 0; i < app.secrets.length; i++) {
+    const expected = createHmac('sha256', app.secrets[i]).update(message).digest('base64url');
+    if (equal(expected, signature)) return { scheme: 'hmac', secretIndex: i };
+  }
+  return undefined;
+}
