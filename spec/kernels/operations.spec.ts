@@ -68,7 +68,8 @@ describe('kernel operations against plain-JS references (gpu.js cpu mode)', func
         const img = randomImage(w, h, ch, 1000 + n * 7 + w);
         const auxImg: RawImage | undefined = c.aux ? randomImage(Math.max(1, w - 1), h + 1, 4, 99 + n) : undefined;
         const want = references[c.name](toF(img), params, auxImg && toF(auxImg));
-        const steps = [{ op: def, params, aux: auxImg ? { aux: auxImg } : {} }];
+        const aux: Record<string, RawImage> = auxImg ? { aux: auxImg } : {};
+        const steps = [{ op: def, params, aux }];
         const layouts: Array<[Layout, RawImage]> = [
           ['planar', await runKernelChain(steps, img)],
           ['channel', await runSteps(toPassSteps(steps), img, 'channel')],

@@ -1,0 +1,109 @@
+/**
+ * Kernel bench (run on demand, never in npm test):
+ *   node --import tsx bench/kernels.ts [--gpu auto|webgpu|cpu] [--size 2048] [--runs 3]
+ * Per operation on a size x size RGBA image: sharp where it has the operation, gpu.js on the
+ * backend found; then chains of 3 and 6 point kernels fused (one pass) vs unfused (one pass
+ * each). Times are medians of --runs after one warm-up, and include upload and download.
+ * On a GPU backend it also prints bytes moved / time for the fused chains.
+ */
+import sharp from 'sharp';
+import type { OperationDef, Params, RawImage } from '../operations/define.ts';
+import { configureGpu, kernelCounters, resetKernelCounters, runKernelChain } from '../operations/kernels/index.ts';
+import { kernelOperations } from '../operations/kernels/catalog.ts';
+
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const size = Number(arg('size', '2048'));
+const runs = Number(arg('runs', '3'));
+const mode = arg('gpu', 'cpu') as 'auto' | 'webgpu' | 'cpu';
+
+const op = (name: string): OperationDef => kernelOperations.find((o) => o.name === name)!;
+const step = (name: string, params: Params = {}) => {
+  const def = op(name);
+  const full: Params = {};
+  for (const [k, s] of Object.entries(def.params)) if (s.default !== undefined) full[k] = s.default;
+  return { op: def, params: { ...full, ...params }, aux: {} as Record<string, RawImage> };
+};
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    await fn();
+    t.push(performance.now() - s);
+  }
+  return t.sort((a, b) => a - b)[Math.floor(t.length / 2)];
+}
+
+const info = await configureGpu(mode);
+console.log(`# gpu: ${JSON.stringify(info)}`);
+console.log(`# node ${process.version}, ${size}x${size} RGBA, median of ${runs} after a warm-up`);
+
+const raw = Buffer.alloc(size * size * 4);
+for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
+const img: RawImage = { data: raw, width: size, height: size, channels: 4 };
+const sharpIn = () => sharp(raw, { raw: { width: size, height: size, channels: 4 } });
+
+/** sharp equivalents where sharp has the operation. */
+const sharpOps: Record<string, () => Promise<unknown>> = {
+  'color-matrix': () => sharpIn().recomb([[0.9, 0.1, 0], [0, 1, 0], [0, 0.1, 0.9]]).raw().toBuffer(),
+  sepia: () => sharpIn().recomb([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]]).raw().toBuffer(),
+  levels: () => sharpIn().linear(1.25, -12).gamma(1.2).raw().toBuffer(),
+  convolution: () => sharpIn().convolve({ width: 3, height: 3, kernel: [0, -1, 0, -1, 5, -1, 0, -1, 0] }).raw().toBuffer(),
+  'unsharp-mask': () => sharpIn().sharpen({ sigma: 1.5 }).raw().toBuffer(),
+  'edge-sobel': () => sharpIn().convolve({ width: 3, height: 3, kernel: [-1, 0, 1, -2, 0, 2, -1, 0, 1] }).raw().toBuffer(),
+};
+
+const perOp: Array<[string, Params, Record<string, RawImage>?]> = [
+  ['gradient-map', { color1: '#0a2a2fff', color2: '#fde7a0ff' }],
+  ['curves', { preset: 'brannan' }],
+  ['levels', { 'in-low': 0.05, 'in-high': 0.9, gamma: 1.2 }],
+  ['color-matrix', { matrix: '0.9 0.1 0 0 1 0 0 0.1 0.9' }],
+  ['vignette', {}],
+  ['blend', { mode: 'soft-light' }, { aux: img }],
+  ['posterize', { levels: 6 }],
+  ['sepia', {}],
+  ['noise', {}],
+  ['edge-sobel', {}],
+  ['motion-blur-linear', { length: 10, angle: 30 }],
+  ['noise-reduction', { iterations: 1 }],
+  ['pixelate', { 'size-x': 8, 'size-y': 8 }],
+  ['unsharp-mask', { 'std-dev': 1.5 }],
+  ['convolution', { size: 3, matrix: '0 -1 0 -1 5 -1 0 -1 0' }],
+];
+
+console.log('\n| operation | sharp ms | gpu.js ms |\n|---|---:|---:|');
+for (const [name, params, aux] of perOp) {
+  const s = { ...step(name, params), aux: aux ?? {} };
+  const k = await time(() => runKernelChain([s], img));
+  const sh = sharpOps[name] ? (await time(sharpOps[name])).toFixed(0) : '-';
+  console.log(`| ${name} | ${sh} | ${k.toFixed(0)} |`);
+}
+
+const chain6 = [
+  step('sepia', { scale: 0.5 }), step('levels', { 'in-low': 0.05, 'in-high': 0.95, gamma: 1.2 }),
+  step('curves', { preset: 'indie', strength: 0.8 }), step('posterize', { levels: 32 }),
+  step('vignette', { strength: 0.5 }), step('color-matrix', { matrix: '0.9 0.1 0 0 1 0 0 0.1 0.9' }),
+];
+console.log('\n| chain | fused ms (passes) | unfused ms (passes) | speed-up |\n|---|---:|---:|---:|');
+for (const n of [3, 6]) {
+  const chain = chain6.slice(0, n);
+  resetKernelCounters();
+  const fused = await time(() => runKernelChain(chain, img));
+  const fusedPasses = kernelCounters().passes / (runs + 1);
+  resetKernelCounters();
+  const unfused = await time(async () => {
+    let cur = img;
+    for (const s of chain) cur = await runKernelChain([s], cur);
+  });
+  const unfusedPasses = kernelCounters().passes / (runs + 1);
+  console.log(`| ${n} point ops | ${fused.toFixed(0)} (${fusedPasses}) | ${unfused.toFixed(0)} (${unfusedPasses}) | ${(unfused / fused).toFixed(2)}x |`);
+  if (info.mode !== 'cpu') {
+    // host RGBA float in + out per pass; what the device must at least move
+    const bytes = size * size * 4 * 4 * 2;
+    console.log(`|   bytes moved / time (fused) | ${(bytes / fused / 1e6).toFixed(2)} GB/s | | |`);
+  }
+}
