@@ -76,6 +76,11 @@ async function toRaw(pipe: Sharp): Promise<RawImage> {
 function asProcessingError(err: unknown, nodes: string[], fromSourceBytes: boolean): ImgflowError {
   if (err instanceof ImgflowError) return err;
   const message = (err as Error)?.message ?? String(err);
+  // Operations may refuse parameters they can only check at run time (a convolution matrix).
+  const { statusCode, code } = err as { statusCode?: unknown; code?: unknown };
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && typeof code === 'string' && code.startsWith('IMGFLOW_ERR_')) {
+    return new ImgflowError(code, statusCode, message, { nodes }, err);
+  }
   if (/pixel limit/i.test(message)) return errors.IMGFLOW_ERR_INPUT_TOO_MANY_PIXELS({}, err, 'too many', 'the configured limit');
   if (/timeout/i.test(message)) return errors.IMGFLOW_ERR_PROCESSING_TIMEOUT({}, err, 'the configured');
   if (fromSourceBytes && /unsupported image format|corrupt|premature|bad|invalid|vips/i.test(message)) {
