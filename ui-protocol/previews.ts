@@ -1,0 +1,151 @@
+/**
+ * Preview runs: evaluate a graph on its sample with every node's output collected, and turn
+ * each into a small PNG data URL. Graphs still being drawn are completed for the run only: a
+ * missing `output` export goes to the last image node, a missing `input` export to the first
+ * node whose image input is unconnected.
+ */
+import sharp from 'sharp';
+import {
+  bindParameters, compileGraph, evaluatePlan, ImgflowError, SOURCE,
+  type GraphJson, type Plan, type Runtime,
+} from '../runtime/index.ts';
+import type { Params, RawImage } from '../operations/index.ts';
+
+export interface Preview {
+  type: 'previewurl';
+  /** `data:image/png;base64,...` */
+  url: string;
+  /** Size of the image on the edge. */
+  width: number;
+  height: number;
+  channels: number;
+  /** Size of the preview itself (longest side at most the preview size). */
+  previewWidth: number;
+  previewHeight: number;
+}
+
+export interface PreviewRun {
+  /** Previews by producing node id; SOURCE for the sample. */
+  previews: Map<string, Preview>;
+  output?: Preview;
+  /** A node failed: its id (when known) and message. */
+  error?: { node?: string; message: string; code?: string };
+}
+
+const EDITOR_SOURCE = /^gegl[:/]([a-z0-9]+-)?load$/i;
+const EDITOR_SINK = /^(imgflo\/)?processor$/i;
+
+function mainImagePort(runtime: Runtime, component: string): string | undefined {
+  const c = runtime.registry.get(component);
+  if (!c) return undefined;
+  const ports = Object.keys(c.imageInputs);
+  return ports.includes('input') ? 'input' : ports[0];
+}
+
+/** The graph as a preview run sees it (never saved). */
+export function previewGraph(runtime: Runtime, graph: GraphJson): GraphJson {
+  const g = structuredClone(graph);
+  const imageNodes = Object.keys(g.processes).filter((id) => runtime.registry.get(g.processes[id].component) && !EDITOR_SINK.test(g.processes[id].component)).sort();
+  const isImage = (id: string) => imageNodes.includes(id) && !EDITOR_SOURCE.test(g.processes[id].component);
+  if (!g.outports || Object.keys(g.outports).length === 0) {
+    const feeding = new Set(g.connections.filter((c) => c.src && isImage(c.tgt.process)).map((c) => c.src!.process));
+    const sinks = imageNodes.filter((id) => isImage(id) && !feeding.has(id));
+    const last = sinks[sinks.length - 1];
+    if (last) g.outports = { output: { process: last, port: 'output' } };
+  }
+  if (!g.inports?.input) {
+    const fed = new Set(g.connections.filter((c) => c.src && !EDITOR_SOURCE.test(g.processes[c.src.process]?.component ?? '')).map((c) => `${c.tgt.process}.${c.tgt.port}`));
+    const first = imageNodes.filter(isImage).find((id) => {
+      const port = mainImagePort(runtime, g.processes[id].component);
+      return port !== undefined && !fed.has(`${id}.${port}`);
+    });
+    if (first) g.inports = { ...(g.inports ?? {}), input: { process: first, port: mainImagePort(runtime, g.processes[first].component)! } };
+  }
+  return g;
+}
+
+async function toPreview(img: RawImage, size: number): Promise<Preview> {
+  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } })
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .png({ compressionLevel: 6 })
+    .toBuffer({ resolveWithObject: true });
+  return {
+    type: 'previewurl',
+    url: `data:image/png;base64,${data.toString('base64')}`,
+    width: img.width,
+    height: img.height,
+    channels: img.channels,
+    previewWidth: info.width,
+    previewHeight: info.height,
+  };
+}
+
+async function decodeRaw(bytes: Buffer): Promise<RawImage> {
+  const { data, info } = await sharp(bytes, { autoOrient: true }).raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] };
+}
+
+/** The node whose image a node's output edge carries: itself, or what it passes through. */
+function producerOf(plan: Plan, id: string, produced: Map<string, unknown>): string {
+  let cur = id;
+  for (let i = 0; i <= plan.nodes.size && cur !== SOURCE && !produced.has(cur); i++) {
+    const node = plan.nodes.get(cur);
+    if (!node) return cur;
+    cur = node.inputs.input ?? SOURCE;
+  }
+  return cur;
+}
+
+export interface PreviewRunOptions {
+  runtime: Runtime;
+  graphId: string;
+  graph: GraphJson;
+  input: Buffer;
+  params: Params;
+  size: number;
+  signal: AbortSignal;
+  timeoutMs?: number;
+}
+
+export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
+  const { runtime } = o;
+  const previews = new Map<string, Preview>();
+  const graph = previewGraph(runtime, o.graph);
+  let plan: Plan;
+  try {
+    plan = compileGraph(o.graphId, graph, runtime.registry, { maxNodes: 500 });
+    if (Object.keys(o.params).length) plan = bindParameters(plan, o.params);
+  } catch (err) {
+    const e = err as ImgflowError;
+    const node = typeof e.details?.node === 'string' ? e.details.node : undefined;
+    return { previews, error: { node, message: e.message, code: e.code } };
+  }
+  const raw = new Map<string, RawImage>();
+  let error: PreviewRun['error'];
+  try {
+    await runtime.limiter.run(() => evaluatePlan(plan, runtime.registry, {
+      input: o.input,
+      format: 'png',
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? 30_000,
+      collect: (id, img) => raw.set(id, img),
+    }));
+  } catch (err) {
+    if (o.signal.aborted) throw err;
+    const e = err instanceof ImgflowError ? err : undefined;
+    const nodes = e?.details?.nodes;
+    const node = Array.isArray(nodes) && typeof nodes[0] === 'string' && nodes[0] !== SOURCE ? nodes[0] : undefined;
+    error = { node, message: e?.message ?? (err as Error).message, code: e?.code };
+  }
+  raw.set(SOURCE, await decodeRaw(o.input));
+  for (const [id, img] of raw) previews.set(id, await toPreview(img, o.size));
+  // Skipped (identity), encoder and editor-source nodes show the image they pass on.
+  for (const id of Object.keys(graph.processes)) {
+    if (previews.has(id)) continue;
+    const from = EDITOR_SOURCE.test(graph.processes[id].component) ? SOURCE : plan.nodes.has(id) ? producerOf(plan, id, raw) : undefined;
+    const p = from === undefined ? undefined : previews.get(from);
+    if (p) previews.set(id, p);
+  }
+  const outId = graph.outports?.output?.process;
+  return { previews, output: outId ? previews.get(outId) : undefined, error };
+}

@@ -1,0 +1,50 @@
+/**
+ * The protocol runtime without a transport: `connect(send)` per client, `receive(text)` per
+ * message. The WebSocket adapter (ws-transport.ts) and in-memory specs both use it.
+ */
+import { createCore, type Core } from './core.ts';
+import { dispatch } from './dispatch.ts';
+import { createNetworks } from './protocol/network.ts';
+import { createTracer } from './protocol/trace.ts';
+import type { ProtocolOptions } from './types.ts';
+
+export interface ProtocolConnection {
+  /** Handles one text message; resolves when it (and those before it) are handled. */
+  receive(text: string): Promise<void>;
+  close(): void;
+}
+
+export interface ProtocolRuntime {
+  connect(send: (text: string) => void): ProtocolConnection;
+  /** Number of connected clients. */
+  clients(): number;
+  close(): void;
+  /** @internal for specs */
+  readonly core: Core;
+}
+
+export function createProtocolRuntime(options: ProtocolOptions): ProtocolRuntime {
+  const core = createCore(options);
+  core.tracer = createTracer();
+  core.networks = createNetworks(core);
+  return {
+    core,
+    connect(send) {
+      const session = core.addSession(send);
+      return {
+        receive(text) {
+          session.queue = session.queue.then(() => dispatch(core, session, text)).catch((err) => {
+            core.logger.error({ err }, 'protocol message failed');
+          });
+          return session.queue;
+        },
+        close: () => core.removeSession(session),
+      };
+    },
+    clients: () => core.sessions.size,
+    close() {
+      core.networks.close();
+      core.graphs.close();
+    },
+  };
+}
