@@ -8,6 +8,7 @@
  *                                            with IMGFLOW_ALLOW_UNSIGNED=1
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { parseSignedPath } from '../../rig/sign.ts';
 import { errors, type ImgflowError } from '../../runtime/errors.ts';
 import type { Config } from '../config.ts';
@@ -42,25 +43,47 @@ export interface AuthOptions {
 }
 
 const EXPIRES = /^[0-9]{1,12}$/;
+/** Verified URLs remembered, so a hot signed URL costs one map lookup instead of an HMAC. */
+const VERIFIED_URLS = 10_000;
 
-function expiresProblem(rawQuery: string, skewSeconds: number, now: number): ImgflowError | undefined {
+interface Verified {
+  key: string;
+  /** The secret that signed it: the memo is void once the app no longer has it. */
+  secret: string;
+  graph: string;
+  ext: string | undefined;
+  expires: number | undefined;
+}
+
+/** The signed `expires` (unix seconds), undefined when absent; 400 when not one whole number. */
+function parseExpires(rawQuery: string): number | undefined {
   // Cheap test first: most URLs carry no expiry.
   if (!rawQuery.includes('expires')) return undefined;
   const values = new URLSearchParams(rawQuery).getAll('expires');
   if (values.length === 0) return undefined;
   if (values.length > 1 || !EXPIRES.test(values[0])) {
-    return errors.IMGFLOW_ERR_AUTH_EXPIRES_INVALID({ parameter: 'expires' }, undefined, JSON.stringify(values.length > 1 ? values : values[0]));
+    throw errors.IMGFLOW_ERR_AUTH_EXPIRES_INVALID({ parameter: 'expires' }, undefined, JSON.stringify(values.length > 1 ? values : values[0]));
   }
-  const at = Number(values[0]);
-  if (at + skewSeconds < now / 1000) {
-    const when = new Date(at * 1000).toISOString();
-    return errors.IMGFLOW_ERR_AUTH_EXPIRED({ expires: at }, undefined, when);
-  }
-  return undefined;
+  return Number(values[0]);
 }
 
-function checkSigned(request: FastifyRequest, opts: AuthOptions): RequestAuth {
+function checkExpiry(expires: number | undefined, skewSeconds: number): void {
+  if (expires !== undefined && expires + skewSeconds < Date.now() / 1000) {
+    throw errors.IMGFLOW_ERR_AUTH_EXPIRED({ expires }, undefined, new Date(expires * 1000).toISOString());
+  }
+}
+
+function checkSigned(request: FastifyRequest, opts: AuthOptions, memo: LRUCache<string, Verified>): RequestAuth {
   const url = request.url;
+  const known = memo.get(url);
+  if (known) {
+    const app = opts.apps.get(known.key);
+    if (app && app.enabled && app.secrets.includes(known.secret)) {
+      checkExpiry(known.expires, opts.config.expiresSkewSeconds);
+      return { graph: known.graph, ext: known.ext, app, verified: true };
+    }
+    memo.delete(url); // app changed: check again from scratch
+  }
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? '' : url.slice(q);
@@ -81,8 +104,10 @@ function checkSigned(request: FastifyRequest, opts: AuthOptions): RequestAuth {
   if (!ok) throw errors.IMGFLOW_ERR_AUTH_SIGNATURE({ key: app.key }, undefined, app.key);
   // Checked after the signature, so unsigned probes learn nothing about an app's state.
   if (!app.enabled) throw errors.IMGFLOW_ERR_AUTH_APP_DISABLED({ key: app.key }, undefined, app.key);
-  const expired = expiresProblem(rawQuery, opts.config.expiresSkewSeconds, Date.now());
-  if (expired) throw expired;
+  const expires = parseExpires(rawQuery);
+  checkExpiry(expires, opts.config.expiresSkewSeconds);
+  // Only requests that passed are remembered, so refused floods cannot fill the memo.
+  memo.set(url, { key: app.key, secret: app.secrets[ok.secretIndex], graph: parts.graph, ext: parts.ext, expires });
   return { graph: parts.graph, ext: parts.ext, app, verified: true };
 }
 
@@ -97,12 +122,13 @@ function checkUnsigned(request: FastifyRequest, opts: AuthOptions): RequestAuth 
  * register it next to the routes it guards.
  */
 export async function authPlugin(app: FastifyInstance, opts: AuthOptions): Promise<void> {
+  const memo = new LRUCache<string, Verified>({ max: VERIFIED_URLS });
   app.decorateRequest('imgflowAuth', null);
   app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const route = request.routeOptions.url;
     if (route !== SIGNED_ROUTE && route !== UNSIGNED_ROUTE) return done();
     try {
-      request.imgflowAuth = route === SIGNED_ROUTE ? checkSigned(request, opts) : checkUnsigned(request, opts);
+      request.imgflowAuth = route === SIGNED_ROUTE ? checkSigned(request, opts, memo) : checkUnsigned(request, opts);
     } catch (err) {
       opts.onRefusal?.((err as ImgflowError).code);
       return done(err as Error);

@@ -8,6 +8,7 @@
  * quota, then one shared evaluation per key (single flight) -> stored -> served.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import type { Runtime } from '../../runtime/index.ts';
 import type { RawParams } from '../../runtime/params.ts';
 import type { AppRegistry } from '../auth/apps.ts';
@@ -19,6 +20,14 @@ import type { ImageCache } from '../image-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import { parseImageRequest, processImage, type ImageRequest, type ParsedRequest } from '../process-request.ts';
 import { sourceIdentity } from '../source.ts';
+
+const KNOWN_URLS = 10_000;
+
+interface KnownKey {
+  revision: string;
+  key: string;
+  negotiated: boolean;
+}
 
 export interface GraphRouteOptions {
   runtime: Runtime;
@@ -91,23 +100,39 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     return reply.header('content-type', entry.contentType).send(entry.bytes);
   }
 
+  /** Request URL -> cache key for the graph revision it was computed with (GET/HEAD without a body). */
+  const keys = new LRUCache<string, KnownKey>({ max: KNOWN_URLS });
+
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const auth = request.imgflowAuth as RequestAuth;
     const query = request.query as RawParams;
-    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
     const req: ImageRequest = { graph: auth.graph, ext: auth.ext, query, body, accept: request.headers.accept };
-    const parsed = parseImageRequest(runtime, config, req);
-    const { prepared } = parsed;
-    const key = cacheKey({
-      graphName: auth.graph,
-      graphRevision: prepared.entry.revision,
-      params: prepared.params as Record<string, CacheParamValue>,
-      inputIdentity: sourceIdentity(query.input, body),
-      format: parsed.format,
-    });
+    // The key depends on the URL, the graph revision and (without an extension) Accept.
+    const memoKey = body ? undefined : auth.ext === undefined ? `${request.url}\n${req.accept ?? ''}` : request.url;
+    let known = memoKey === undefined ? undefined : keys.get(memoKey);
+    if (known && runtime.store.get(auth.graph)?.revision !== known.revision) known = undefined;
+    let parsed: ParsedRequest | undefined;
+    if (!known) {
+      parsed = parseImageRequest(runtime, config, req);
+      const { prepared } = parsed;
+      known = {
+        revision: prepared.entry.revision,
+        negotiated: parsed.negotiated,
+        key: cacheKey({
+          graphName: auth.graph,
+          graphRevision: prepared.entry.revision,
+          params: prepared.params as Record<string, CacheParamValue>,
+          inputIdentity: sourceIdentity(query.input, body),
+          format: parsed.format,
+        }),
+      };
+      if (memoKey !== undefined) keys.set(memoKey, known);
+    }
+    const { key } = known;
     reply.header('cache-control', auth.verified ? immutable : ordinary);
-    if (parsed.negotiated) reply.header('vary', 'Accept');
-    reply.header('x-imgflow-graph-revision', prepared.entry.revision);
+    if (known.negotiated) reply.header('vary', 'Accept');
+    reply.header('x-imgflow-graph-revision', known.revision);
 
     // Conditional requests and redirects need only the ETag: no bytes from the store.
     const inm = request.headers['if-none-match'];
@@ -126,6 +151,7 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
 
     // A miss costs an evaluation: the app must be allowed one (quota 0 reads cached results only).
     if (auth.app) apps.chargeEvaluation(auth.app);
+    parsed ??= parseImageRequest(runtime, config, req);
     const entry = await cache.singleFlight(key, () => compute(key, parsed, req));
     return send(request, reply, key, entry, 'miss');
   };
