@@ -6,7 +6,8 @@
  */
 import type { Sharp } from 'sharp';
 
-export type ParamType = 'int' | 'number' | 'boolean' | 'string' | 'color' | 'enum';
+/** `image` is a URL parameter naming a secondary image (a graph's exported image port other than input). */
+export type ParamType = 'int' | 'number' | 'boolean' | 'string' | 'color' | 'enum' | 'image';
 
 export interface ParamSpec {
   type: ParamType;

@@ -28,6 +28,8 @@ export function describeAccepts(spec: ParamSpec): string {
       return 'colour (#rgb, #rgba, #rrggbb, #rrggbbaa or a CSS name)';
     case 'string':
       return 'string';
+    case 'image':
+      return 'image URL (http or https)';
   }
 }
 
@@ -105,6 +107,10 @@ export function coerceParam(name: string, spec: ParamSpec, raw: unknown): ParamV
       const c = typeof raw === 'string' ? parseColor(raw) : undefined;
       if (!c) invalid(name, spec, raw);
       return formatColor(c);
+    }
+    case 'image': {
+      if (typeof raw !== 'string' || !/^https?:\/\/[^\s]+$/i.test(raw)) invalid(name, spec, raw);
+      return raw;
     }
     case 'string': {
       if (typeof raw === 'string') return raw;

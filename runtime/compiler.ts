@@ -15,6 +15,13 @@ const EDITOR_SOURCES = /^gegl\/([a-z0-9]+-)?load$/;
 const EDITOR_SINKS = new Set(['processor', 'imgflo/processor']);
 
 export const SOURCE = '$source';
+/** Producer id of a secondary image given as a URL parameter. */
+export const IMAGE_PARAM = '$image:';
+
+/** SOURCE or an image parameter: produced outside the graph. */
+export function isExternal(id: string): boolean {
+  return id === SOURCE || id.startsWith(IMAGE_PARAM);
+}
 
 export interface PlanNode {
   id: string;
@@ -150,9 +157,16 @@ export function compileGraph(name: string, graph: GraphJson, registry: Registry,
     if (!node) continue; // exported port of a pruned node: nothing depends on it
     const target = portOf(node, ref.port, `inport ${exported}`);
     if (target.image) {
-      if (exported !== 'input') fail(name, `inport ${exported}: only the exported port named input may feed an image port`);
-      if (target.port in node.inputs) fail(name, `inport input: port ${ref.port} of ${node.id} already has an incoming edge`);
-      node.inputs[target.port] = SOURCE;
+      if (target.port in node.inputs) fail(name, `inport ${exported}: port ${ref.port} of ${node.id} already has an incoming edge`);
+      if (exported === 'input') {
+        node.inputs[target.port] = SOURCE;
+        continue;
+      }
+      // Any other exported image port is a URL parameter, bound per request.
+      if (target.port === 'input') fail(name, `inport ${exported}: only the exported port named input may feed ${node.id}.input`);
+      const portSpec = node.component.imageInputs[target.port];
+      const description = typeof ref.metadata?.description === 'string' ? ref.metadata.description : portSpec.description;
+      parameters[exported] = { name: exported, spec: { type: 'image', description, required: portSpec.required }, targets: [{ node: node.id, param: target.port }] };
       continue;
     }
     const spec = exportedSpec(node.component.params[target.port], ref.metadata, node.graphParams[target.port]);
@@ -161,8 +175,10 @@ export function compileGraph(name: string, graph: GraphJson, registry: Registry,
     else parameters[exported] = { name: exported, spec, targets: [{ node: node.id, param: target.port }] };
   }
 
+  const boundByParam = new Set(Object.values(parameters).filter((p) => p.spec.type === 'image').map((p) => `${p.targets[0].node}.${p.targets[0].param}`));
   for (const node of nodes.values()) {
     for (const [port, spec] of Object.entries(node.component.imageInputs)) {
+      if (boundByParam.has(`${node.id}.${port}`)) continue;
       if (!(port in node.inputs) && (port === 'input' || spec.required)) fail(name, `node ${node.id}: image port ${port} is not connected`);
     }
   }
@@ -194,7 +210,7 @@ function topologicalOrder(graph: string, nodes: Map<string, PlanNode>): string[]
   const state = new Map<string, 'visiting' | 'done'>();
   const order: string[] = [];
   const visit = (id: string, path: string[]) => {
-    if (id === SOURCE || state.get(id) === 'done') return;
+    if (isExternal(id) || state.get(id) === 'done') return;
     if (state.get(id) === 'visiting') fail(graph, `cycle: ${[...path.slice(path.indexOf(id)), id].join(' -> ')}`);
     state.set(id, 'visiting');
     const node = nodes.get(id)!;
@@ -212,7 +228,12 @@ function topologicalOrder(graph: string, nodes: Map<string, PlanNode>): string[]
  */
 export function bindParameters(plan: Plan, values: Params): Plan {
   const byNode = new Map<string, Params>();
+  const imageInputs = new Map<string, Record<string, string>>();
   for (const [name, value] of Object.entries(values)) {
+    if (plan.parameters[name]?.spec.type === 'image') {
+      for (const t of plan.parameters[name].targets) imageInputs.set(t.node, { ...imageInputs.get(t.node), [t.param]: `${IMAGE_PARAM}${name}` });
+      continue;
+    }
     for (const t of plan.parameters[name]?.targets ?? []) {
       const p = byNode.get(t.node) ?? {};
       p[t.param] = value;
@@ -229,7 +250,8 @@ export function bindParameters(plan: Plan, values: Params): Plan {
       if (spec.type === 'color' && graphFacing[k] !== undefined) graphFacing[k] = coerceParam(k, spec, graphFacing[k]);
     }
     const params = node.component.toOperationParams(graphFacing);
-    nodes.set(id, { ...node, params, skip: node.kind === 'passthrough' || node.component.op.identity?.(params) === true });
+    const inputs = imageInputs.has(id) ? { ...node.inputs, ...imageInputs.get(id) } : node.inputs;
+    nodes.set(id, { ...node, inputs, params, skip: node.kind === 'passthrough' || node.component.op.identity?.(params) === true });
   }
   const bound: Plan = { ...plan, nodes, encoder: plan.encoder ? nodes.get(plan.encoder.id) : undefined };
   // Stages depend on parameters: a skipped node lets its neighbours fuse.
@@ -245,7 +267,7 @@ export function resolveInput(plan: Plan, id: string, port = 'input'): string {
 /** The node that actually produces `id`'s output: `id` itself unless it is skipped. */
 export function resolveProducer(plan: Plan, id: string): string {
   let src = id;
-  while (src !== SOURCE && plan.nodes.get(src)!.skip) src = plan.nodes.get(src)!.inputs.input;
+  while (!isExternal(src) && plan.nodes.get(src)!.skip) src = plan.nodes.get(src)!.inputs.input;
   return src;
 }
 
@@ -275,7 +297,7 @@ function groupStages(plan: Plan): { stages: Stage[]; consumers: Map<string, numb
     const node = plan.nodes.get(id)!;
     if (node.skip || node.kind === 'encoder') continue;
     const from = resolveInput(plan, id);
-    const prev = from === SOURCE ? undefined : stageOf.get(from);
+    const prev = isExternal(from) ? undefined : stageOf.get(from);
     // A node with a second image input starts a stage, so every stage's aux producers are
     // complete before it starts and stages can simply run in creation order.
     const hasAux = Object.keys(node.inputs).some((port) => port !== 'input');

@@ -6,12 +6,14 @@
 import sharp, { type Sharp } from 'sharp';
 import type { OutputFormat, Params, RawImage } from '../operations/define.ts';
 import { errors, ImgflowError } from './errors.ts';
-import { resolveInput, resolveProducer, SOURCE, type Plan, type PlanNode, type Stage } from './compiler.ts';
+import { IMAGE_PARAM, resolveInput, resolveProducer, SOURCE, type Plan, type PlanNode, type Stage } from './compiler.ts';
 import type { Registry } from './registry.ts';
 
 export interface EvaluateOptions {
   /** The encoded source image (already checked for format and pixel count by the caller). */
   input: Buffer;
+  /** Encoded secondary images for the graph's image parameters, by parameter name (checked likewise). */
+  images?: Record<string, Buffer>;
   format: OutputFormat;
   /** Encoder options over the format's defaults (and over an encoder node in the graph). */
   encoderParams?: Params;
@@ -102,8 +104,27 @@ async function sourceRaw(run: Run): Promise<RawImage> {
   return img;
 }
 
+async function imageParamRaw(run: Run, id: string): Promise<RawImage> {
+  let img = run.values.get(id);
+  if (!img) {
+    const name = id.slice(IMAGE_PARAM.length);
+    const bytes = run.options.images?.[name];
+    if (!bytes) throw errors.IMGFLOW_ERR_PARAM_MISSING({ parameter: name }, undefined, name);
+    run.stats.decodes++;
+    run.stats.pipelines++;
+    try {
+      img = await toRaw(sharp(bytes, { limitInputPixels: run.options.limitInputPixels ?? 0x3fff * 0x3fff, autoOrient: true }));
+    } catch (err) {
+      throw asProcessingError(err, [name], true);
+    }
+    run.values.set(id, img);
+  }
+  return img;
+}
+
 async function valueOf(run: Run, id: string): Promise<RawImage> {
   if (id === SOURCE) return sourceRaw(run);
+  if (id.startsWith(IMAGE_PARAM)) return imageParamRaw(run, id);
   const v = run.values.get(id);
   if (!v) throw new Error(`internal: ${id} evaluated out of order`);
   return v;

@@ -24,5 +24,8 @@ export function parseParams(plan: Plan, raw: RawParams, reserved: ReadonlySet<st
     }
     out[name] = coerceParam(name, param.spec, value);
   }
+  for (const param of Object.values(plan.parameters)) {
+    if (param.spec.required && !(param.name in out)) throw errors.IMGFLOW_ERR_PARAM_MISSING({ parameter: param.name }, undefined, param.name);
+  }
   return out;
 }

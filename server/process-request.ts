@@ -49,10 +49,18 @@ export function parseImageRequest(runtime: Runtime, config: Config, req: ImageRe
 }
 
 export async function processImage(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest): Promise<ImageResult> {
-  const source = await loadSource(config, req.query.input, req.body, req.signal);
+  const { plan, params } = parsed.prepared;
+  // Secondary images (image parameters such as deepdream's guide) are fetched alongside the input.
+  const imageParams = Object.values(plan.parameters).filter((p) => p.spec.type === 'image' && typeof params[p.name] === 'string');
+  const [source, ...extra] = await Promise.all([
+    loadSource(config, req.query.input, req.body, req.signal),
+    ...imageParams.map((p) => loadSource(config, params[p.name], undefined, req.signal)),
+  ]);
+  const images = Object.fromEntries(imageParams.map((p, i) => [p.name, extra[i].bytes]));
   const t0 = performance.now();
   const result = await runtime.evaluate(parsed.prepared, {
     input: source.bytes,
+    images,
     format: parsed.format,
     limitInputPixels: config.maxInputPixels,
     timeoutMs: config.processingTimeoutMs,

@@ -34,7 +34,7 @@ export function chainGraph(steps: [component: string, iips?: Record<string, unkn
   };
 }
 
-export async function runGraph(graph: GraphJson, input: Buffer, format: OutputFormat = 'png', params: Params = {}) {
+export async function runGraph(graph: GraphJson, input: Buffer, format: OutputFormat = 'png', params: Params = {}, images: Record<string, Buffer> = {}) {
   const plan = bindParameters(compileGraph('test', graph, registry), params);
-  return evaluatePlan(plan, registry, { input, format });
+  return evaluatePlan(plan, registry, { input, format, images });
 }

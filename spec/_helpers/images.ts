@@ -1,5 +1,5 @@
 /** Test images made by code with sharp: deterministic, small, no files checked in. */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 /** A deterministic noisy gradient: every pixel differs, so geometry mistakes show. */
 export function noiseRaw(width: number, height: number, channels: 3 | 4 = 3, seed = 1): Buffer {
@@ -37,7 +37,7 @@ export async function solid(width: number, height: number, color: string, channe
 
 export interface Pixels { data: Buffer; width: number; height: number; channels: number }
 
-export async function pixels(image: Buffer | sharp.Sharp): Promise<Pixels> {
+export async function pixels(image: Buffer | Sharp): Promise<Pixels> {
   const pipe = Buffer.isBuffer(image) ? sharp(image) : image;
   const { data, info } = await pipe.raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels };

@@ -3,7 +3,7 @@
  * same thing directly, or against pixel values computed by hand.
  */
 import { expect } from 'chai';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { maxDiff, pixels, solid, testPng, noiseRaw, pngOf } from '../_helpers/images.ts';
 import { chainGraph, runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
 
@@ -18,7 +18,7 @@ describe('sharp operations against sharp references', () => {
     input = await testPng(64, 48);
   });
 
-  const cases: [string, Record<string, unknown>, (s: sharp.Sharp) => sharp.Sharp][] = [
+  const cases: [string, Record<string, unknown>, (s: Sharp) => Sharp][] = [
     ['imgflow/resize', { width: 32 }, (s) => s.resize({ width: 32, withoutEnlargement: true })],
     ['imgflow/resize', { width: 20, height: 20, fit: 'cover' }, (s) => s.resize(20, 20, { fit: 'cover' })],
     ['imgflow/resize', { width: 20, height: 30, fit: 'fill', kernel: 'nearest' }, (s) => s.resize(20, 30, { fit: 'fill', kernel: 'nearest' })],

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { compileGraph, bindParameters, ImgflowError } from '../../runtime/index.ts';
+import { compileGraph, bindParameters, parseParams, ImgflowError } from '../../runtime/index.ts';
 import type { GraphJson } from '../../runtime/graph.ts';
 import { chainGraph, registry, runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
 import { testJpeg, testPng, pixels, maxDiff } from '../_helpers/images.ts';
@@ -162,6 +162,24 @@ describe('compiler', () => {
       const plan = compileGraph('g', graph, registry, { sizeParams: true });
       expect(plan.parameters.blur.spec).to.include({ type: 'number', description: 'How blurry', max: 50, min: 0, default: 3 });
       expect(Object.keys(plan.parameters).sort()).to.deep.equal(['blur', 'height', 'width']);
+    });
+
+    it('turns an exported secondary image port into an image URL parameter', async () => {
+      const graph: GraphJson = {
+        inports: { input: { process: 'comp', port: 'input' }, overlay: { process: 'comp', port: 'aux', metadata: { description: 'Drawn on top' } } },
+        outports: { output: { process: 'comp', port: 'output' } },
+        processes: { comp: { component: 'svg/src-over' } },
+        connections: [],
+      };
+      const plan = compileGraph('g', graph, registry);
+      expect(plan.parameters.overlay.spec).to.include({ type: 'image', description: 'Drawn on top', required: true });
+      const missing = (() => { try { parseParams(plan, {}); } catch (e) { return e as ImgflowError; } })();
+      expect(missing?.code).to.equal('IMGFLOW_ERR_PARAM_MISSING');
+      expect(() => parseParams(plan, { overlay: 'file:///etc/passwd' })).to.throw(/image URL/);
+      const red = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ff0000' } }).png().toBuffer();
+      const result = await runGraph(graph, await testPng(8, 8), 'png', { overlay: 'http://example.test/red.png' }, { overlay: red });
+      expect([...(await pixels(result.bytes)).data.subarray(0, 4)]).to.deep.equal([255, 0, 0, 255]);
+      expect(result.stats.decodes).to.equal(2);
     });
 
     it('limits the number of nodes', () => {

@@ -91,7 +91,7 @@ describe('HTTP /graph', function () {
   });
 
   it('takes the image as a POST body', async () => {
-    const res = await fetch(`${server.base}/graph/resize.webp?width=50`, { method: 'POST', body: files.get('/photo.jpg'), headers: { 'content-type': 'application/octet-stream' } });
+    const res = await fetch(`${server.base}/graph/resize.webp?width=50`, { method: 'POST', body: new Uint8Array(files.get('/photo.jpg')!), headers: { 'content-type': 'application/octet-stream' } });
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.equal('image/webp');
     expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).width).to.equal(50);
