@@ -121,6 +121,11 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
     return { previews, error: { node, message: e.message, code: e.code } };
   }
   const raw = new Map<string, RawImage>();
+  try {
+    raw.set(SOURCE, await decodeRaw(o.input));
+  } catch (err) {
+    return { previews, error: { message: `Sample image could not be decoded: ${(err as Error).message.split('\n')[0]}` } };
+  }
   let error: PreviewRun['error'];
   try {
     await runtime.limiter.run(() => evaluatePlan(plan, runtime.registry, {
@@ -134,10 +139,13 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
     if (o.signal.aborted) throw err;
     const e = err instanceof ImgflowError ? err : undefined;
     const nodes = e?.details?.nodes;
-    const node = Array.isArray(nodes) && typeof nodes[0] === 'string' && nodes[0] !== SOURCE ? nodes[0] : undefined;
+    // With `collect` nodes run one at a time in plan order, and the sample decoded above: a
+    // failure the executor could not attribute (it may call it a corrupt input) is the first
+    // node that produced nothing.
+    const node = Array.isArray(nodes) && typeof nodes[0] === 'string' && nodes[0] !== SOURCE ? nodes[0]
+      : plan.order.find((id) => !raw.has(id) && !plan.nodes.get(id)!.skip && plan.nodes.get(id)!.kind !== 'encoder');
     error = { node, message: e?.message ?? (err as Error).message, code: e?.code };
   }
-  raw.set(SOURCE, await decodeRaw(o.input));
   for (const [id, img] of raw) previews.set(id, await toPreview(img, o.size));
   // Skipped (identity), encoder and editor-source nodes show the image they pass on.
   for (const id of Object.keys(graph.processes)) {
