@@ -50,11 +50,11 @@ export async function startImageOrigin(): Promise<ImageOrigin> {
       setTimeout(() => res.writeHead(200, { 'content-type': 'image/png' }).end(images.get(seed)), state.delayMs);
     })();
   });
-  return Object.assign(origin, {
-    imageHits: () => imageHits,
-    get delayMs() { return state.delayMs; },
-    set delayMs(v: number) { state.delayMs = v; },
-  });
+  // defineProperty, not Object.assign: assign would copy the getter's value, not the accessor.
+  return Object.defineProperties(origin, {
+    imageHits: { value: () => imageHits },
+    delayMs: { get: () => state.delayMs, set: (v: number) => { state.delayMs = v; } },
+  }) as ImageOrigin;
 }
 
 export interface TestServer {
