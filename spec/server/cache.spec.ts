@@ -97,7 +97,7 @@ describe('server/cache: the graph route with the result cache', function () {
 
   it('keys a POSTed image by its content', async () => {
     const png = (await request(origin.url('/img6.png'))).body;
-    const post = () => request(server.url('/graph/gaussianblur.png?std-dev-x=1'), { method: 'POST', body: png, headers: { 'content-type': 'application/octet-stream' } });
+    const post = () => request(server.url('/graph/gaussianblur.png?std-dev-x=1'), { method: 'POST', body: new Uint8Array(png), headers: { 'content-type': 'application/octet-stream' } });
     expect((await post()).headers.get('x-cache')).to.equal('miss');
     expect((await post()).headers.get('x-cache')).to.equal('hit');
   });
