@@ -21,7 +21,7 @@ export interface RequestContext {
   readonly command: string;
   readonly requestId?: string;
   /** To the requesting client only. */
-  reply(command: string, payload: Record<string, unknown>, protocol?: string): void;
+  reply(command: string, payload: Record<string, unknown> | number, protocol?: string): void;
   /** To the requesting client (as the reply) and to every other client allowed to see it. */
   announce(command: string, payload: Record<string, unknown>, protocol?: string): void;
 }

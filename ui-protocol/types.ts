@@ -21,7 +21,8 @@ export interface InMessage {
 export interface OutMessage {
   protocol: string;
   command: string;
-  payload: Record<string, unknown>;
+  /** An object, except component:componentsready whose payload is the component count. */
+  payload: Record<string, unknown> | number;
   responseTo?: string;
 }
 

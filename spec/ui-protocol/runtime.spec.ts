@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { flowhubLiveUrl, startStandaloneRuntime } from '../../ui-protocol/index.ts';
+import { flowhubLiveUrl, runtimeIdFrom, startStandaloneRuntime } from '../../ui-protocol/index.ts';
 import { startHarness, type Harness } from './_fixtures/harness.ts';
 import { TestClient } from './_fixtures/client.ts';
 import { testComponents } from './_fixtures/test-components.ts';
@@ -74,6 +74,14 @@ describe('runtime protocol and transport', function () {
     const url = flowhubLiveUrl({ address: 'ws://localhost:3569', id: 'abc', secret: 's3' });
     expect(url).to.equal('https://app.flowhub.io#runtime/endpoint?protocol%3Dwebsocket%26address%3Dws%3A%2F%2Flocalhost%3A3569%26id%3Dabc%26secret%3Ds3');
     expect(decodeURIComponent(url.split('?')[1])).to.equal('protocol=websocket&address=ws://localhost:3569&id=abc&secret=s3');
+    expect(flowhubLiveUrl({ address: 'ws://h:1', id: 'abc' })).to.not.include('secret');
+  });
+
+  it('derives a stable UUID v4-shaped runtime id', () => {
+    const id = runtimeIdFrom('ws://example.com:8080/runtime');
+    expect(id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(runtimeIdFrom('ws://example.com:8080/runtime')).to.equal(id);
+    expect(runtimeIdFrom('ws://other:8080/runtime')).to.not.equal(id);
   });
 
   it('startStandaloneRuntime serves the protocol on / with a generated secret', async () => {

@@ -36,7 +36,7 @@ export const componentHandlers = {
   list(_p: Payload, ctx) {
     const found = allComponents(ctx.core);
     for (const f of found) ctx.reply('component', componentPayload(ctx.core, f));
-    ctx.reply('componentsready', found.length as unknown as Payload);
+    ctx.reply('componentsready', found.length);
   },
   async getsource(p: Payload, ctx) {
     const name = typeof p.name === 'string' ? p.name : '';
