@@ -33,6 +33,7 @@ export interface Core {
   networks: Networks;
   tracer: Tracer;
   readonly sessions: ReadonlySet<Session>;
+  /** Set by options or graph:clear with main: true; see mainGraphOf(). */
   mainGraph: string | undefined;
   send(session: Session, message: OutMessage): void;
   /** Sends to every client allowed to see it (optionally only those `filter` accepts). */
@@ -48,11 +49,6 @@ export function createCore(options: ProtocolOptions): Core {
   const packetComponents = new Map((options.packetComponents ?? []).map((c) => [c.name, c]));
   let nextId = 1;
 
-  const defaultMain = () => {
-    const names = options.runtime.store.list().map((e) => e.name);
-    return names.includes('main') ? 'main' : names[0];
-  };
-
   const core: Core = {
     runtime: options.runtime,
     options,
@@ -63,7 +59,7 @@ export function createCore(options: ProtocolOptions): Core {
     networks: undefined as unknown as Networks,
     tracer: undefined as unknown as Tracer,
     sessions,
-    mainGraph: options.mainGraph ?? defaultMain(),
+    mainGraph: options.mainGraph,
     send(session, message) {
       if (validator) {
         const problems = validator.output(message.protocol, message.command, message);

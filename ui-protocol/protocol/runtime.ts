@@ -23,6 +23,13 @@ function portsPayload(core: Core, graphId: string): Payload | undefined {
   return handle ? { graph: graphId, ...graphPorts(core, handle.graph) } : undefined;
 }
 
+/** The graph Flowhub opens: the chosen one, else `main`, else the first stored graph. */
+export function mainGraphOf(core: Core): string | undefined {
+  if (core.mainGraph && core.graphs.get(core.mainGraph)) return core.mainGraph;
+  const names = core.runtime.store.list().map((e) => e.name);
+  return names.includes('main') ? 'main' : names[0];
+}
+
 /** Announces a graph's exported ports after they change (noflo does the same). */
 export function sendPorts(core: Core, graphId: string): void {
   const payload = portsPayload(core, graphId);
@@ -32,7 +39,7 @@ export function sendPorts(core: Core, graphId: string): void {
 export const runtimeHandlers = {
   getruntime(_p: Payload, ctx) {
     const { core } = ctx;
-    const main = core.mainGraph && core.graphs.get(core.mainGraph) ? core.mainGraph : undefined;
+    const main = mainGraphOf(core);
     ctx.reply('runtime', {
       type: RUNTIME_TYPE,
       version: PROTOCOL_VERSION,
