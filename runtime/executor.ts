@@ -85,7 +85,8 @@ function asProcessingError(err: unknown, nodes: string[], fromSourceBytes: boole
   }
   if (/pixel limit/i.test(message)) return errors.IMGFLOW_ERR_INPUT_TOO_MANY_PIXELS({}, err, 'too many', 'the configured limit');
   if (/timeout/i.test(message)) return errors.IMGFLOW_ERR_PROCESSING_TIMEOUT({}, err, 'the configured');
-  if (fromSourceBytes && /unsupported image format|corrupt|premature|bad|invalid|vips/i.test(message)) {
+  // Only libvips' loaders' words mean a broken input; 'bad extract area' is the graph's doing.
+  if (fromSourceBytes && /unsupported image format|corrupt|premature end|truncated|not a known file format|(jpeg|png|gif|webp|heif|tiff)load|VipsJpeg|libpng|libspng/i.test(message)) {
     return errors.IMGFLOW_ERR_INPUT_CORRUPT({}, err, message.split('\n')[0]);
   }
   return errors.IMGFLOW_ERR_PROCESSING({ nodes }, err, nodes.join(', '), message.split('\n')[0]);

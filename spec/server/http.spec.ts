@@ -150,6 +150,7 @@ describe('HTTP /graph', function () {
     ['a non-http input', () => `/graph/gaussianblur.png?input=${encodeURIComponent('file:///etc/passwd')}`, 400, 'IMGFLOW_ERR_INPUT_URL'],
     ['an output over the pixel limit', () => `/graph/resize.png?input=${input('/photo.jpg')}&width=16000&height=16000`, 422, 'IMGFLOW_ERR_OUTPUT_TOO_LARGE'],
     ['an unknown route', () => '/nothing/here', 404, 'IMGFLOW_ERR_NOT_FOUND'],
+    ['a crop outside the image', () => `/graph/crop.png?input=${input('/photo.jpg')}&x=190&cropwidth=50`, 422, 'IMGFLOW_ERR_PROCESSING'],
   ];
   for (const [what, path, status, code] of errorCases) {
     it(`answers ${what} with ${status} ${code}`, async () => {
