@@ -126,7 +126,9 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminOptions): Pro
     });
   }
 
+  // Store writes still in flight would put purged entries back: let them land first.
   async function purgeGraph(name: string): Promise<void> {
+    await imageCache.cache.flush();
     await imageCache.cache.purge({ prefix: `${name}/` });
   }
 
@@ -201,6 +203,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminOptions): Pro
         inputIdentity: sourceIdentity(query.input, undefined),
         format: parsed.format,
       });
+      await imageCache.cache.flush();
       await imageCache.cache.purge({ key });
       keys.push(key);
     }

@@ -165,7 +165,7 @@ export async function createAppRegistry(config: Config): Promise<AppRegistry> {
   /** Writes file and admin apps (never env ones) atomically: temp file, then rename. */
   function persist(): Promise<void> {
     if (!file) return Promise.resolve();
-    const doc = { apps: [...apps.values()].filter((a) => a.source !== 'env').map(({ source: _source, ...rest }) => rest) };
+    const doc = { apps: [...apps.values()].sort((a, b) => a.key.localeCompare(b.key)).filter((a) => a.source !== 'env').map(({ source: _source, ...rest }) => rest) };
     const run = async () => {
       const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
       await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
