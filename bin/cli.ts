@@ -3,6 +3,7 @@
  *   imgflow run <graph> --input <file|url> [--set k=v ...] -o out.webp
  *   imgflow graphs
  *   imgflow serve
+ *   imgflow sign <graph>[.ext] name=value ... [--key K --secret S --server URL --expires SECONDS]
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -21,6 +22,12 @@ const USAGE = `Usage:
   imgflow run <graph> --input <file|url> [--set name=value ...] -o <out.ext>
   imgflow graphs                       list graphs and their parameters
   imgflow serve                        start the HTTP server (PORT, IMGFLOW_* env vars)
+  imgflow sign <graph>[.ext] name=value ...
+                                       print a signed URL (input=<url> is a parameter like the others)
+      --key <key>       application key (default IMGFLOW_KEY)
+      --secret <secret> its secret (default: the first of IMGFLOW_SECRET)
+      --server <url>    server base URL (default http://localhost:$PORT)
+      --expires <s>     valid for this many seconds (adds a signed expires)
 
 Options:
   --graphs <dir>    graph directory (default: IMGFLOW_GRAPHS_DIR, ./graphs, or the bundled graphs)
@@ -124,7 +131,49 @@ async function serve(): Promise<void> {
   await startServer();
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { run, graphs, serve };
+async function sign(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      key: { type: 'string' },
+      secret: { type: 'string' },
+      server: { type: 'string' },
+      expires: { type: 'string' },
+    },
+  });
+  const [target, ...pairs] = positionals;
+  if (!target) throw new Error(`sign needs a graph\n\n${USAGE}`);
+  const config = loadConfig({ logLevel: 'silent' });
+  const key = values.key ?? config.appKey;
+  // With several secrets (rotation), the first one is the current one.
+  const secret = values.secret ?? config.appSecret?.split(',')[0]?.trim();
+  if (!key || !secret) throw new Error('sign needs --key and --secret (or IMGFLOW_KEY and IMGFLOW_SECRET)');
+  const m = /^(.+)\.([A-Za-z0-9]+)$/.exec(target);
+  const params: Array<[string, string]> = pairs.map((p) => {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new Error(`parameters are name=value, got ${JSON.stringify(p)}`);
+    return [p.slice(0, eq), p.slice(eq + 1)];
+  });
+  let expiresAt: number | undefined;
+  if (values.expires !== undefined) {
+    const seconds = Number(values.expires);
+    if (!Number.isSafeInteger(seconds) || seconds <= 0) throw new Error(`--expires takes whole seconds, got ${JSON.stringify(values.expires)}`);
+    expiresAt = Math.floor(Date.now() / 1000) + seconds;
+  }
+  const { buildSignedUrl } = await import('../rig/sign.ts');
+  console.log(await buildSignedUrl({
+    server: values.server ?? `http://localhost:${config.port}`,
+    key,
+    secret,
+    graph: m ? m[1] : target,
+    ext: m ? m[2] : undefined,
+    params,
+    expiresAt,
+  }));
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { run, graphs, serve, sign };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

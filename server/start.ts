@@ -20,7 +20,15 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     maxNodes: config.maxNodes,
     onStoreError: (err, file) => app.log.warn({ err, file }, 'graph not loaded'),
   });
-  const app = await buildApp(config, { runtime });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(config, { runtime });
+  } catch (err) {
+    // A bad apps file or JWT key is a configuration error, reported like the others.
+    if ((err as { code?: string }).code !== 'IMGFLOW_ERR_CONFIG_INVALID') throw err;
+    console.error(`imgflow: ${(err as Error).message}`);
+    process.exit(78); // EX_CONFIG
+  }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       app.log.info({ signal }, 'shutting down');
