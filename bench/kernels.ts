@@ -1,6 +1,6 @@
 /**
  * Kernel bench (run on demand, never in npm test):
- *   node --import tsx bench/kernels.ts [--gpu auto|webgpu|cpu] [--size 2048] [--runs 3]
+ *   node --import tsx bench/kernels.ts [--gpu auto|webgpu|cpu] [--size 2048] [--runs 3] [--chains-only]
  * Per operation on a size x size RGBA image: sharp where it has the operation, gpu.js on the
  * backend found; then chains of 3 and 6 point kernels fused (one pass) vs unfused (one pass
  * each). Times are medians of --runs after one warm-up, and include upload and download.
@@ -18,6 +18,7 @@ const arg = (name: string, def: string) => {
 const size = Number(arg('size', '2048'));
 const runs = Number(arg('runs', '3'));
 const mode = arg('gpu', 'cpu') as 'auto' | 'webgpu' | 'cpu';
+const chainsOnly = process.argv.includes('--chains-only');
 
 const op = (name: string): OperationDef => kernelOperations.find((o) => o.name === name)!;
 const step = (name: string, params: Params = {}) => {
@@ -75,8 +76,8 @@ const perOp: Array<[string, Params, Record<string, RawImage>?]> = [
   ['convolution', { size: 3, matrix: '0 -1 0 -1 5 -1 0 -1 0' }],
 ];
 
-console.log('\n| operation | sharp ms | gpu.js ms |\n|---|---:|---:|');
-for (const [name, params, aux] of perOp) {
+if (!chainsOnly) console.log('\n| operation | sharp ms | gpu.js ms |\n|---|---:|---:|');
+for (const [name, params, aux] of chainsOnly ? [] : perOp) {
   const s = { ...step(name, params), aux: aux ?? {} };
   const k = await time(() => runKernelChain([s], img));
   const sh = sharpOps[name] ? (await time(sharpOps[name])).toFixed(0) : '-';

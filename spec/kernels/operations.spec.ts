@@ -24,6 +24,9 @@ const cases: Case[] = [
   { name: 'curves', params: { preset: 'prog' } },
   { name: 'curves', params: { preset: 'brannan', strength: 0.6 } },
   { name: 'levels', params: { 'in-low': 0.1, 'in-high': 0.8, gamma: 1.6, 'out-low': 0.05, 'out-high': 0.95 } },
+  // the gamma table's extremes: steepest near 0 (gamma 10) and flattest (gamma 0.1)
+  { name: 'levels', params: { 'in-low': 0.02, gamma: 10 } },
+  { name: 'levels', params: { 'in-high': 0.97, gamma: 0.1, 'out-low': 0.1 } },
   { name: 'color-matrix', params: { matrix: '0.5 0.3 0.2 0.1, 0 1 0 0, 0.2 0.2 0.6 -0.05' } },
   { name: 'color-matrix', params: { matrix: '1 0 0 0 0  0 1 0 0 0  0 0 1 0 0  0 0 0 0.5 0.1' } },
   { name: 'posterize', params: { levels: 4 } },
