@@ -2,6 +2,18 @@ import { defineOperation } from './define.ts';
 import { point } from './kernels/descriptor.ts';
 import { CURVE_PRESET_NAMES, presetTables } from './kernels/curves.ts';
 
+const padded = new Map<string, number[]>();
+/** presetTables with each 256-entry channel table followed by a copy of its last entry. */
+function paddedTables(preset: string): number[] {
+  let t = padded.get(preset);
+  if (!t) {
+    const flat = presetTables(preset);
+    t = [0, 1, 2].flatMap((n) => [...flat.slice(n * 256, n * 256 + 256), flat[n * 256 + 255]]);
+    padded.set(preset, t);
+  }
+  return t;
+}
+
 export default defineOperation({
   name: 'curves',
   title: 'Curves',
@@ -14,15 +26,15 @@ export default defineOperation({
     strength: { type: 'number', default: 1, min: 0, max: 1, description: 'Mix of the curved colours over the original, 0 (original) to 1' },
   },
   kernel: point({
-    // 3 x 256 lookup table (master curve folded in), then strength
-    uniforms: (p) => [...presetTables(String(p.preset ?? 'none')), Number(p.strength ?? 1)],
+    // 3 x 257 lookup table (master curve folded in; each channel's last entry repeated so
+    // index i0 + 1 needs no clamp), then strength
+    uniforms: (p) => [...paddedTables(String(p.preset ?? 'none')), Number(p.strength ?? 1)],
     source: (k) => ['r', 'g', 'b'].map((c, n) => {
-      const [f, i0, i1, o] = ['f', 'i0', 'i1', 'o'].map((x) => k.v(x + c));
+      const [f, i0, o] = ['f', 'i0', 'o'].map((x) => k.v(x + c));
       return `const ${f} = Math.min(Math.max(${c}, 0.0), 1.0) * 255.0;
 const ${i0} = Math.floor(${f});
-const ${i1} = Math.min(${i0} + 1.0, 255.0);
-const ${o} = ${k.pAt(`${n * 256} + ${i0}`)} + (${k.pAt(`${n * 256} + ${i1}`)} - ${k.pAt(`${n * 256} + ${i0}`)}) * (${f} - ${i0});
-${c} = ${c} + (${o} - ${c}) * ${k.p(768)};\n`;
+const ${o} = ${k.pAt(`${n * 257} + ${i0}`)} + (${k.pAt(`${n * 257 + 1} + ${i0}`)} - ${k.pAt(`${n * 257} + ${i0}`)}) * (${f} - ${i0});
+${c} = ${c} + (${o} - ${c}) * ${k.p(771)};\n`;
     }).join(''),
   }),
 });

@@ -12,8 +12,9 @@ export default defineOperation({
     levels: { type: 'int', default: 8, min: 2, max: 256, description: 'Number of levels per channel' },
   },
   kernel: point({
-    uniforms: (p) => [Number(p.levels ?? 8) - 1],
+    // [steps, 1 / steps]: a multiply instead of a division per channel
+    uniforms: (p) => [Number(p.levels ?? 8) - 1, 1 / (Number(p.levels ?? 8) - 1)],
     source: (k) => ['r', 'g', 'b'].map((c) =>
-      `${c} = Math.round(Math.min(Math.max(${c}, 0.0), 1.0) * ${k.p(0)}) / ${k.p(0)};\n`).join(''),
+      `${c} = Math.round(Math.min(Math.max(${c}, 0.0), 1.0) * ${k.p(0)}) * ${k.p(1)};\n`).join(''),
   }),
 });
