@@ -9,11 +9,23 @@ import { download, toRgba, upload, type KernelOutput } from './pixels.ts';
 
 /**
  * `planar`: one thread per pixel; r is the kernel result, g/b/a come out through a gpu.js
- * kernel map. Used on the CPU backend, where returning Array(4) allocates per pixel.
+ * kernel map. Used on the CPU backend between passes, where returning Array(4) allocates per
+ * pixel.
+ * `packed`: one thread per pixel; the result is the pixel's 8-bit r, g, b packed in one
+ * float (r * 65536 + g * 256 + b, exact in float32), alpha comes out through a one-entry
+ * kernel map. Used for the last pass on the CPU backend: every gpu.js kernel-map output costs
+ * a boxed number per pixel there, so one map entry instead of three.
  * `channel`: one thread per channel value (output [4w, h]); each thread evaluates the chain
  * for its pixel and returns one channel. Used on GPU backends (WebGPU has no kernel maps).
  */
-export type Layout = 'planar' | 'channel';
+export type Layout = 'planar' | 'packed' | 'channel';
+
+/**
+ * What a pass reads: `float` (RGBA float32, the upload or the previous pass's output) or, for
+ * the first pass on the CPU backend, the RawImage's own bytes with 1-4 channels (no upload
+ * copy; the kernel scales by 1/255 and expands grey / adds opaque alpha itself).
+ */
+export type PassInput = 'float' | 1 | 2 | 3 | 4;
 
 export interface PassStep { name: string; desc: KernelDescriptor; params: Params; aux?: RawImage }
 
@@ -47,12 +59,24 @@ export function splitPasses(steps: PassStep[]): PassStep[][] {
   return passes;
 }
 
-export function passKey(pass: PassStep[], layout: Layout): string {
-  return layout + '|' + pass.map((s) => `${s.name}(${s.desc.structure?.(s.params) ?? ''};${s.desc.uniforms(s.params).length}${s.aux ? ';aux' : ''})`).join('>');
+export function passKey(pass: PassStep[], layout: Layout, input: PassInput = 'float'): string {
+  return layout + '|' + input + '|' + pass.map((s) => `${s.name}(${s.desc.structure?.(s.params) ?? ''};${s.desc.uniforms(s.params).length}${s.aux ? ';aux' : ''})`).join('>');
 }
 
 /** Generates the kernel function source for a pass. Exported for tests and curious readers. */
-export function generateSource(pass: PassStep[], layout: Layout): { source: string; auxCount: number } {
+/** Kernel expression for channel `c` of the pass input at pixel index `idx` (y * w + x). */
+function inputRead(input: PassInput, idx: string, c: number): string {
+  const k = '0.00392156862745098'; // 1 / 255
+  switch (input) {
+    case 'float': return `img[(${idx}) * 4 + ${c}]`;
+    case 4: return `img[(${idx}) * 4 + ${c}] * ${k}`;
+    case 3: return c < 3 ? `img[(${idx}) * 3 + ${c}] * ${k}` : '1.0';
+    case 2: return `img[(${idx}) * 2${c < 3 ? '' : ' + 1'}] * ${k}`;
+    case 1: return c < 3 ? `img[${idx}] * ${k}` : '1.0';
+  }
+}
+
+export function generateSource(pass: PassStep[], layout: Layout, input: PassInput = 'float'): { source: string; auxCount: number } {
   const args = ['img', 'p', 'w', 'h'];
   const body: string[] = [];
   if (layout === 'channel') {
@@ -60,8 +84,8 @@ export function generateSource(pass: PassStep[], layout: Layout): { source: stri
   } else {
     body.push('const x = this.thread.x;');
   }
-  body.push('const y = this.thread.y;', 'const i0 = (y * w + x) * 4;',
-    'let r = img[i0];', 'let g = img[i0 + 1];', 'let b = img[i0 + 2];', 'let a = img[i0 + 3];');
+  body.push('const y = this.thread.y;', 'const i0 = y * w + x;',
+    ...['r', 'g', 'b', 'a'].map((c, n) => `let ${c} = ${inputRead(input, 'i0', n)};`));
   let offset = 0;
   let auxCount = 0;
   pass.forEach((step, n) => {
@@ -82,7 +106,7 @@ export function generateSource(pass: PassStep[], layout: Layout): { source: stri
       pAt: (index) => `p[${base} + (${index})]`,
       v,
       img: (dx, dy, c) =>
-        `img[(Math.min(Math.max(y + (${dy}), 0), h - 1) * w + Math.min(Math.max(x + (${dx}), 0), w - 1)) * 4 + ${c}]`,
+        inputRead(input, `Math.min(Math.max(y + (${dy}), 0), h - 1) * w + Math.min(Math.max(x + (${dx}), 0), w - 1)`, c),
       aux,
     };
     body.push(`// ${step.name}`, step.desc.source(k, step.params));
@@ -90,6 +114,10 @@ export function generateSource(pass: PassStep[], layout: Layout): { source: stri
   });
   if (layout === 'channel') {
     body.push('if (ch < 0.5) { return r; }', 'if (ch < 1.5) { return g; }', 'if (ch < 2.5) { return b; }', 'return a;');
+  } else if (layout === 'packed') {
+    // round half up, clamp to 0..255 (NaN packs as NaN, which the download turns into 0)
+    const byte = (c: string) => `Math.floor(Math.min(Math.max(${c}, 0.0), 1.0) * 255.0 + 0.5)`;
+    body.push('outA(a);', `return ${byte('r')} * 65536.0 + ${byte('g')} * 256.0 + ${byte('b')};`);
   } else {
     body.push('outG(g);', 'outB(b);', 'outA(a);', 'return r;');
   }
@@ -99,14 +127,21 @@ export function generateSource(pass: PassStep[], layout: Layout): { source: stri
 const cache = new Map<string, GpuKernel>();
 let cacheGeneration = -1;
 
-function compile(gpu: GpuJs, pass: PassStep[], layout: Layout, key: string): GpuKernel {
+const MAP3 = {
+  g: function outG(v: number) { return v; },
+  b: function outB(v: number) { return v; },
+  a: function outA(v: number) { return v; },
+};
+const MAP_ALPHA = { a: MAP3.a };
+
+function compile(gpu: GpuJs, pass: PassStep[], layout: Layout, input: PassInput, key: string): GpuKernel {
   if (cacheGeneration !== backendGeneration()) {
     cache.clear();
     cacheGeneration = backendGeneration();
   }
   let kernel = cache.get(key);
   if (kernel) return kernel;
-  const { source } = generateSource(pass, layout);
+  const { source } = generateSource(pass, layout, input);
   const settings = {
     output: layout === 'channel' ? [4, 1] : [1, 1],
     dynamicOutput: true,
@@ -117,11 +152,7 @@ function compile(gpu: GpuJs, pass: PassStep[], layout: Layout, key: string): Gpu
   };
   kernel = layout === 'channel'
     ? gpu.createKernel(source, settings)
-    : gpu.createKernelMap({
-      g: function outG(v: number) { return v; },
-      b: function outB(v: number) { return v; },
-      a: function outA(v: number) { return v; },
-    }, source, settings);
+    : gpu.createKernelMap(layout === 'packed' ? MAP_ALPHA : MAP3, source, settings);
   counters.compiles++;
   cache.set(key, kernel);
   return kernel;
@@ -142,20 +173,26 @@ export function layoutFor(mode: string): Layout {
 /**
  * Runs kernel steps over an image: consecutive point ops fuse into one pass (one upload, one
  * download). Output: RGBA, 8-bit, same size as the input.
+ * On the CPU backend the first pass reads the image's bytes and the last pass packs its
+ * output (see PassInput and Layout); `forceLayout` runs every pass in one layout, from
+ * float uploads (tests use it for the `channel` layout the GPU backends get).
  */
 export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: Layout): Promise<RawImage> {
   for (const s of steps) s.desc.validate?.(s.params);
   const { gpu, info } = await backend();
-  const layout = forceLayout ?? layoutFor(info.mode);
+  const base = forceLayout ?? layoutFor(info.mode);
+  const cpuPath = !forceLayout && base === 'planar';
   const { width: w, height: h } = img;
   const passes = splitPasses(steps);
   if (passes.length === 0) return toRgba(img);
-  let current: Float32Array = upload(img);
+  let current: Float32Array | Buffer = cpuPath ? img.data : upload(img);
   counters.uploads++;
   for (let n = 0; n < passes.length; n++) {
     const pass = passes[n];
     const last = n === passes.length - 1;
-    const key = passKey(pass, layout);
+    const layout: Layout = cpuPath && last ? 'packed' : base;
+    const input: PassInput = cpuPath && n === 0 ? img.channels as 1 | 2 | 3 | 4 : 'float';
+    const key = passKey(pass, layout, input);
     const uniforms = pass.flatMap((s) => s.desc.uniforms(s.params));
     const p = new Float32Array(Math.max(1, uniforms.length));
     p.set(uniforms);
@@ -167,7 +204,7 @@ export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: L
     }
     if (n > 0) counters.uploads++;
     const out = await exclusive(async () => {
-      const kernel = compile(gpu, pass, layout, key);
+      const kernel = compile(gpu, pass, layout, input, key);
       kernel.setOutput(layout === 'channel' ? [w * 4, h] : [w, h]);
       return (await kernel(...args)) as KernelOutput;
     });

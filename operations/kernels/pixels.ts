@@ -37,8 +37,10 @@ export function toRgba(img: RawImage): RawImage {
   return { data: Buffer.from(out.buffer), width: img.width, height: img.height, channels: 4 };
 }
 
-/** What a kernel call returns: rows (channel layout) or a kernel map (planar layout). */
-export type KernelOutput = Float32Array[] | { result: Float32Array[]; g: Float32Array[]; b: Float32Array[]; a: Float32Array[] };
+/** What a kernel call returns: rows (channel layout) or a kernel map (planar, packed layouts). */
+export type KernelOutput = Float32Array[]
+  | { result: Float32Array[]; g: Float32Array[]; b: Float32Array[]; a: Float32Array[] }
+  | { result: Float32Array[]; a: Float32Array[] };
 
 /**
  * Kernel output -> float RGBA (between passes) or 8-bit RGBA RawImage (at the end).
@@ -47,14 +49,25 @@ export type KernelOutput = Float32Array[] | { result: Float32Array[]; g: Float32
 export function download(out: KernelOutput, w: number, h: number, layout: Layout, toBytes: boolean): RawImage | Float32Array {
   const target = toBytes ? new Uint8ClampedArray(w * h * 4) : new Float32Array(w * h * 4);
   const scale = toBytes ? 255 : 1;
-  if (layout === 'channel') {
+  if (layout === 'packed') {
+    // r * 65536 + g * 256 + b, already rounded and clamped by the kernel (NaN | 0 is 0)
+    if (!toBytes) throw new Error('packed output is for the last pass only');
+    const { result: P, a: A } = out as { result: Float32Array[]; a: Float32Array[] };
+    for (let y = 0, o = 0; y < h; y++) {
+      const pp = P[y], aa = A[y];
+      for (let x = 0; x < w; x++, o += 4) {
+        const v = pp[x] | 0;
+        target[o] = v >> 16; target[o + 1] = (v >> 8) & 255; target[o + 2] = v & 255; target[o + 3] = aa[x] * 255;
+      }
+    }
+  } else if (layout === 'channel') {
     const rows = out as Float32Array[];
     for (let y = 0, o = 0; y < h; y++) {
       const row = rows[y];
       for (let x = 0; x < w * 4; x++) target[o++] = row[x] * scale;
     }
   } else {
-    const { result: R, g: G, b: B, a: A } = out as Exclude<KernelOutput, Float32Array[]>;
+    const { result: R, g: G, b: B, a: A } = out as { result: Float32Array[]; g: Float32Array[]; b: Float32Array[]; a: Float32Array[] };
     for (let y = 0, o = 0; y < h; y++) {
       const rr = R[y], gg = G[y], bb = B[y], aa = A[y];
       for (let x = 0; x < w; x++, o += 4) {
