@@ -80,11 +80,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
       metric('imgflow_evaluations_active', 'gauge', 'Graph evaluations running now.', [['', sources.runtime.limiter.active]]);
       metric('imgflow_evaluations_queued', 'gauge', 'Graph evaluations waiting for a slot.', [['', sources.runtime.limiter.queued]]);
       lines.push('# HELP imgflow_processing_seconds Time to fetch the input and evaluate the graph, per cache miss.', '# TYPE imgflow_processing_seconds histogram');
-      let cumulative = 0;
-      for (let i = 0; i < BUCKETS.length; i++) {
-        cumulative = buckets[i];
-        lines.push(`imgflow_processing_seconds_bucket{le="${BUCKETS[i]}"} ${cumulative}`);
-      }
+      // observeEvaluation counts each observation in every bucket it fits: already cumulative.
+      for (let i = 0; i < BUCKETS.length; i++) lines.push(`imgflow_processing_seconds_bucket{le="${BUCKETS[i]}"} ${buckets[i]}`);
       lines.push(`imgflow_processing_seconds_bucket{le="+Inf"} ${count}`, `imgflow_processing_seconds_sum ${sum}`, `imgflow_processing_seconds_count ${count}`);
       return `${lines.join('\n')}\n`;
     },
