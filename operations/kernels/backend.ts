@@ -42,15 +42,24 @@ export function backendGeneration(): number {
   return generation;
 }
 
+type NavigatorGpu = { requestAdapter(): Promise<{ info?: Partial<AdapterInfo> } | null> };
+
 async function probeWebGpu(): Promise<{ adapter?: AdapterInfo; reason?: string }> {
   try {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    const gpu = create([]);
+    // Someone (operations/deepdream's installWebGpu) already exposed Dawn: use that instance,
+    // so the process has one Dawn instance and gpu.js's one device comes from it.
+    const existing = (globalThis as { navigator?: { gpu?: NavigatorGpu } }).navigator?.gpu;
+    let gpu: NavigatorGpu;
+    if (existing) gpu = existing;
+    else {
+      const { create, globals } = await import('webgpu');
+      Object.assign(globalThis, globals);
+      gpu = create([]) as unknown as NavigatorGpu;
+    }
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { reason: 'no WebGPU adapter (is a Vulkan driver installed?)' };
     // Node 20 has no navigator; Node 21+ defines a read-only getter, hence defineProperty.
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    if (!existing) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
     const i = adapter.info ?? {};
     return { adapter: { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '' } };
   } catch (err) {
@@ -138,6 +147,19 @@ function track(p: Promise<Backend>, gen: number): Promise<Backend> {
 /** What the backend in use is; undefined until configureGpu (or the first kernel) resolved. */
 export function gpuInfo(): GpuInfo | undefined {
   return lastInfo;
+}
+
+/**
+ * The process's gpu.js instance and what it runs on, for other gpu.js users (deepdream) to
+ * share instead of creating their own: one Dawn instance, one WebGPU device (gpu.js keeps its
+ * device in a module singleton), kernels compiled on one GPU object. Configures `cpu` when
+ * nobody called configureGpu. A later configureGpu() destroys this instance (gpu.destroy(),
+ * which leaves the WebGPU device alive); `generation` changes then, so a holder can tell.
+ * Kernels compiled on it by others are theirs to manage; do not call destroy() on it.
+ */
+export async function getGpu(): Promise<{ gpu: GpuJs; info: GpuInfo; generation: number }> {
+  const b = await backend();
+  return { gpu: b.gpu, info: b.info, generation };
 }
 
 /** Waits for the backend (configuring CPU if nobody chose) and returns its info. */

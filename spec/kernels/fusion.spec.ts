@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { OperationDef, Params } from '../../operations/define.ts';
-import { configureGpu, gpuInfo, kernelCounters, resetKernelCounters, runKernelChain } from '../../operations/kernels/index.ts';
-import { generateSource, splitPasses, toPassSteps } from '../../operations/kernels/chain.ts';
+import { configureGpu, getGpu, gpuInfo, kernelCounters, resetKernelCounters, runKernelChain } from '../../operations/kernels/index.ts';
+import { generateSource, runSteps, splitPasses, toPassSteps } from '../../operations/kernels/chain.ts';
 import { kernelOperations } from '../../operations/kernels/catalog.ts';
 import { KernelParamError } from '../../operations/kernels/descriptor.ts';
 import { randomImage } from './reference.ts';
@@ -80,6 +80,43 @@ describe('kernel fusion', () => {
     expect(err).to.be.instanceOf(KernelParamError);
     expect(err).to.include({ statusCode: 400, code: 'IMGFLOW_ERR_PARAM_INVALID' });
     expect(err.message).to.equal('Expected 25 numbers (a 5x5 matrix) for matrix but received 1 2 3');
+  });
+
+  it('CPU path (bytes in, planar between passes, packed out) gives the pixels of the float channel layout', async () => {
+    for (const channels of [1, 2, 3, 4] as const) {
+      const img = randomImage(29, 11, channels, 40 + channels);
+      const steps = toPassSteps([step('sepia', { scale: 0.7, srgb: true }), step('edge-sobel', { horizontal: true, vertical: true, 'keep-sign': false }),
+        step('levels', { 'in-low': 0.1, 'in-high': 0.9, gamma: 0.8, 'out-low': 0, 'out-high': 1 }), step('pixelate', { 'size-x': 3, 'size-y': 2 })]);
+      const cpu = await runSteps(steps, img);
+      const channel = await runSteps(steps, img, 'channel');
+      let max = 0;
+      for (let i = 0; i < cpu.data.length; i++) max = Math.max(max, Math.abs(cpu.data[i] - channel.data[i]));
+      expect(max, `${channels} channels`).to.be.at.most(1);
+    }
+  });
+
+  it('getGpu shares the kernels\' gpu.js instance (one per process)', async () => {
+    const a = await getGpu();
+    const b = await getGpu();
+    expect(a.gpu).to.equal(b.gpu);
+    expect(a.info).to.include({ mode: 'cpu', kernelClass: 'CPUKernel' });
+  });
+
+  it('auto reuses a navigator.gpu someone else installed instead of creating a second Dawn instance', async () => {
+    const g = globalThis as { navigator?: unknown };
+    const previous = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    const fake = { requestAdapter: async () => null };
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: fake }, configurable: true, writable: true });
+    try {
+      const info = await configureGpu('auto');
+      expect(info).to.include({ mode: 'cpu' });
+      expect(info.fallbackReason).to.match(/no WebGPU adapter/);
+      expect((g.navigator as { gpu: unknown }).gpu).to.equal(fake);
+    } finally {
+      if (previous) Object.defineProperty(globalThis, 'navigator', previous);
+      else delete g.navigator;
+      await configureGpu('cpu');
+    }
   });
 
   it('falls back to cpu, without throwing, when headlessgl is asked for and absent', async () => {
