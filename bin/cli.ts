@@ -22,6 +22,7 @@ const USAGE = `Usage:
   imgflow run <graph> --input <file|url> [--set name=value ...] -o <out.ext>
   imgflow graphs                       list graphs and their parameters
   imgflow serve                        start the HTTP server (PORT, IMGFLOW_* env vars)
+  imgflow runtime [--port N] [--host H] the FBP runtime alone, for Flowhub (prints the live-mode link)
   imgflow sign <graph>[.ext] name=value ...
                                        print a signed URL (input=<url> is a parameter like the others)
       --key <key>       application key (default IMGFLOW_KEY)
@@ -173,7 +174,31 @@ async function sign(args: string[]): Promise<void> {
   }));
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { run, graphs, serve, sign };
+async function runtimeCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '3569' }, host: { type: 'string', default: '127.0.0.1' }, graphs: { type: 'string' } } });
+  const config = configFor(values.graphs);
+  const { startStandaloneRuntime } = await import('../ui-protocol/index.ts');
+  const rt = await startStandaloneRuntime({
+    port: Number(values.port),
+    host: values.host,
+    graphsDir: config.graphsDir,
+    secret: config.runtimeSecret,
+    readSecret: config.runtimeReadSecret,
+    runtimeId: config.runtimeId,
+    label: config.runtimeLabel,
+    fetchInput: async (url, signal) => (await fetchSource(url, {
+      timeoutMs: config.fetchTimeoutMs, maxBytes: config.maxInputBytes, maxRedirects: config.maxRedirects,
+      allowPrivate: true, userAgent: 'imgflow-runtime', signal,
+    })).bytes,
+  });
+  console.log(`FBP runtime listening at ${rt.url}`);
+  console.log(`Open in Flowhub: ${rt.liveUrl}`);
+  await new Promise<void>((resolve) => {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => void rt.close().then(resolve));
+  });
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { run, graphs, serve, sign, runtime: runtimeCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -70,6 +70,15 @@ export const settings = {
   s3ConnectTimeoutMs: { env: 'IMGFLOW_S3_CONNECT_TIMEOUT_MS', kind: 'int', default: 1000, min: 10, max: 60000, description: 'S3 connect timeout (ms)' },
   s3RequestTimeoutMs: { env: 'IMGFLOW_S3_REQUEST_TIMEOUT_MS', kind: 'int', default: 5000, min: 10, max: 600000, description: 'S3 whole-request timeout (ms); a failing S3 never fails a request' },
   metrics: { env: 'IMGFLOW_METRICS', kind: 'boolean', default: true, description: 'Serve Prometheus metrics at /metrics' },
+  // Flowhub live editing (FBP protocol over WebSocket at /runtime).
+  runtimeSecret: { env: 'IMGFLOW_RUNTIME_SECRET', kind: 'string', default: undefined, description: 'Secret giving Flowhub full access (edit, run) at ws://HOST:PORT/runtime; unset: the runtime endpoint is off' },
+  runtimeReadSecret: { env: 'IMGFLOW_RUNTIME_READ_SECRET', kind: 'string', default: undefined, description: 'Secret giving read-only access (list components, read graphs)' },
+  runtimeId: { env: 'IMGFLOW_RUNTIME_ID', kind: 'string', default: undefined, description: 'Stable runtime id shown in Flowhub (default: derived from the host and port)' },
+  runtimeLabel: { env: 'IMGFLOW_RUNTIME_LABEL', kind: 'string', default: 'imgflow', description: 'Runtime label shown in Flowhub' },
+  publicUrl: { env: 'IMGFLOW_PUBLIC_URL', kind: 'string', default: undefined, description: 'Base URL clients reach this server at (for the printed Flowhub link); default http://localhost:PORT' },
+  // DeepDream (read by operations/deepdream when it first runs).
+  deepdreamBackend: { env: 'IMGFLOW_DEEPDREAM_BACKEND', kind: 'enum', default: 'auto', values: ['auto', 'cpu', 'gpu'], description: 'DeepDream tensor backend: cpu = tfjs-wasm (XNNPACK), gpu = gpu.js kernels; auto = gpu when a hardware GPU adapter exists' },
+  deepdreamCacheDir: { env: 'IMGFLOW_DEEPDREAM_CACHE_DIR', kind: 'string', default: '.cache/deepdream', description: 'Where the folded InceptionV3 weights are cached' },
 } as const satisfies Record<string, Setting>;
 
 type BaseValue<S> = S extends { kind: 'int' | 'number' } ? number : S extends { kind: 'boolean' } ? boolean : string;

@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { createRuntime } from '../runtime/index.ts';
 import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
-import { closeSourceAgents } from './input/fetch-source.ts';
+import { closeSourceAgents, fetchSource } from './input/fetch-source.ts';
+import { attachProtocol, flowhubLiveUrl, runtimeIdFrom } from '../ui-protocol/index.ts';
+import { configureGpu, gpuInfo } from '../operations/kernels/index.ts';
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
   let config: Config;
@@ -20,25 +22,52 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     maxNodes: config.maxNodes,
     onStoreError: (err, file) => app.log.warn({ err, file }, 'graph not loaded'),
   });
+  // One kernel device per process, chosen once; its real kernel class is what gets reported.
+  const gpu = await configureGpu(config.gpu as 'auto');
   let app: FastifyInstance;
   try {
-    app = await buildApp(config, { runtime });
+    app = await buildApp(config, { runtime, healthSections: () => ({ gpu: gpuInfo() ?? gpu }) });
   } catch (err) {
     // A bad apps file or JWT key is a configuration error, reported like the others.
     if ((err as { code?: string }).code !== 'IMGFLOW_ERR_CONFIG_INVALID') throw err;
     console.error(`imgflow: ${(err as Error).message}`);
     process.exit(78); // EX_CONFIG
   }
+  const address = config.publicUrl ?? `http://localhost:${config.port}`;
+  const wsAddress = `${address.replace(/^http/, 'ws').replace(/\/$/, '')}/runtime`;
+  const protocol = config.runtimeSecret || config.runtimeReadSecret
+    ? attachProtocol(app.server, {
+      runtime,
+      path: '/runtime',
+      secrets: { full: config.runtimeSecret, read: config.runtimeReadSecret },
+      runtimeId: config.runtimeId ?? runtimeIdFrom(wsAddress),
+      label: config.runtimeLabel,
+      logger: app.log,
+      // Sample images for previews go through the same SSRF-safe, capped fetcher as requests.
+      fetchInput: async (url, signal) => (await fetchSource(url, {
+        timeoutMs: config.fetchTimeoutMs, maxBytes: config.maxInputBytes, maxRedirects: config.maxRedirects,
+        allowPrivate: config.allowPrivateSources, userAgent: 'imgflow-runtime', signal,
+      })).bytes,
+    })
+    : undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       app.log.info({ signal }, 'shutting down');
-      void app.close().then(() => {
+      void (protocol?.close() ?? Promise.resolve()).then(() => app.close()).then(() => {
         runtime.close();
         closeSourceAgents();
       });
     });
   }
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ graphs: runtime.store.list().length, graphsDir: config.graphsDir }, 'imgflow ready');
+  app.log.info({ graphs: runtime.store.list().length, graphsDir: config.graphsDir, gpu }, 'imgflow ready');
+  if (protocol) {
+    const id = config.runtimeId ?? runtimeIdFrom(wsAddress);
+    app.log.info({ runtime: wsAddress }, 'FBP runtime ready');
+    // The secret is the user's own; print the live link once so they can open Flowhub.
+    console.error(`Open in Flowhub: ${flowhubLiveUrl({ address: wsAddress, id, secret: config.runtimeSecret ?? config.runtimeReadSecret })}`);
+  } else {
+    app.log.info('FBP runtime off: set IMGFLOW_RUNTIME_SECRET to edit graphs live from Flowhub');
+  }
   return app;
 }
