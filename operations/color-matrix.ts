@@ -22,6 +22,11 @@ export function matrix4x5(text: string): number[] {
   return out;
 }
 
+/** True when alpha neither feeds the colour rows nor changes: row 3 is [0, 0, 0, 1, 0]. */
+function rgbOnly(m: number[]): boolean {
+  return m[3] === 0 && m[8] === 0 && m[13] === 0 && m[15] === 0 && m[16] === 0 && m[17] === 0 && m[18] === 1 && m[19] === 0;
+}
+
 export default defineOperation({
   name: 'color-matrix',
   title: 'Colour Matrix',
@@ -38,10 +43,16 @@ export default defineOperation({
   },
   kernel: point({
     validate: (p: Params) => { matrix4x5(String(p.matrix ?? '')); },
+    // 'rgb' when alpha neither feeds r, g, b nor changes (the 3x3 and 3x4 forms, and 4x4/4x5
+    // with an identity alpha row): 3 rows of 3 weights + offset, and alpha untouched.
+    structure: (p) => (rgbOnly(matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1'))) ? 'rgb' : 'rgba'),
     uniforms: (p) => matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1')),
-    source: (k) => {
-      const row = (n: number) => `Math.min(Math.max(${k.p(n * 5)} * r + ${k.p(n * 5 + 1)} * g + ${k.p(n * 5 + 2)} * b + ${k.p(n * 5 + 3)} * a + ${k.p(n * 5 + 4)}, 0.0), 1.0)`;
+    source: (k, p) => {
+      const rgb = rgbOnly(matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1')));
+      const term = (n: number, c: number, v: string) => `${k.p(n * 5 + c)} * ${v}`;
+      const row = (n: number) => `Math.min(Math.max(${term(n, 0, 'r')} + ${term(n, 1, 'g')} + ${term(n, 2, 'b')}${rgb ? '' : ` + ${term(n, 3, 'a')}`} + ${k.p(n * 5 + 4)}, 0.0), 1.0)`;
       const [nr, ng, nb, na] = ['r', 'g', 'b', 'a'].map(k.v);
+      if (rgb) return `const ${nr} = ${row(0)};\nconst ${ng} = ${row(1)};\nconst ${nb} = ${row(2)};\nr = ${nr}; g = ${ng}; b = ${nb};\n`;
       return `const ${nr} = ${row(0)};\nconst ${ng} = ${row(1)};\nconst ${nb} = ${row(2)};\nconst ${na} = ${row(3)};
 r = ${nr}; g = ${ng}; b = ${nb}; a = ${na};\n`;
     },
