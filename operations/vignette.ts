@@ -29,7 +29,7 @@ export default defineOperation({
       const [dx, dy, d, m, l] = ['dx', 'dy', 'd', 'm', 'l'].map(k.v);
       return `const ${dx} = x + 0.5 - w * 0.5;
 const ${dy} = y + 0.5 - h * 0.5;
-const ${d} = Math.sqrt(${dx} * ${dx} + ${dy} * ${dy}) / Math.sqrt(w * w * 0.25 + h * h * 0.25);
+const ${d} = Math.sqrt((${dx} * ${dx} + ${dy} * ${dy}) / (w * w * 0.25 + h * h * 0.25));
 const ${m} = ${k.p(3)} * Math.min(Math.max((${d} - ${k.p(4)}) * ${k.p(5)}, 0.0), 1.0);
 const ${l} = ${k.p(6)} * Math.min(Math.max(1.0 - ${d} * ${k.p(7)}, 0.0), 1.0);
 r = Math.min(r + (${k.p(0)} - r) * ${m} + ${l}, 1.0);
