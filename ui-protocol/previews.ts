@@ -105,6 +105,8 @@ export interface PreviewRunOptions {
   size: number;
   signal: AbortSignal;
   timeoutMs?: number;
+  /** Progress of long operations (deepdream): fraction 0..1 with octave/iteration detail. */
+  onProgress?: (fraction: number, detail: Record<string, unknown>) => void;
 }
 
 export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
@@ -134,6 +136,7 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
       signal: o.signal,
       timeoutMs: o.timeoutMs ?? 30_000,
       collect: (id, img) => raw.set(id, img),
+      onProgress: o.onProgress,
     }));
   } catch (err) {
     if (o.signal.aborted) throw err;

@@ -129,7 +129,10 @@ export function createNetworks(core: Core): Networks {
     try {
       const graph = handle.graph;
       const input = await samples.load(s.sample ?? graphSample(graph), abort.signal);
-      const result = await runPreview({ runtime: core.runtime, graphId: s.graph, graph, input, params: s.params, size, signal: abort.signal });
+      const result = await runPreview({
+        runtime: core.runtime, graphId: s.graph, graph, input, params: s.params, size, signal: abort.signal,
+        onProgress: progressReporter((message) => core.broadcast('network', 'output', { message, type: 'message' })),
+      });
       if (runId !== s.runId) return;
       s.previews = result.previews;
       sendEdges(s, graph);
@@ -266,3 +269,18 @@ export const networkHandlers = {
     ctx.reply('output', { message: 'All graphs are saved to the graph store', type: 'message' });
   },
 } satisfies { [C in NetworkCommand]: Handler };
+
+/**
+ * Long operations (a DeepDream) report progress; Flowhub shows network:output in its console.
+ * Only node-level progress is relayed, at most every half second, so a dream of a few hundred
+ * steps does not flood the socket.
+ */
+function progressReporter(send: (message: string) => void): (fraction: number, detail: Record<string, unknown>) => void {
+  let last = 0;
+  return (fraction, detail) => {
+    if (detail.node === undefined || (Date.now() - last < 500 && fraction < 1)) return;
+    last = Date.now();
+    const where = ['octave', 'iteration'].filter((k) => detail[k] !== undefined).map((k) => `${k} ${String(detail[k])}`).join(', ');
+    send(`${String(detail.node)}: ${Math.round(fraction * 100)}%${where ? ` (${where})` : ''}`);
+  };
+}
