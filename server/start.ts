@@ -1,5 +1,6 @@
 /** Starts the HTTP server from config; shuts down cleanly on SIGINT/SIGTERM. */
 import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
 import { createRuntime } from '../runtime/index.ts';
 import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
@@ -15,6 +16,9 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     console.error(`imgflow: ${(err as Error).message}`);
     process.exit(78); // EX_CONFIG
   }
+  // libvips' operation cache keeps recently used inputs and operations (50 MB by default):
+  // a server's inputs differ from request to request, so it only holds memory.
+  sharp.cache(false);
   const runtime = await createRuntime({
     graphsDir: config.graphsDir,
     concurrency: config.concurrency,
