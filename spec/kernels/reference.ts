@@ -16,17 +16,9 @@ import { hash01 } from '../../operations/noise.ts';
 
 export interface FImage { data: Float64Array; width: number; height: number }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32), the one deepdream seeds its jitter with. */
+import { createRandom as rng } from '../../operations/deepdream/random.ts';
+export { rng };
 
 export function randomImage(width: number, height: number, channels: 1 | 2 | 3 | 4, seed: number): RawImage {
   const r = rng(seed);
