@@ -9,6 +9,7 @@ import { coerceParam } from './coerce.ts';
 import { errors } from './errors.ts';
 import { describeEdge, type GraphJson } from './graph.ts';
 import type { Component, Registry } from './registry.ts';
+import { inlineSubgraphs, type GraphResolver } from './subgraphs.ts';
 
 /** Editor-only nodes in Flowhub-exported imgflo graphs: a sample loader and a preview sink. */
 const EDITOR_SOURCES = /^gegl\/([a-z0-9]+-)?load$/;
@@ -72,6 +73,10 @@ export interface CompileOptions {
    * exports its own, a resize node scales the input before the graph runs.
    */
   sizeParams?: boolean;
+  /** Resolves graphs used as components (`graphs/<name>`); they are inlined. */
+  resolveGraph?: GraphResolver;
+  /** Filled with `component -> revision` of every subgraph inlined. */
+  usedGraphs?: Map<string, string>;
 }
 
 const SIZE_NODE = '$size';
@@ -92,7 +97,8 @@ function exportedSpec(base: ParamSpec, metadata: Record<string, unknown> | undef
   return spec;
 }
 
-export function compileGraph(name: string, graph: GraphJson, registry: Registry, options: CompileOptions = {}): Plan {
+export function compileGraph(name: string, outerGraph: GraphJson, registry: Registry, options: CompileOptions = {}): Plan {
+  const graph = options.resolveGraph ? inlineSubgraphs(name, outerGraph, options.resolveGraph, options.usedGraphs ?? new Map()) : outerGraph;
   const processIds = Object.keys(graph.processes).sort();
   if (options.maxNodes !== undefined && processIds.length > options.maxNodes) {
     throw errors.IMGFLOW_ERR_GRAPH_TOO_LARGE({ graph: name, nodes: processIds.length, limit: options.maxNodes }, undefined, name, processIds.length, options.maxNodes);

@@ -14,6 +14,8 @@ export { openGraphStore, isValidGraphName, revisionOf } from './store.ts';
 export type { GraphEntry, GraphStore, StoreOptions } from './store.ts';
 export { parseGraphSource, parseFbp, validateGraph, describeEdge, normalizePortName } from './graph.ts';
 export type { Connection, ExportedPort, GraphJson, PortRef, ProcessDef } from './graph.ts';
+export { inlineSubgraphs, GRAPH_COMPONENT_PREFIX } from './subgraphs.ts';
+export type { GraphResolver, ResolvedGraph } from './subgraphs.ts';
 export { createLimiter } from './limiter.ts';
 export type { Limiter } from './limiter.ts';
 export { errors, createError, ImgflowError, toImgflowError } from './errors.ts';

@@ -10,7 +10,8 @@ import { evaluatePlan, type EvaluateOptions, type EvaluateResult } from './execu
 import { createLimiter, type Limiter } from './limiter.ts';
 import { parseParams, type RawParams } from './params.ts';
 import { createRegistry, type Registry } from './registry.ts';
-import { openGraphStore, type GraphEntry, type GraphStore } from './store.ts';
+import { openGraphStore, revisionOf, type GraphEntry, type GraphStore } from './store.ts';
+import { GRAPH_COMPONENT_PREFIX, type GraphResolver } from './subgraphs.ts';
 
 export interface RuntimeOptions {
   graphsDir: string;
@@ -27,6 +28,8 @@ export interface PreparedRequest {
   entry: GraphEntry;
   plan: Plan;
   params: Params;
+  /** The graph's revision combined with those of the subgraphs it uses: what results depend on. */
+  revision: string;
 }
 
 export interface GraphParameterInfo extends ParamSpec { name: string }
@@ -45,6 +48,10 @@ export interface Runtime {
   /** The compiled plan of a graph's current revision (compiled once per revision). */
   plan(name: string): PreparedRequest['plan'];
   entry(name: string): GraphEntry;
+  /** The revision results of `name` depend on: its own and its subgraphs'. */
+  revision(name: string): string;
+  /** Resolves `graphs/<name>` components to stored graphs (for compiling outside plan()). */
+  resolveGraph: GraphResolver;
   /** Checks request parameters against the graph; throws 404 / 400 with codes. */
   prepare(name: string, raw: RawParams, reserved?: ReadonlySet<string>): PreparedRequest;
   evaluate(prepared: PreparedRequest, options: Omit<EvaluateOptions, 'format'> & { format: OutputFormat }): Promise<EvaluateResult>;
@@ -56,8 +63,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const registry = createRegistry(operations, aliases);
   const store = await openGraphStore({ dir: options.graphsDir, watch: options.watch, onError: options.onStoreError });
   const limiter = createLimiter(options.concurrency ?? 4, options.maxQueue ?? 64);
-  const plans = new Map<string, { revision: string; plan: Plan }>();
+  const plans = new Map<string, { revision: string; deps: Map<string, string>; effective: string; plan: Plan }>();
   store.on('change', (name) => plans.delete(name));
+
+  const resolveGraph: GraphResolver = (component) => {
+    if (!component.startsWith(GRAPH_COMPONENT_PREFIX)) return undefined;
+    const e = store.get(component.slice(GRAPH_COMPONENT_PREFIX.length));
+    return e && { graph: e.graph, revision: e.revision };
+  };
+  const current = (component: string) => resolveGraph(component)?.revision;
 
   const entry = (name: string) => {
     const e = store.get(name);
@@ -65,14 +79,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     return e;
   };
 
-  const plan = (name: string) => {
+  const compiled = (name: string) => {
     const e = entry(name);
     const cached = plans.get(name);
-    if (cached?.revision === e.revision) return cached.plan;
-    const compiled = compileGraph(name, e.graph, registry, { maxNodes: options.maxNodes, sizeParams: true });
-    plans.set(name, { revision: e.revision, plan: compiled });
-    return compiled;
+    // A subgraph edited since compiling makes the plan (and its results) stale.
+    if (cached?.revision === e.revision && [...cached.deps].every(([c, rev]) => current(c) === rev)) return cached;
+    const deps = new Map<string, string>();
+    const plan = compileGraph(name, e.graph, registry, { maxNodes: options.maxNodes, sizeParams: true, resolveGraph, usedGraphs: deps });
+    const effective = deps.size === 0 ? e.revision : revisionOf([e.revision, ...[...deps].sort().map(([c, r]) => `${c}@${r}`)].join('\n'));
+    const fresh = { revision: e.revision, deps, effective, plan };
+    plans.set(name, fresh);
+    return fresh;
   };
+  const plan = (name: string) => compiled(name).plan;
 
   return {
     registry,
@@ -80,9 +99,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     limiter,
     plan,
     entry,
+    revision: (name) => compiled(name).effective,
+    resolveGraph,
     prepare(name, raw, reserved) {
-      const p = plan(name);
-      return { entry: entry(name), plan: p, params: parseParams(p, raw, reserved) };
+      const c = compiled(name);
+      return { entry: entry(name), plan: c.plan, params: parseParams(c.plan, raw, reserved), revision: c.effective };
     },
     evaluate(prepared, evalOptions) {
       return limiter.run(() => evaluatePlan(bindParameters(prepared.plan, prepared.params), registry, evalOptions));
@@ -93,7 +114,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return {
         name,
         description: e.graph.properties?.description ?? '',
-        revision: e.revision,
+        revision: compiled(name).effective,
         parameters: Object.values(p.parameters).map((x) => ({ name: x.name, ...x.spec })),
       };
     },

@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import {
-  bindParameters, compileGraph, evaluatePlan, ImgflowError, SOURCE,
+  bindParameters, compileGraph, evaluatePlan, ImgflowError, inlineSubgraphs, SOURCE,
   type GraphJson, type Plan, type Runtime,
 } from '../runtime/index.ts';
 import type { Params, RawImage } from '../operations/index.ts';
@@ -44,7 +44,8 @@ function mainImagePort(runtime: Runtime, component: string): string | undefined 
 
 /** The graph as a preview run sees it (never saved). */
 export function previewGraph(runtime: Runtime, graph: GraphJson): GraphJson {
-  const g = structuredClone(graph);
+  // Subgraph nodes are inlined first, so their insides are image nodes like any other.
+  const g = structuredClone(inlineSubgraphs('preview', graph, runtime.resolveGraph, new Map()));
   const imageNodes = Object.keys(g.processes).filter((id) => runtime.registry.get(g.processes[id].component) && !EDITOR_SINK.test(g.processes[id].component)).sort();
   const isImage = (id: string) => imageNodes.includes(id) && !EDITOR_SOURCE.test(g.processes[id].component);
   if (!g.outports || Object.keys(g.outports).length === 0) {
@@ -115,7 +116,7 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
   const graph = previewGraph(runtime, o.graph);
   let plan: Plan;
   try {
-    plan = compileGraph(o.graphId, graph, runtime.registry, { maxNodes: 500 });
+    plan = compileGraph(o.graphId, graph, runtime.registry, { maxNodes: 500, resolveGraph: runtime.resolveGraph });
     if (Object.keys(o.params).length) plan = bindParameters(plan, o.params);
   } catch (err) {
     const e = err as ImgflowError;
@@ -155,6 +156,12 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
     if (previews.has(id)) continue;
     const from = EDITOR_SOURCE.test(graph.processes[id].component) ? SOURCE : plan.nodes.has(id) ? producerOf(plan, id, raw) : undefined;
     const p = from === undefined ? undefined : previews.get(from);
+    if (p) previews.set(id, p);
+  }
+  // A subgraph node shows what its exported output carries (`<node>/<inner node>`).
+  for (const [id, proc] of Object.entries(o.graph.processes)) {
+    const inner = previews.has(id) ? undefined : runtime.resolveGraph(proc.component)?.graph.outports?.output?.process;
+    const p = inner === undefined ? undefined : previews.get(`${id}/${inner}`);
     if (p) previews.set(id, p);
   }
   const outId = graph.outports?.output?.process;

@@ -198,7 +198,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminOptions): Pro
       const parsed = parseImageRequest(runtime, config, { graph, ext, query, accept });
       const key = cacheKey({
         graphName: graph,
-        graphRevision: parsed.prepared.entry.revision,
+        graphRevision: parsed.prepared.revision,
         params: parsed.prepared.params as Record<string, CacheParamValue>,
         inputIdentity: sourceIdentity(query.input, undefined),
         format: parsed.format,

@@ -80,7 +80,7 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
       createdAt: Date.now(),
       meta: {
         graph: req.graph,
-        revision: parsed.prepared.entry.revision,
+        revision: parsed.prepared.revision,
         timing: `fetch;dur=${result.timings.fetchMs.toFixed(1)}, process;dur=${result.timings.processMs.toFixed(1)}`,
       },
     };
@@ -111,17 +111,17 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     // The key depends on the URL, the graph revision and (without an extension) Accept.
     const memoKey = body ? undefined : auth.ext === undefined ? `${request.url}\n${req.accept ?? ''}` : request.url;
     let known = memoKey === undefined ? undefined : keys.get(memoKey);
-    if (known && runtime.store.get(auth.graph)?.revision !== known.revision) known = undefined;
+    if (known && (!runtime.store.get(auth.graph) || runtime.revision(auth.graph) !== known.revision)) known = undefined;
     let parsed: ParsedRequest | undefined;
     if (!known) {
       parsed = parseImageRequest(runtime, config, req);
       const { prepared } = parsed;
       known = {
-        revision: prepared.entry.revision,
+        revision: prepared.revision,
         negotiated: parsed.negotiated,
         key: cacheKey({
           graphName: auth.graph,
-          graphRevision: prepared.entry.revision,
+          graphRevision: prepared.revision,
           params: prepared.params as Record<string, CacheParamValue>,
           inputIdentity: sourceIdentity(query.input, body),
           format: parsed.format,

@@ -87,4 +87,20 @@ describe('robustness', function () {
     expect(progress.payload.type).to.equal('message');
     await c.waitFor((m) => m.command === 'status' && m.payload.graph === 'dream' && m.payload.running === false, mark);
   });
+  it('runs a graph that uses another graph as a component and previews the edge leaving it', async () => {
+    const inverted = { inports: { input: { process: 'n', port: 'input' } }, outports: { output: { process: 'n', port: 'output' } }, processes: { n: { component: 'imgflow/negate' } }, connections: [] };
+    await c.request('component', 'source', { name: 'inverted', language: 'json', code: JSON.stringify(inverted) }, 'component');
+    await c.request('graph', 'clear', { id: 'uses', name: 'uses' });
+    await c.request('graph', 'addnode', { id: 'inv', component: 'graphs/inverted', graph: 'uses' });
+    await c.request('graph', 'addnode', { id: 'grey', component: 'imgflow/grayscale', graph: 'uses' });
+    const edge = { src: { node: 'inv', port: 'output' }, tgt: { node: 'grey', port: 'input' } };
+    await c.request('graph', 'addedge', { ...edge, graph: 'uses' });
+    await c.request('network', 'edges', { graph: 'uses', edges: [edge] });
+    const mark = c.send('network', 'start', { graph: 'uses' });
+    const data = await c.waitFor((m) => m.protocol === 'network' && (m.command === 'data' || m.command === 'processerror' || m.command === 'error'), mark);
+    expect(data.command).to.equal('data');
+    expect(data.payload.src).to.deep.include({ node: 'inv', port: 'output' });
+    expect(data.payload.data.url).to.match(/^data:image\/png;base64,/);
+    await c.waitFor((m) => m.command === 'status' && m.payload.graph === 'uses' && m.payload.running === false, mark);
+  });
 });
