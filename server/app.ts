@@ -1,5 +1,6 @@
 /** buildApp(config, deps): the fastify app without listen(), so specs can inject or listen on 127.0.0.1. */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import type { Runtime } from '../runtime/index.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { createAppRegistry, type AppRegistry } from './auth/apps.ts';
@@ -24,7 +25,9 @@ export interface AppDeps {
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    // Log lines go out through an asynchronous buffered stream: a synchronous write(2) per
+    // line cost more than serving a cached hit (bench/README.md). pino flushes it on exit.
+    loggerInstance: pino({ level: config.logLevel }, pino.destination({ sync: false })) as FastifyBaseLogger,
     // One log line per request (onResponse below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     // Parameter names like std-dev-x and values like #ff0000 arrive percent-encoded.
