@@ -6,6 +6,7 @@
 import type { TensorBackend } from './backend.ts';
 import { createGpujsBackend, installWebGpu, type GpuMode } from './backend-gpujs.ts';
 import { createTfjsBackend } from './backend-tfjs.ts';
+import { vulkanLoaderPresent } from '../kernels/vulkan.ts';
 
 export type BackendChoice = 'auto' | 'cpu' | 'gpu';
 
@@ -21,6 +22,7 @@ let probe: Promise<AdapterInfo | undefined> | undefined;
 export function hardwareGpuAdapter(): Promise<AdapterInfo | undefined> {
   probe ??= (async () => {
     let undo = (): void => {};
+    if (!vulkanLoaderPresent()) return undefined;
     try {
       undo = await installWebGpu();
       const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: AdapterInfo } | null> } } }).navigator?.gpu;

@@ -3,6 +3,7 @@
  * gpu.js is loaded lazily: the WebGPU globals must exist before it is, and a graph without
  * kernels never pays for it.
  */
+import { vulkanLoaderPresent } from './vulkan.ts';
 
 export type GpuMode = 'auto' | 'webgpu' | 'headlessgl' | 'cpu';
 
@@ -49,6 +50,7 @@ async function probeWebGpu(): Promise<{ adapter?: AdapterInfo; reason?: string }
     // Someone (operations/deepdream's installWebGpu) already exposed Dawn: use that instance,
     // so the process has one Dawn instance and gpu.js's one device comes from it.
     const existing = (globalThis as { navigator?: { gpu?: NavigatorGpu } }).navigator?.gpu;
+    if (!existing && !vulkanLoaderPresent()) return { reason: 'no Vulkan loader (libvulkan.so.1) on this machine' };
     let gpu: NavigatorGpu;
     if (existing) gpu = existing;
     else {
