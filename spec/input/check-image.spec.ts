@@ -2,17 +2,9 @@ import { expect } from 'chai';
 import sharp from 'sharp';
 import { checkImage } from '../../server/input/check-image.ts';
 import { ImgflowError } from '../../runtime/errors.ts';
+import { rejection } from '../_helpers/rejection.ts';
 import { makeSamples, pngWithHeaderSize, type Sample } from './_origin.ts';
 
-async function rejection(p: Promise<unknown>): Promise<ImgflowError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(ImgflowError);
-    return err as ImgflowError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('input/check-image', () => {
   const maxPixels = 50e6;

@@ -6,17 +6,9 @@ import { isPublicAddress } from '../../server/input/address.ts';
 import { sniffFormat } from '../../server/input/sniff.ts';
 import { checkImage } from '../../server/input/check-image.ts';
 import { ImgflowError } from '../../runtime/errors.ts';
+import { rejection } from '../_helpers/rejection.ts';
 import { makeSamples, startOrigin, type Origin, type Sample } from './_origin.ts';
 
-async function rejection(p: Promise<unknown>): Promise<ImgflowError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(ImgflowError);
-    return err as ImgflowError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A resolver answering from a table, never from the network. */
 function fakeLookup(table: Record<string, string[]>): LookupFunction {
