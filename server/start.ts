@@ -45,7 +45,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
       path: '/runtime',
       secrets: { full: config.runtimeSecret, read: config.runtimeReadSecret },
       runtimeId: config.runtimeId ?? runtimeIdFrom(wsAddress),
-      label: config.runtimeLabel,
+      // runtime:runtime's schema allows no extra fields: the kernel backend rides in the label.
+      label: `${config.runtimeLabel} (kernels: ${gpu.kernelClass})`,
       logger: app.log,
       // Sample images for previews go through the same SSRF-safe, capped fetcher as requests.
       fetchInput: async (url, signal) => (await fetchSource(url, {
