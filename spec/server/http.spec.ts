@@ -124,7 +124,10 @@ describe('HTTP /graph', function () {
     const sx = graphs.gaussianblur.parameters.find((p) => p.name === 'std-dev-x')!;
     expect(sx).to.include({ type: 'number', min: 0 });
     expect(sx.description).to.be.a('string').and.not.empty;
-    for (const g of Object.values(graphs)) for (const p of g.parameters) expect(p.description, p.name).to.be.a('string').and.not.empty;
+    for (const [name, g] of Object.entries(graphs)) {
+      expect((g as { description?: string }).description, name).to.be.a('string').and.not.empty;
+      for (const p of g.parameters) expect(p.description, `${name}.${p.name}`).to.be.a('string').and.not.empty;
+    }
   });
 
   it('answers GET /healthz', async () => {
