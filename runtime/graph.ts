@@ -116,12 +116,16 @@ export function parseFbp(name: string, source: string): GraphJson {
   } catch (err) {
     throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph: name }, err, name, (err as Error).message);
   }
+  // fbp's annotation grammar drops a whole `# @key value` line whose value has a comma or
+  // brackets; the header lines are simple enough to read ourselves.
+  const annotations = Object.fromEntries([...source.matchAll(/^#\s*@([A-Za-z][\w-]*)\s+(.+?)\s*$/gm)].map((m) => [m[1], m[2]]));
+  const { runtime: _runtime, ...plainAnnotations } = annotations;
   const fix = (r: PortRef) => ({ ...r, port: normalizePortName(r.port) });
   const fixPorts = (ports: Record<string, ExportedPort> = {}) =>
     Object.fromEntries(Object.entries(ports).map(([k, v]) => [normalizePortName(k), fix(v)]));
   return {
     ...parsed,
-    properties: { name, ...parsed.properties },
+    properties: { name, ...plainAnnotations, ...parsed.properties },
     inports: fixPorts(parsed.inports),
     outports: fixPorts(parsed.outports),
     connections: parsed.connections.map((c) => ({ ...c, tgt: fix(c.tgt), ...(c.src ? { src: fix(c.src) } : {}) })),

@@ -26,6 +26,11 @@ describe('graph model', () => {
     expect(g.connections[0]).to.deep.include({ data: '3', tgt: { process: 'blur', port: 'std-dev-y' } });
   });
 
+  it('keeps .fbp header annotations, commas and brackets included', () => {
+    const g = parseGraphSource('p', '# @description Blurs, then sharpens (gently)\nINPORT=n.input:input\nOUTPORT=n.output:output\nn(gegl/nop)\n', 'fbp');
+    expect(g.properties).to.include({ name: 'p', description: 'Blurs, then sharpens (gently)' });
+  });
+
   it('reports .fbp syntax errors as a 400 naming the graph', () => {
     const err = refused(() => parseGraphSource('bad', 'this is -> not fbp (', 'fbp'));
     expect(err.code).to.equal('IMGFLOW_ERR_GRAPH_INVALID');
