@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import sharp from 'sharp';
-import { checkImage } from '../../server/input/check-image.ts';
+import sharp, { type Sharp } from 'sharp';
+import { checkImage, jpegFrameSize } from '../../server/input/check-image.ts';
 import { ImgflowError } from '../../runtime/errors.ts';
 import { rejection } from '../_helpers/rejection.ts';
 import { makeSamples, pngWithHeaderSize, type Sample } from './_origin.ts';
@@ -74,5 +74,43 @@ describe('input/check-image', () => {
   it('answers 422 for a PNG cut inside its header', async () => {
     const err = await rejection(checkImage(samples.png.subarray(0, 20), { maxPixels }));
     expect(err.code).to.equal('IMGFLOW_ERR_INPUT_CORRUPT');
+  });
+  describe('JPEG frame header read without libvips', () => {
+    const variants: Record<string, (s: Sharp) => Sharp> = {
+      baseline: (s) => s.jpeg(),
+      progressive: (s) => s.jpeg({ progressive: true }),
+      'with EXIF orientation and ICC profile': (s) => s.rotate().withMetadata({ orientation: 6 }).jpeg({ mozjpeg: true }),
+      'grayscale, 4:4:4': (s) => s.grayscale().jpeg({ chromaSubsampling: '4:4:4' }),
+    };
+    for (const [name, encode] of Object.entries(variants)) {
+      it(`agrees with libvips on the size: ${name}`, async () => {
+        const bytes = await encode(sharp({ create: { width: 301, height: 77, channels: 3, background: '#3a6' } })).toBuffer();
+        const meta = await sharp(bytes).metadata();
+        expect(jpegFrameSize(bytes)).to.deep.equal({ width: meta.width, height: meta.height });
+        expect(await checkImage(bytes, { maxPixels })).to.deep.equal({ format: 'jpeg', width: 301, height: 77 });
+      });
+    }
+
+    it('leaves anything but a complete header to libvips', () => {
+      const sos = samples.jpeg.indexOf(Buffer.from([0xff, 0xda]));
+      expect(jpegFrameSize(samples.jpeg)).to.deep.equal({ width: 48, height: 32 });
+      expect(jpegFrameSize(samples.jpeg.subarray(0, sos - 20))).to.equal(undefined);
+      expect(jpegFrameSize(samples.jpeg.subarray(0, sos + 3))).to.equal(undefined);
+      const noSof = Buffer.from([0xff, 0xd8, 0xff, 0xda, 0x00, 0x02]);
+      expect(jpegFrameSize(noSof)).to.equal(undefined);
+      const stray = Buffer.concat([samples.jpeg.subarray(0, 2), Buffer.from([0xff, 0xd9]), samples.jpeg.subarray(2)]);
+      expect(jpegFrameSize(stray)).to.equal(undefined);
+    });
+
+    it('refuses a 30000x30000 JPEG on its frame header', async () => {
+      const sof = samples.jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+      expect(sof).to.be.above(0);
+      const bomb = Buffer.from(samples.jpeg);
+      bomb.writeUInt16BE(30000, sof + 5);
+      bomb.writeUInt16BE(30000, sof + 7);
+      const err = await rejection(checkImage(bomb, { maxPixels }));
+      expect(err.code).to.equal('IMGFLOW_ERR_INPUT_TOO_MANY_PIXELS');
+      expect(err.details).to.include({ width: 30000, height: 30000, pixels: 900e6, maxPixels });
+    });
   });
 });
