@@ -58,7 +58,8 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
   const jpeg = readFileSync(image);
 
-  const origin = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'image/jpeg' }); res.end(jpeg); });
+  // Like a static file server or S3: a Content-Length, so the body is read into one buffer.
+  const origin = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length }); res.end(jpeg); });
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const originPort = (origin.address() as AddressInfo).port;
 
