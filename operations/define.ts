@@ -122,15 +122,13 @@ export function kindOf(def: OperationDef): OperationKind {
 }
 
 /**
- * An alias exposes an operation under another component name with renamed ports and
- * fixed or renamed parameters: how imgflo's `gegl/*` graphs run unchanged.
+ * An alias exposes an operation under another component name, with parameters hidden, fixed,
+ * added and mapped (GEGL's names and units): how imgflo's `gegl/*` graphs run unchanged.
  */
 export interface AliasDef {
   name: string;
   of: string;
   description?: string;
-  /** alias port/param name -> operation param or image port name */
-  ports?: Record<string, string>;
   /** alias-only parameters (GEGL ports we accept and document but do not need). */
   extraParams?: Record<string, ParamSpec>;
   /** Operation parameters the alias does not expose. */

@@ -119,10 +119,3 @@ export function coerceParam(name: string, spec: ParamSpec, raw: unknown): ParamV
     }
   }
 }
-
-/** Colour parameters reach operations as `#rrggbbaa`; this turns one into sharp's colour object. */
-export function colorToRgba(value: string): Rgba {
-  const c = parseColor(value);
-  if (!c) throw new Error(`not a colour: ${value}`);
-  return c;
-}

@@ -41,14 +41,10 @@ function operationComponent(op: OperationDef): Component {
 }
 
 function aliasComponent(alias: AliasDef, op: OperationDef): Component {
-  const ports = alias.ports ?? {};
-  const toGraphName = new Map(Object.entries(ports).map(([graphName, opName]) => [opName, graphName]));
   const hidden = new Set([...(alias.hidden ?? []), ...Object.keys(alias.fixed ?? {})]);
   const params: Record<string, ParamSpec> = {};
-  for (const [name, spec] of Object.entries(op.params)) if (!hidden.has(name)) params[toGraphName.get(name) ?? name] = spec;
+  for (const [name, spec] of Object.entries(op.params)) if (!hidden.has(name)) params[name] = spec;
   Object.assign(params, alias.extraParams);
-  const imageInputs: Record<string, ImagePortSpec> = {};
-  for (const [name, spec] of Object.entries(op.inputs)) imageInputs[toGraphName.get(name) ?? name] = spec;
   const extra = new Set(Object.keys(alias.extraParams ?? {}));
   return {
     name: alias.name,
@@ -57,10 +53,9 @@ function aliasComponent(alias: AliasDef, op: OperationDef): Component {
     description: alias.description ?? op.description,
     icon: op.icon,
     params,
-    imageInputs,
+    imageInputs: op.inputs,
     toOperationParams: (p) => {
-      let out: Params = {};
-      for (const [k, v] of Object.entries(p)) out[ports[k] ?? k] = v;
+      let out: Params = { ...p };
       if (alias.map) out = alias.map(out);
       // Accepted-but-unused GEGL ports must not reach the operation.
       for (const k of extra) if (!(k in op.params)) delete out[k];

@@ -1,12 +1,10 @@
 /** Colour helpers shared by kernel operations (host side) and their kernel sources. */
+import { rgba } from '../_internal/color.ts';
 
-/** `#rrggbbaa` (what the runtime normalises colour params to; `#rgb`, `#rrggbb` tolerated) to 0..1 floats. */
+/** A colour parameter as 0..1 floats, the form kernels take. */
 export function parseColor(hex: string): [number, number, number, number] {
-  let s = String(hex).trim().replace(/^#/, '');
-  if (s.length === 3 || s.length === 4) s = [...s].map((c) => c + c).join('');
-  if (!/^[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/.test(s)) throw new Error(`Expected a #rrggbbaa colour but received ${hex}`);
-  const v = (i: number) => parseInt(s.slice(i, i + 2), 16) / 255;
-  return [v(0), v(2), v(4), s.length === 8 ? v(6) : 1];
+  const c = rgba(hex);
+  return [c.r / 255, c.g / 255, c.b / 255, c.alpha];
 }
 
 export function srgbToLinear(c: number): number {
