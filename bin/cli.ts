@@ -14,7 +14,8 @@ import { createRuntime, ImgflowError } from '../runtime/index.ts';
 import { loadConfig, type Config } from '../server/config.ts';
 import { formatFromExtension } from '../server/formats.ts';
 import { checkImage } from '../server/input/check-image.ts';
-import { closeSourceAgents, fetchSource } from '../server/input/fetch-source.ts';
+import { closeSourceAgents } from '../server/input/fetch-source.ts';
+import { fetchWithConfig } from '../server/source.ts';
 import { RESERVED_PARAMS } from '../server/process-request.ts';
 import { createProgressBar } from './progress.ts';
 
@@ -43,13 +44,7 @@ function configFor(graphsOption: string | undefined): Config {
 }
 
 async function readInput(config: Config, input: string): Promise<Buffer> {
-  if (/^https?:\/\//i.test(input)) {
-    const fetched = await fetchSource(input, {
-      timeoutMs: config.fetchTimeoutMs, maxBytes: config.maxInputBytes, maxRedirects: config.maxRedirects,
-      allowPrivate: true, userAgent: 'imgflow-cli',
-    });
-    return fetched.bytes;
-  }
+  if (/^https?:\/\//i.test(input)) return fetchWithConfig(config, input, undefined, 'imgflow-cli');
   return readFile(resolve(input));
 }
 
@@ -186,10 +181,7 @@ async function runtimeCommand(args: string[]): Promise<void> {
     readSecret: config.runtimeReadSecret,
     runtimeId: config.runtimeId,
     label: config.runtimeLabel,
-    fetchInput: async (url, signal) => (await fetchSource(url, {
-      timeoutMs: config.fetchTimeoutMs, maxBytes: config.maxInputBytes, maxRedirects: config.maxRedirects,
-      allowPrivate: true, userAgent: 'imgflow-runtime', signal,
-    })).bytes,
+    fetchInput: (url, signal) => fetchWithConfig(config, url, signal, 'imgflow-runtime'),
   });
   console.log(`FBP runtime listening at ${rt.url}`);
   console.log(`Open in Flowhub: ${rt.liveUrl}`);

@@ -25,6 +25,19 @@ export function sourceIdentity(input: unknown, body: Buffer | undefined): string
   return undefined;
 }
 
+/** Fetches a URL with the configured time, byte and redirect limits and source policy. */
+export async function fetchWithConfig(config: Config, url: string, signal?: AbortSignal, userAgent = USER_AGENT): Promise<Buffer> {
+  const fetched = await fetchSource(url, {
+    timeoutMs: config.fetchTimeoutMs,
+    maxBytes: config.maxInputBytes,
+    maxRedirects: config.maxRedirects,
+    allowPrivate: config.allowPrivateSources,
+    userAgent,
+    signal,
+  });
+  return fetched.bytes;
+}
+
 export async function loadSource(config: Config, input: unknown, body: Buffer | undefined, signal?: AbortSignal): Promise<Source> {
   const t0 = performance.now();
   let bytes: Buffer;
@@ -34,15 +47,7 @@ export async function loadSource(config: Config, input: unknown, body: Buffer | 
     identity = sourceIdentity(input, body)!;
   } else if (typeof input === 'string' && input !== '') {
     if (!/^https?:\/\//i.test(input)) throw errors.IMGFLOW_ERR_INPUT_URL({ input }, undefined, input, 'only http and https URLs are fetched');
-    const fetched = await fetchSource(input, {
-      timeoutMs: config.fetchTimeoutMs,
-      maxBytes: config.maxInputBytes,
-      maxRedirects: config.maxRedirects,
-      allowPrivate: config.allowPrivateSources,
-      userAgent: USER_AGENT,
-      signal,
-    });
-    bytes = fetched.bytes;
+    bytes = await fetchWithConfig(config, input, signal);
     identity = sourceIdentity(input, undefined)!;
   } else if (Array.isArray(input)) {
     throw errors.IMGFLOW_ERR_PARAM_INVALID({ parameter: 'input' }, undefined, 'a single URL', 'input', `${input.length} values`);

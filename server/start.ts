@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { createRuntime } from '../runtime/index.ts';
 import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
-import { closeSourceAgents, fetchSource } from './input/fetch-source.ts';
+import { closeSourceAgents } from './input/fetch-source.ts';
+import { fetchWithConfig } from './source.ts';
 import { attachProtocol, flowhubLiveUrl, runtimeIdFrom } from '../ui-protocol/index.ts';
 import { configureGpu, gpuInfo } from '../operations/kernels/index.ts';
 
@@ -49,10 +50,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
       label: `${config.runtimeLabel} (kernels: ${gpu.kernelClass})`,
       logger: app.log,
       // Sample images for previews go through the same SSRF-safe, capped fetcher as requests.
-      fetchInput: async (url, signal) => (await fetchSource(url, {
-        timeoutMs: config.fetchTimeoutMs, maxBytes: config.maxInputBytes, maxRedirects: config.maxRedirects,
-        allowPrivate: config.allowPrivateSources, userAgent: 'imgflow-runtime', signal,
-      })).bytes,
+      fetchInput: (url, signal) => fetchWithConfig(config, url, signal, 'imgflow-runtime'),
     })
     : undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
