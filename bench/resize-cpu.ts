@@ -22,6 +22,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}bench/out`;
 const image = `${outDir}/test.jpg`;
 const TICK_MS = 1000 / 100; // CLK_TCK is 100 on Linux
+/** The server starts exactly as `npm start` starts it (its node flags included). */
+const startArgs = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts.start as string).split(' ').slice(1);
 
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   const originPort = (origin.address() as AddressInfo).port;
 
   const port = 18000 + Math.floor(Math.random() * 1000);
-  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const server: ChildProcess = spawn(process.execPath, startArgs, {
     cwd: root,
     env: {
       ...process.env, PORT: String(port), IMGFLOW_HOST: '127.0.0.1', IMGFLOW_ALLOW_PRIVATE_SOURCES: '1',
