@@ -41,7 +41,6 @@ export default defineOperation({
   },
   kernel: point({
     auxPort: 'aux',
-    structure: (p) => `${p.mode ?? 'normal'}:${p.srgb === false ? 'linear' : 'srgb'}`,
     uniforms: (p) => [Number(p.opacity ?? 1)],
     source: (k, p) => {
       const mode = String(p.mode ?? 'normal');
@@ -50,7 +49,7 @@ export default defineOperation({
       let s = `const ${as} = ${k.aux.a} * ${k.p(0)};\nconst ${ao} = ${as} + a * (1.0 - ${as});\n`;
       for (const [c, src] of [['r', k.aux.r], ['g', k.aux.g], ['b', k.aux.b]] as const) {
         const cb = k.v(`cb${c}`), cs = k.v(`cs${c}`), bl = k.v(`bl${c}`);
-        s += `let ${cb} = Math.min(Math.max(${c}, 0.0), 1.0);\nlet ${cs} = Math.min(Math.max(${src}, 0.0), 1.0);\n`;
+        s += `let ${cb} = ${k.unit(c)};\nlet ${cs} = Math.min(Math.max(${src}, 0.0), 1.0);\n`;
         if (lin) s += kSrgbToLinear(cb) + kSrgbToLinear(cs);
         s += `let ${bl} = 0.0;\n${blendFn(mode, bl, cb, cs, k, c)}\n`;
         s += `${c} = 0.0;\nif (${ao} > 0.0) { ${c} = (${as} * ((1.0 - a) * ${cs} + a * ${bl}) + (1.0 - ${as}) * a * ${cb}) / ${ao}; }\n`;

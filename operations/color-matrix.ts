@@ -27,6 +27,13 @@ function rgbOnly(m: number[]): boolean {
   return m[3] === 0 && m[8] === 0 && m[13] === 0 && m[15] === 0 && m[16] === 0 && m[17] === 0 && m[18] === 1 && m[19] === 0;
 }
 
+/** Row `n` of an rgb-only matrix maps 0..1 colours into 0..1: weights and offset >= 0, summing to <= 1. */
+function convexRow(m: number[], n: number): boolean {
+  const w = m.slice(n * 5, n * 5 + 3);
+  const offset = m[n * 5 + 4];
+  return w.every((v) => v >= 0) && offset >= 0 && w[0] + w[1] + w[2] + offset <= 1;
+}
+
 export default defineOperation({
   name: 'color-matrix',
   title: 'Colour Matrix',
@@ -45,12 +52,17 @@ export default defineOperation({
     validate: (p: Params) => { matrix4x5(String(p.matrix ?? '')); },
     // 'rgb' when alpha neither feeds r, g, b nor changes (the 3x3 and 3x4 forms, and 4x4/4x5
     // with an identity alpha row): 3 rows of 3 weights + offset, and alpha untouched.
-    structure: (p) => (rgbOnly(matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1'))) ? 'rgb' : 'rgba'),
     uniforms: (p) => matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1')),
+    range: () => 'unit',
     source: (k, p) => {
-      const rgb = rgbOnly(matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1')));
+      const m = matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1'));
+      const rgb = rgbOnly(m);
       const term = (n: number, c: number, v: string) => `${k.p(n * 5 + c)} * ${v}`;
-      const row = (n: number) => `Math.min(Math.max(${term(n, 0, 'r')} + ${term(n, 1, 'g')} + ${term(n, 2, 'b')}${rgb ? '' : ` + ${term(n, 3, 'a')}`} + ${k.p(n * 5 + 4)}, 0.0), 1.0)`;
+      const row = (n: number) => {
+        const sum = `${term(n, 0, 'r')} + ${term(n, 1, 'g')} + ${term(n, 2, 'b')}${rgb ? '' : ` + ${term(n, 3, 'a')}`} + ${k.p(n * 5 + 4)}`;
+        // a weighted mean of 0..1 values needs no clamp
+        return rgb && k.unitIn && convexRow(m, n) ? sum : `Math.min(Math.max(${sum}, 0.0), 1.0)`;
+      };
       const [nr, ng, nb, na] = ['r', 'g', 'b', 'a'].map(k.v);
       if (rgb) return `const ${nr} = ${row(0)};\nconst ${ng} = ${row(1)};\nconst ${nb} = ${row(2)};\nr = ${nr}; g = ${ng}; b = ${nb};\n`;
       return `const ${nr} = ${row(0)};\nconst ${ng} = ${row(1)};\nconst ${nb} = ${row(2)};\nconst ${na} = ${row(3)};

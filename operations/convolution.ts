@@ -26,7 +26,6 @@ export default defineOperation({
   },
   kernel: neighbourhood({
     validate: (p) => { convolutionMatrix(p); },
-    structure: (p) => String(p.size ?? 3),
     uniforms: (p) => {
       const { m } = convolutionMatrix(p);
       const sum = m.reduce((s, v) => s + v, 0);

@@ -1,5 +1,5 @@
 import { defineOperation } from './define.ts';
-import { point } from './kernels/descriptor.ts';
+import { inUnit, point } from './kernels/descriptor.ts';
 import { CURVE_PRESET_NAMES, presetTables } from './kernels/curves.ts';
 
 const padded = new Map<string, number[]>();
@@ -29,9 +29,11 @@ export default defineOperation({
     // 3 x 257 lookup table (master curve folded in; each channel's last entry repeated so
     // index i0 + 1 needs no clamp), then strength
     uniforms: (p) => [...paddedTables(String(p.preset ?? 'none')), Number(p.strength ?? 1)],
-    source: (k) => ['r', 'g', 'b'].map((c, n) => {
+    // table values are 0..1, so a mix of them with 0..1 input stays there
+    range: (p) => (inUnit(p.strength ?? 1) ? 'keeps-unit' : undefined),
+    source: (k) => (['r', 'g', 'b'] as const).map((c, n) => {
       const [f, i0, o] = ['f', 'i0', 'o'].map((x) => k.v(x + c));
-      return `const ${f} = Math.min(Math.max(${c}, 0.0), 1.0) * 255.0;
+      return `const ${f} = ${k.unit(c)} * 255.0;
 const ${i0} = Math.floor(${f});
 const ${o} = ${k.pAt(`${n * 257} + ${i0}`)} + (${k.pAt(`${n * 257 + 1} + ${i0}`)} - ${k.pAt(`${n * 257} + ${i0}`)}) * (${f} - ${i0});
 ${c} = ${c} + (${o} - ${c}) * ${k.p(771)};\n`;

@@ -14,7 +14,6 @@ export default defineOperation({
     'keep-sign': { type: 'boolean', default: false, description: 'With one direction only: keep the sign, 0.5 meaning no change' },
   },
   kernel: neighbourhood({
-    structure: (p) => `${p.horizontal !== false}:${p.vertical !== false}:${p['keep-sign'] === true}`,
     uniforms: () => [],
     source: (k, p) => {
       const hor = p.horizontal !== false, ver = p.vertical !== false, sign = p['keep-sign'] === true;

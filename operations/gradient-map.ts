@@ -1,5 +1,5 @@
 import { defineOperation, type ParamSpec } from './define.ts';
-import { point } from './kernels/descriptor.ts';
+import { inUnit, point } from './kernels/descriptor.ts';
 import { kLinearToSrgb, kSrgbToLinear, parseColor, srgbToLinear } from './kernels/color.ts';
 
 const STOPS = 5;
@@ -23,7 +23,6 @@ export default defineOperation({
   inputs: { input: { description: 'Image whose luminance picks the colours' } },
   params,
   kernel: point({
-    structure: (p) => (p.srgb === true ? 'srgb' : 'linear'),
     // 5 colours (rgba), 5 stops (non-decreasing), opacity
     uniforms: (p) => {
       const lin = p.srgb !== true;
@@ -36,6 +35,8 @@ export default defineOperation({
       for (let i = 1; i <= STOPS; i++) stops.push(Math.max(Number(p[`stop${i}`] ?? stopDefaults[i - 1]), stops[i - 2] ?? 0));
       return [...colors, ...stops, Number(p.opacity ?? 1)];
     },
+    // 0..1 colours mixed in by a 0..1 opacity
+    range: (p) => (inUnit(p.opacity ?? 1) ? 'keeps-unit' : undefined),
     source: (k, p) => {
       const lin = p.srgb !== true;
       const [lr, lg, lb, L, t] = ['lr', 'lg', 'lb', 'L', 't'].map(k.v);

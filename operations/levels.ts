@@ -1,5 +1,5 @@
 import { defineOperation, type Params } from './define.ts';
-import { point } from './kernels/descriptor.ts';
+import { inUnit, point } from './kernels/descriptor.ts';
 
 /** Intervals of the gamma table (samples at t = i / LEVELS_TABLE). */
 export const LEVELS_TABLE = 1024;
@@ -50,11 +50,13 @@ export default defineOperation({
     // a call here); the table is within 3e-5 of t^(1/gamma) for any gamma in 0.1..10 except
     // just above 0 when gamma > 1, where the kernel still calls Math.pow (exactBelow).
     uniforms: (p) => levelsUniforms(p),
+    // every output is out-low + (0..1) * (out-high - out-low)
+    range: (p) => (inUnit(p['out-low'] ?? 0) && inUnit(p['out-high'] ?? 1) ? 'unit' : undefined),
     source: (k) => ['r', 'g', 'b'].map((c) => {
       const [t, f, i] = ['t', 'f', 'i'].map((x) => k.v(x + c));
       return `const ${t} = Math.min(Math.max((${c} - ${k.p(0)}) * ${k.p(1)}, 0.0), 1.0);
 const ${f} = ${t} * ${LEVELS_TABLE}.0;
-if (${f} < ${k.p(5)} && ${f} > 0.0) {
+if (${f} < ${k.p(5)}) {
   ${c} = ${k.p(3)} + Math.pow(${t}, ${k.p(2)}) * ${k.p(4)};
 } else {
   const ${i} = Math.floor(${f});

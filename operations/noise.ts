@@ -28,6 +28,7 @@ export default defineOperation({
   },
   kernel: point({
     uniforms: (p) => [Number(p['lightness-distance'] ?? 40) / 100, Number(p['chroma-distance'] ?? 40) / 100, (Number(p['hue-distance'] ?? 3) * Math.PI) / 180, Number(p.seed ?? 0)],
+    range: () => 'unit',
     source: (k) => {
       const [Y, cb, cr, s, hh, cs, sn, nb, nr] = ['Y', 'cb', 'cr', 's', 'hh', 'cs', 'sn', 'nb', 'nr'].map(k.v);
       return `${kHash(k, 0)}${kHash(k, 1)}${kHash(k, 2)}

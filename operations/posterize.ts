@@ -14,7 +14,10 @@ export default defineOperation({
   kernel: point({
     // [steps, 1 / steps]: a multiply instead of a division per channel
     uniforms: (p) => [Number(p.levels ?? 8) - 1, 1 / (Number(p.levels ?? 8) - 1)],
-    source: (k) => ['r', 'g', 'b'].map((c) =>
-      `${c} = Math.round(Math.min(Math.max(${c}, 0.0), 1.0) * ${k.p(0)}) * ${k.p(1)};\n`).join(''),
+    range: () => 'unit',
+    // floor(v + 0.5), not Math.round: half up on every backend (WGSL's round() is half to
+    // even), and a third of Math.round's cost in V8
+    source: (k) => (['r', 'g', 'b'] as const).map((c) =>
+      `${c} = Math.floor(${k.unit(c)} * ${k.p(0)} + 0.5) * ${k.p(1)};\n`).join(''),
   }),
 });

@@ -1,5 +1,5 @@
 import { defineOperation } from './define.ts';
-import { point } from './kernels/descriptor.ts';
+import { inUnit, point } from './kernels/descriptor.ts';
 import { kLinearToSrgb, kSrgbToLinear } from './kernels/color.ts';
 
 /** The classic sepia tone matrix (rows: r, g, b). */
@@ -17,8 +17,9 @@ export default defineOperation({
     srgb: { type: 'boolean', default: true, description: 'Apply the matrix to sRGB-encoded values (true) or to linear light (false)' },
   },
   kernel: point({
-    structure: (p) => (p.srgb === false ? 'linear' : 'srgb'),
     uniforms: (p) => [...SEPIA, p.scale as number],
+    // positive weights capped at 1, mixed in by a 0..1 scale
+    range: (p) => (inUnit(p.scale ?? 1) ? 'keeps-unit' : undefined),
     source: (k, p) => {
       const lin = p.srgb === false;
       const m = (i: number) => k.p(i);

@@ -45,22 +45,32 @@ export function resetKernelCounters(): void {
  * number of point ops. A neighbourhood op reads its input at other pixels, so that input
  * must exist as a whole image: it is the previous pass's output (or the upload).
  */
-export function splitPasses(steps: PassStep[]): PassStep[][] {
+export function splitPasses(steps: PassStep[], fuse = true): PassStep[][] {
   const passes: PassStep[][] = [];
   for (const step of steps) {
     // repeat: 0 makes an iterating op a no-op (noise-reduction with iterations=0).
     const times = step.desc.kind === 'neighbourhood' ? Math.max(0, Math.floor(step.desc.repeat?.(step.params) ?? 1)) : 1;
     for (let t = 0; t < times; t++) {
       const last = passes[passes.length - 1];
-      if (step.desc.kind === 'point' && last) last.push(step);
+      if (fuse && step.desc.kind === 'point' && last) last.push(step);
       else passes.push([step]);
     }
   }
   return passes;
 }
 
-export function passKey(pass: PassStep[], layout: Layout, input: PassInput = 'float'): string {
-  return layout + '|' + input + '|' + pass.map((s) => `${s.name}(${s.desc.structure?.(s.params) ?? ''};${s.desc.uniforms(s.params).length}${s.aux ? ';aux' : ''})`).join('>');
+/**
+ * Whether r, g, b are known to be in 0..1 after `pass`, given whether they were before it.
+ * The pass inputs we make (bytes / 255, the float upload) are; a later pass's input is
+ * whatever the pass before it left.
+ */
+export function unitAfter(pass: PassStep[], unitIn: boolean): boolean {
+  let unit = unitIn;
+  for (const s of pass) {
+    const range = s.desc.range?.(s.params);
+    unit = range === 'unit' || (range === 'keeps-unit' && unit);
+  }
+  return unit;
 }
 
 /** Generates the kernel function source for a pass. Exported for tests and curious readers. */
@@ -76,7 +86,23 @@ function inputRead(input: PassInput, idx: string, c: number): string {
   }
 }
 
-export function generateSource(pass: PassStep[], layout: Layout, input: PassInput = 'float'): { source: string; auxCount: number } {
+/**
+ * A uniform's value as a kernel literal: the float32 the uniform array would hold, so baking
+ * it in changes no result. Undefined for non-finite values (they stay array reads).
+ */
+function literal(v: number): string | undefined {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) return undefined;
+  const text = Number.isInteger(f) ? f.toFixed(1) : String(f);
+  return f < 0 ? `(${text})` : text;
+}
+
+/**
+ * `constants`: the pass's uniform values, to bake the fixed-slot ones (`k.p(i)`) into the
+ * source as literals (lookup tables read through `k.pAt` stay array reads).
+ */
+export function generateSource(pass: PassStep[], layout: Layout, input: PassInput = 'float', unitIn = true,
+  constants?: ArrayLike<number>): { source: string; auxCount: number } {
   const args = ['img', 'p', 'w', 'h'];
   const body: string[] = [];
   if (layout === 'channel') {
@@ -88,6 +114,8 @@ export function generateSource(pass: PassStep[], layout: Layout, input: PassInpu
     ...['r', 'g', 'b', 'a'].map((c, n) => `let ${c} = ${inputRead(input, 'i0', n)};`));
   let offset = 0;
   let auxCount = 0;
+  let unit = unitIn;
+  const clamp01 = (c: string) => (unit ? c : `Math.min(Math.max(${c}, 0.0), 1.0)`);
   pass.forEach((step, n) => {
     const v = (name: string) => `s${n}_${name}`;
     const base = offset;
@@ -102,21 +130,24 @@ export function generateSource(pass: PassStep[], layout: Layout, input: PassInpu
         '}');
     }
     const k: KernelSource = {
-      p: (i) => `p[${base + i}]`,
+      p: (i) => (constants && literal(constants[base + i])) || `p[${base + i}]`,
       pAt: (index) => `p[${base} + (${index})]`,
       v,
       img: (dx, dy, c) =>
         inputRead(input, `Math.min(Math.max(y + (${dy}), 0), h - 1) * w + Math.min(Math.max(x + (${dx}), 0), w - 1)`, c),
       aux,
+      unit: clamp01,
+      unitIn: unit,
     };
     body.push(`// ${step.name}`, step.desc.source(k, step.params));
     offset += step.desc.uniforms(step.params).length;
+    unit = unitAfter([step], unit);
   });
   if (layout === 'channel') {
     body.push('if (ch < 0.5) { return r; }', 'if (ch < 1.5) { return g; }', 'if (ch < 2.5) { return b; }', 'return a;');
   } else if (layout === 'packed') {
     // round half up, clamp to 0..255 (NaN packs as NaN, which the download turns into 0)
-    const byte = (c: string) => `Math.floor(Math.min(Math.max(${c}, 0.0), 1.0) * 255.0 + 0.5)`;
+    const byte = (c: string) => `Math.floor(${clamp01(c)} * 255.0 + 0.5)`;
     body.push('outA(a);', `return ${byte('r')} * 65536.0 + ${byte('g')} * 256.0 + ${byte('b')};`);
   } else {
     body.push('outG(g);', 'outB(b);', 'outA(a);', 'return r;');
@@ -124,8 +155,19 @@ export function generateSource(pass: PassStep[], layout: Layout, input: PassInpu
   return { source: `function (${args.join(', ')}) {\n${body.join('\n')}\n}`, auxCount };
 }
 
+/**
+ * Compiled kernels by source, least recently used first. On GPU backends the source depends
+ * on the passes' structure only, so this holds a few entries; on the CPU backend uniforms are
+ * baked into the source (see runSteps), so each new set of parameter values adds one.
+ */
 const cache = new Map<string, GpuKernel>();
 let cacheGeneration = -1;
+/** Compiled kernels kept; a CPU kernel is a few KB of JS and compiles in 3-10 ms here. */
+export const KERNEL_CACHE_SIZE = 64;
+
+export function compiledKernelCount(): number {
+  return cache.size;
+}
 
 const MAP3 = {
   g: function outG(v: number) { return v; },
@@ -134,14 +176,17 @@ const MAP3 = {
 };
 const MAP_ALPHA = { a: MAP3.a };
 
-function compile(gpu: GpuJs, pass: PassStep[], layout: Layout, input: PassInput, key: string): GpuKernel {
+function compile(gpu: GpuJs, source: string, layout: Layout): GpuKernel {
   if (cacheGeneration !== backendGeneration()) {
     cache.clear();
     cacheGeneration = backendGeneration();
   }
-  let kernel = cache.get(key);
-  if (kernel) return kernel;
-  const { source } = generateSource(pass, layout, input);
+  let kernel = cache.get(source);
+  if (kernel) {
+    cache.delete(source);
+    cache.set(source, kernel);
+    return kernel;
+  }
   const settings = {
     output: layout === 'channel' ? [4, 1] : [1, 1],
     dynamicOutput: true,
@@ -154,7 +199,8 @@ function compile(gpu: GpuJs, pass: PassStep[], layout: Layout, input: PassInput,
     ? gpu.createKernel(source, settings)
     : gpu.createKernelMap(layout === 'packed' ? MAP_ALPHA : MAP3, source, settings);
   counters.compiles++;
-  cache.set(key, kernel);
+  cache.set(source, kernel);
+  if (cache.size > KERNEL_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return kernel;
 }
 
@@ -175,27 +221,32 @@ export function layoutFor(mode: string): Layout {
  * download). Output: RGBA, 8-bit, same size as the input.
  * On the CPU backend the first pass reads the image's bytes and the last pass packs its
  * output (see PassInput and Layout); `forceLayout` runs every pass in one layout, from
- * float uploads (tests use it for the `channel` layout the GPU backends get).
+ * float uploads (tests use it for the `channel` layout the GPU backends get). `fuse: false` runs
+ * one pass per op (bench/kernels.ts measures what fusion saves with it).
  */
-export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: Layout): Promise<RawImage> {
+export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: Layout, fuse = true): Promise<RawImage> {
   for (const s of steps) s.desc.validate?.(s.params);
   const { gpu, info } = await backend();
   const base = forceLayout ?? layoutFor(info.mode);
   const cpuPath = !forceLayout && base === 'planar';
   const { width: w, height: h } = img;
-  const passes = splitPasses(steps);
+  const passes = splitPasses(steps, fuse);
   if (passes.length === 0) return toRgba(img);
   let current: Float32Array | Buffer = cpuPath ? img.data : upload(img);
   counters.uploads++;
+  let unitIn = true;
   for (let n = 0; n < passes.length; n++) {
     const pass = passes[n];
     const last = n === passes.length - 1;
     const layout: Layout = cpuPath && last ? 'packed' : base;
     const input: PassInput = cpuPath && n === 0 ? img.channels as 1 | 2 | 3 | 4 : 'float';
-    const key = passKey(pass, layout, input);
-    const uniforms = pass.flatMap((s) => s.desc.uniforms(s.params));
+    const uniforms = pass.flatMap((s) => s.desc.uniforms(s.params, { width: w, height: h }));
     const p = new Float32Array(Math.max(1, uniforms.length));
     p.set(uniforms);
+    // CPU kernels are JS that V8 optimises: constants fold where array reads cannot, about a
+    // sixth of a fused chain's op time here, for a 3-10 ms compile per new set of values.
+    // A GPU shader compile costs far more than a uniform read saves: uniforms stay arguments.
+    const { source } = generateSource(pass, layout, input, unitIn, layout === 'channel' ? undefined : p);
     const args: unknown[] = [current, p, w, h];
     for (const s of pass) {
       if (!s.aux) continue;
@@ -204,7 +255,7 @@ export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: L
     }
     if (n > 0) counters.uploads++;
     const out = await exclusive(async () => {
-      const kernel = compile(gpu, pass, layout, input, key);
+      const kernel = compile(gpu, source, layout);
       kernel.setOutput(layout === 'channel' ? [w * 4, h] : [w, h]);
       return (await kernel(...args)) as KernelOutput;
     });
@@ -213,6 +264,7 @@ export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: L
     const result = download(out, w, h, layout, last);
     if (last) return result as RawImage;
     current = result as Float32Array;
+    unitIn = unitAfter(pass, unitIn);
   }
   throw new Error('unreachable');
 }

@@ -20,7 +20,21 @@ export interface KernelSource {
   img(dx: string, dy: string, c: number): string;
   /** The aux image's pixel at (x, y) as four variable names (transparent outside the aux image). */
   aux: { r: string; g: string; b: string; a: string };
+  /**
+   * Channel `c` (`r`, `g` or `b`) clamped to 0..1: the clamp expression, or the bare name when
+   * the steps before this one guarantee the range (their `range`). A clamp costs a few ns a
+   * channel on the CPU backend, and a chain would otherwise clamp the same values at every step.
+   */
+  unit(c: 'r' | 'g' | 'b'): string;
+  /** Whether r, g, b are known to be in 0..1 where this step starts (what `unit` goes by). */
+  unitIn: boolean;
 }
+
+/**
+ * What a step guarantees about `r, g, b` when it ends: `unit`, in 0..1 whatever came in;
+ * `keeps-unit`, in 0..1 when they came in so. Alpha is not tracked.
+ */
+export type KernelRange = 'unit' | 'keeps-unit';
 
 export interface KernelDescriptor {
   /**
@@ -31,16 +45,20 @@ export interface KernelDescriptor {
   /**
    * Kernel statements that update the straight-alpha floats `r, g, b, a` (0..1). Also in
    * scope: `x`, `y` (pixel, 0-based, y = 0 is the top row), `w`, `h` (image size). May depend
-   * on `params` only through what `structure(params)` encodes.
+   * on `params` (a mode, a kernel size): compiled kernels are cached by source, and on a GPU a
+   * new source is a shader compile, so values belong in `uniforms`.
    */
   source(k: KernelSource, params: Params): string;
-  /** The step's numeric inputs, passed as kernel arguments: changing them never recompiles. */
-  uniforms(params: Params): number[];
   /**
-   * Whatever changes the generated source or the number of uniforms (a kernel size, a blend
-   * mode): part of the compiled-kernel cache key. Default: none.
+   * The step's numeric inputs, passed as kernel arguments: changing them never recompiles.
+   * `size` is the image's (for values such as a centre); the count must not depend on it.
    */
-  structure?(params: Params): string;
+  uniforms(params: Params, size?: { width: number; height: number }): number[];
+  /**
+   * What the step guarantees about r, g, b afterwards (see KernelRange); may depend on params
+   * (a strength above 1 breaks `keeps-unit`). Default: nothing, so the next clamp stays.
+   */
+  range?(params: Params): KernelRange | undefined;
   /** Neighbourhood ops that iterate (noise-reduction): how many passes to run. Default 1. */
   repeat?(params: Params): number;
   /** The image port read as `k.aux` (e.g. 'aux'); point ops only. */
@@ -66,6 +84,12 @@ export class KernelParamError extends Error {
     this.name = 'KernelParamError';
     this.details = { param, expected };
   }
+}
+
+/** A parameter value in 0..1: what most `range` guarantees rest on (a mix by strength). */
+export function inUnit(v: unknown): boolean {
+  const n = Number(v);
+  return n >= 0 && n <= 1;
 }
 
 export function point(d: Omit<KernelDescriptor, 'kind'>): { kernel: KernelDescriptor } {

@@ -13,9 +13,10 @@ export { KernelParamError, point, neighbourhood, type KernelDescriptor, type Ker
 
 /**
  * Runs a maximal run of consecutive kernel nodes over `img` (1-4 channels, 8-bit) and returns
- * RGBA 8-bit of the same size. Consecutive point ops run as one kernel pass.
+ * RGBA 8-bit of the same size. Consecutive point ops run as one kernel pass unless `fuse` is
+ * false (one pass per op, for measuring what fusion saves).
  */
-export async function runKernelChain(steps: KernelStep[], img: RawImage): Promise<RawImage> {
+export async function runKernelChain(steps: KernelStep[], img: RawImage, { fuse = true }: { fuse?: boolean } = {}): Promise<RawImage> {
   await readyBackendInfo();
-  return runSteps(toPassSteps(steps), img);
+  return runSteps(toPassSteps(steps), img, undefined, fuse);
 }

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { OperationDef, Params } from '../../operations/define.ts';
 import { configureGpu, getGpu, gpuInfo, kernelCounters, resetKernelCounters, runKernelChain } from '../../operations/kernels/index.ts';
-import { generateSource, runSteps, splitPasses, toPassSteps } from '../../operations/kernels/chain.ts';
+import { compiledKernelCount, generateSource, KERNEL_CACHE_SIZE, runSteps, splitPasses, toPassSteps } from '../../operations/kernels/chain.ts';
 import { kernelOperations } from '../../operations/kernels/catalog.ts';
 import { KernelParamError } from '../../operations/kernels/descriptor.ts';
-import { randomImage } from './reference.ts';
+import { randomImage, rng } from './reference.ts';
 
 const op = (name: string): OperationDef => kernelOperations.find((o) => o.name === name)!;
 const step = (name: string, params: Params = {}) => ({ op: op(name), params, aux: {} });
@@ -32,6 +32,18 @@ describe('kernel fusion', () => {
     expect(kernelCounters()).to.include({ passes: 1, uploads: 1, downloads: 1 });
   });
 
+  it('without fusion runs one pass per op and gives the fused pixels (floats between passes)', async () => {
+    const img = randomImage(23, 19, 4, 12);
+    const fused = await runKernelChain(pointChain, img);
+    resetKernelCounters();
+    const unfused = await runKernelChain(pointChain, img, { fuse: false });
+    expect(kernelCounters()).to.include({ passes: 6, downloads: 6 });
+    let max = 0;
+    for (let i = 0; i < fused.data.length; i++) max = Math.max(max, Math.abs(fused.data[i] - unfused.data[i]));
+    // float32 storage between passes; posterize can turn a rounding into one level (8 / 255)
+    expect(max).to.be.at.most(9);
+  });
+
   it('gives nearly the same pixels fused as op by op (8-bit rounding between ops, amplified by posterize)', async () => {
     const img = randomImage(23, 19, 4, 9);
     const fused = await runKernelChain(pointChain, img);
@@ -43,12 +55,82 @@ describe('kernel fusion', () => {
     expect(max).to.be.at.most(9);
   });
 
-  it('reuses a compiled kernel when only parameter values change', async () => {
+  it('GPU layout: reuses a compiled kernel when only parameter values change', async () => {
     const img = randomImage(8, 8, 4, 3);
-    await runKernelChain([step('sepia', { scale: 0.2, srgb: true }), step('posterize', { levels: 5 })], img);
+    await runSteps(toPassSteps([step('sepia', { scale: 0.2, srgb: true }), step('posterize', { levels: 5 })]), img, 'channel');
     resetKernelCounters();
-    await runKernelChain([step('sepia', { scale: 0.9, srgb: true }), step('posterize', { levels: 9 })], img);
+    await runSteps(toPassSteps([step('sepia', { scale: 0.9, srgb: true }), step('posterize', { levels: 9 })]), img, 'channel');
     expect(kernelCounters().compiles).to.equal(0);
+  });
+
+  it('CPU path: bakes fixed uniforms into the source, compiles once per set of values, keeps at most KERNEL_CACHE_SIZE', async () => {
+    const chain = (levels: number) => toPassSteps([step('sepia', { scale: 0.5, srgb: true }), step('posterize', { levels })]);
+    const u = chain(7).flatMap((s) => s.desc.uniforms(s.params));
+    const p = new Float32Array(u);
+    const baked = generateSource(chain(7), 'packed', 4, true, p).source;
+    expect(baked).not.to.match(/\bp\[\d+\]/);
+    expect(baked).to.include(String(Math.fround(1 / 6)));
+    const img = randomImage(6, 5, 3, 8);
+    await runKernelChain(chain(7).map((s) => ({ op: op(s.name), params: s.params, aux: {} })), img);
+    resetKernelCounters();
+    await runKernelChain(chain(7).map((s) => ({ op: op(s.name), params: s.params, aux: {} })), img);
+    expect(kernelCounters().compiles, 'same values').to.equal(0);
+    for (let levels = 2; levels < 2 + KERNEL_CACHE_SIZE + 6; levels++) {
+      await runKernelChain(chain(levels).map((s) => ({ op: op(s.name), params: s.params, aux: {} })), img);
+    }
+    expect(kernelCounters().compiles).to.be.at.least(KERNEL_CACHE_SIZE + 5);
+    expect(compiledKernelCount()).to.equal(KERNEL_CACHE_SIZE);
+  });
+
+  it('drops a clamp where the steps before guarantee 0..1, and keeps it where they do not', () => {
+    const clamps = (names: Array<[string, Params]>, unitIn = true) =>
+      (generateSource(toPassSteps(names.map(([n, p]) => step(n, p))), 'packed', 'float', unitIn).source.match(/Math\.min\(Math\.max\([rgb], 0\.0\), 1\.0\)/g) ?? []).length;
+    const levels: [string, Params] = ['levels', { 'in-low': 0.1, 'in-high': 0.9, gamma: 1, 'out-low': 0, 'out-high': 1 }];
+    const curves: [string, Params] = ['curves', { preset: 'indie', strength: 1 }];
+    // curves' lookup (3) and the final pack (3) need no clamp after levels (unit)
+    expect(clamps([levels, curves])).to.equal(0);
+    // a blend guarantees nothing: curves clamps its lookup (3), and since curves only keeps a
+    // range it was given, the pack clamps too (3); blend's own clamps go (bytes in are 0..1)
+    expect(clamps([['blend', { mode: 'color-dodge', opacity: 1, srgb: true }], curves])).to.equal(6);
+    expect(clamps([['blend', { mode: 'color-dodge', opacity: 1, srgb: true }], curves], false)).to.equal(9);
+    // pass input from an earlier pass whose range is unknown
+    expect(clamps([curves], false)).to.equal(6);
+    expect(clamps([curves], true)).to.equal(0);
+  });
+
+  it('keeps the range each op declares: r, g, b stay in 0..1 for 0..1 input (any input for `unit`)', async () => {
+    const { gpu } = await getGpu();
+    const w = 64, h = 16;
+    const random = rng(99);
+    const input = (lo: number, hi: number) => Float32Array.from({ length: w * h * 4 }, () => lo + random() * (hi - lo));
+    const ranged = kernelOperations.filter((o) => o.kernel && (o.kernel.kernel as { kind: string; range?: unknown }).range);
+    expect(ranged.map((o) => o.name)).to.include.members(['curves', 'levels', 'posterize', 'sepia', 'vignette', 'color-matrix', 'gradient-map', 'noise']);
+    for (const def of ranged) {
+      for (let trial = 0; trial < 6; trial++) {
+        const params: Params = {};
+        for (const [name, spec] of Object.entries(def.params)) {
+          if (spec.type === 'number' || spec.type === 'int') {
+            const lo = spec.min ?? 0, hi = spec.max ?? 2;
+            const v = lo + random() * (hi - lo);
+            params[name] = spec.type === 'int' ? Math.round(v) : v;
+          } else if (spec.default !== undefined) params[name] = spec.default;
+        }
+        const [s] = toPassSteps([{ op: def, params, aux: {} }]);
+        const range = s.desc.range?.(params);
+        if (!range) continue;
+        const p = new Float32Array(Math.max(1, s.desc.uniforms(params, { width: w, height: h }).length));
+        p.set(s.desc.uniforms(params, { width: w, height: h }));
+        for (const [lo, hi] of range === 'unit' ? [[0, 1], [-0.5, 1.5]] : [[0, 1]]) {
+          const { source } = generateSource([s], 'channel', 'float', lo === 0 && hi === 1);
+          const kernel = gpu.createKernel(source, { output: [w * 4, h], precision: 'single', tactic: 'precision' }) as unknown as (...a: unknown[]) => Float32Array[];
+          const rows = kernel(input(lo, hi), p, w, h);
+          for (const row of rows) for (let i = 0; i < row.length; i++) {
+            if (i % 4 === 3) continue;
+            expect(row[i], `${def.name} ${JSON.stringify(params)} input ${lo}..${hi}`).to.be.within(0, 1 + 1e-6);
+          }
+        }
+      }
+    }
   });
 
   it('starts a new pass at each neighbourhood op: [point, nbhd, point, point, nbhd] -> 3 passes', () => {
