@@ -1,9 +1,9 @@
 /**
  * Kernel bench (run on demand, never in npm test):
- *   node --import tsx bench/kernels.ts [--gpu auto|webgpu|cpu] [--size 2048] [--runs 3] [--chains-only]
+ *   node --import tsx bench/kernels.ts [--gpu auto|webgpu|cpu] [--size 2048] [--runs 3] [--image photo|noise] [--chains-only]
  * Per operation on a size x size RGBA image: sharp where it has the operation, gpu.js on the
  * backend found; then chains of 3 and 6 point kernels fused (one pass) vs unfused (one pass
- * each). Times are medians of --runs after one warm-up, and include upload and download.
+ * per op inside the kernel layer, and one kernel call per op). Times are medians of --runs after one warm-up, and include upload and download.
  * On a GPU backend it also prints bytes moved / time for the fused chains.
  */
 import sharp from 'sharp';
@@ -19,6 +19,7 @@ const size = Number(arg('size', '2048'));
 const runs = Number(arg('runs', '3'));
 const mode = arg('gpu', 'cpu') as 'auto' | 'webgpu' | 'cpu';
 const chainsOnly = process.argv.includes('--chains-only');
+const imageKind = arg('image', 'photo');
 
 const op = (name: string): OperationDef => kernelOperations.find((o) => o.name === name)!;
 const step = (name: string, params: Params = {}) => {
@@ -44,10 +45,25 @@ const time = async (fn: () => Promise<unknown>) => (await timeBoth(fn)).median;
 
 const info = await configureGpu(mode);
 console.log(`# gpu: ${JSON.stringify(info)}`);
-console.log(`# node ${process.version}, ${size}x${size} RGBA, median of ${runs} after a warm-up`);
+console.log(`# node ${process.version}, ${size}x${size} RGBA (${imageKind}), median of ${runs} after a warm-up`);
 
+/**
+ * `photo` (default): ../shared/peer-bench/mkimg.mjs's photo-like formula (gradients, a
+ * sinusoid, LCG noise) at size x size, opaque: neighbouring pixels alike, as in the images a
+ * server sees. `noise`: every byte hashed, the worst case for the branches in min/max clamps.
+ */
 const raw = Buffer.alloc(size * size * 4);
-for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
+if (imageKind === 'noise') {
+  for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
+} else {
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) % 40;
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    const i = (y * size + x) * 4, n = (Math.sin(x * 0.05) * Math.cos(y * 0.037) + 1) * 60;
+    raw[i] = (x * 255 / size + n + rnd()) & 255; raw[i + 1] = (y * 255 / size + rnd()) & 255;
+    raw[i + 2] = ((x + y) * 128 / (2 * size) + n + rnd()) & 255; raw[i + 3] = 255;
+  }
+}
 const img: RawImage = { data: raw, width: size, height: size, channels: 4 };
 const sharpIn = () => sharp(raw, { raw: { width: size, height: size, channels: 4 } });
 
@@ -92,24 +108,30 @@ const chain6 = [
   step('curves', { preset: 'indie', strength: 0.8 }), step('posterize', { levels: 32 }),
   step('vignette', { strength: 0.5 }), step('color-matrix', { matrix: '0.9 0.1 0 0 1 0 0 0.1 0.9' }),
 ];
-console.log('\n| chain | fused ms (passes) | unfused ms (passes) | speed-up | min fused / unfused ms, speed-up |\n|---|---:|---:|---:|---:|');
+// Two baselines for "the same operations unfused" (see kernels.md):
+// - passes: the kernel layer with fusion off, one pass per op, floats between passes;
+// - nodes: one runKernelChain call per op, 8-bit RawImage between ops, as separate graph
+//   stages would run them.
+console.log('\n| chain | fused ms (passes) | unfused passes ms (passes) | speed-up | unfused nodes ms (passes) | speed-up |\n|---|---:|---:|---:|---:|---:|');
+const ms = (t: { median: number; min: number }) => `${t.median.toFixed(0)} (min ${t.min.toFixed(0)})`;
+const ratio = (a: { median: number; min: number }, b: { median: number; min: number }) => `${(a.median / b.median).toFixed(2)}x (min ${(a.min / b.min).toFixed(2)}x)`;
 for (const n of [3, 6]) {
   const chain = chain6.slice(0, n);
-  resetKernelCounters();
-  const f = await timeBoth(() => runKernelChain(chain, img));
-  const fused = f.median;
-  const fusedPasses = kernelCounters().passes / (runs + 1);
-  resetKernelCounters();
-  const u = await timeBoth(async () => {
+  const passesOf = async (fn: () => Promise<unknown>) => {
+    resetKernelCounters();
+    const t = await timeBoth(fn);
+    return { t, passes: kernelCounters().passes / (runs + 1) };
+  };
+  const fused = await passesOf(() => runKernelChain(chain, img));
+  const layer = await passesOf(() => runKernelChain(chain, img, { fuse: false }));
+  const nodes = await passesOf(async () => {
     let cur = img;
     for (const s of chain) cur = await runKernelChain([s], cur);
   });
-  const unfused = u.median;
-  const unfusedPasses = kernelCounters().passes / (runs + 1);
-  console.log(`| ${n} point ops | ${fused.toFixed(0)} (${fusedPasses}) | ${unfused.toFixed(0)} (${unfusedPasses}) | ${(unfused / fused).toFixed(2)}x | ${f.min.toFixed(0)} / ${u.min.toFixed(0)}, ${(u.min / f.min).toFixed(2)}x |`);
+  console.log(`| ${n} point ops | ${ms(fused.t)} (${fused.passes}) | ${ms(layer.t)} (${layer.passes}) | ${ratio(layer.t, fused.t)} | ${ms(nodes.t)} (${nodes.passes}) | ${ratio(nodes.t, fused.t)} |`);
   if (info.mode !== 'cpu') {
     // host RGBA float in + out per pass; what the device must at least move
     const bytes = size * size * 4 * 4 * 2;
-    console.log(`|   bytes moved / time (fused) | ${(bytes / fused / 1e6).toFixed(2)} GB/s | | | |`);
+    console.log(`|   bytes moved / time (fused) | ${(bytes / fused.t.median / 1e6).toFixed(2)} GB/s | | | | |`);
   }
 }
