@@ -1,6 +1,6 @@
 import { defineOperation, type ParamSpec } from './define.ts';
 import { inUnit, point } from './kernels/descriptor.ts';
-import { kLinearToSrgb, kSrgbToLinear, parseColor, srgbToLinear } from './kernels/color.ts';
+import { kSrgbToLinear, kTableLookup, parseColor, SRGB_TABLE, srgbTables, srgbToLinear } from './kernels/color.ts';
 
 const STOPS = 5;
 const colorDefaults = ['#000000ff', '#ffffffff', '#ffffffff', '#ffffffff', '#ffffffff'];
@@ -23,7 +23,8 @@ export default defineOperation({
   inputs: { input: { description: 'Image whose luminance picks the colours' } },
   params,
   kernel: point({
-    // 5 colours (rgba), 5 stops (non-decreasing), opacity
+    // 5 colours (rgba), 5 stops (non-decreasing), opacity, 1 / each segment's width, and in
+    // linear mode the sRGB tables (srgbTables: a lookup instead of 6 Math.pow per pixel)
     uniforms: (p) => {
       const lin = p.srgb !== true;
       const colors = [];
@@ -33,7 +34,8 @@ export default defineOperation({
       }
       const stops: number[] = [];
       for (let i = 1; i <= STOPS; i++) stops.push(Math.max(Number(p[`stop${i}`] ?? stopDefaults[i - 1]), stops[i - 2] ?? 0));
-      return [...colors, ...stops, Number(p.opacity ?? 1)];
+      const inverseWidths = stops.slice(1).map((end, i) => 1 / Math.max(end - stops[i], 0.000001));
+      return [...colors, ...stops, Number(p.opacity ?? 1), ...inverseWidths, ...(lin ? srgbTables() : [])];
     },
     // 0..1 colours mixed in by a 0..1 opacity
     range: (p) => (inUnit(p.opacity ?? 1) ? 'keeps-unit' : undefined),
@@ -43,22 +45,25 @@ export default defineOperation({
       const [cr, cg, cb, ca] = ['cr', 'cg', 'cb', 'ca'].map(k.v);
       const c = (i: number, ch: number) => k.p(i * 4 + ch);
       const stop = (i: number) => k.p(20 + i);
+      const TO_LINEAR = 30, TO_SRGB = 30 + SRGB_TABLE + 2;
+      const lookup = (v: string, at: number) => kTableLookup(k.pAt, v, at, k.v(`f${v}`), k.v(`i${v}`));
       let s = `let ${lr} = r; let ${lg} = g; let ${lb} = b;\n`;
-      if (lin) s += kSrgbToLinear(lr) + kSrgbToLinear(lg) + kSrgbToLinear(lb);
+      // the table covers 0..1 only: other input takes the exact curve
+      if (lin) s += [lr, lg, lb].map((v) => (k.unitIn ? lookup(v, TO_LINEAR) : kSrgbToLinear(v))).join('');
       s += `const ${L} = Math.min(Math.max(0.2126 * ${lr} + 0.7152 * ${lg} + 0.0722 * ${lb}, 0.0), 1.0);\n`;
       s += `let ${cr} = ${c(4, 0)}; let ${cg} = ${c(4, 1)}; let ${cb} = ${c(4, 2)}; let ${ca} = ${c(4, 3)};\n`;
-      s += `let ${t} = 0.0;\n`;
-      // Walk segments from the last to the first: the first segment whose end is >= L wins.
-      for (let i = STOPS - 2; i >= 0; i--) {
-        s += `if (${L} <= ${stop(i + 1)}) {
-  ${t} = Math.min(Math.max((${L} - ${stop(i)}) / Math.max(${stop(i + 1)} - ${stop(i)}, 0.000001), 0.0), 1.0);
+      // The first segment whose end is >= L wins; beyond the last stop, colour 5 stays.
+      for (let i = 0; i < STOPS - 1; i++) {
+        s += `${i ? 'else ' : ''}if (${L} <= ${stop(i + 1)}) {
+  const ${t} = Math.min(Math.max((${L} - ${stop(i)}) * ${k.p(26 + i)}, 0.0), 1.0);
   ${cr} = ${c(i, 0)} + (${c(i + 1, 0)} - ${c(i, 0)}) * ${t};
   ${cg} = ${c(i, 1)} + (${c(i + 1, 1)} - ${c(i, 1)}) * ${t};
   ${cb} = ${c(i, 2)} + (${c(i + 1, 2)} - ${c(i, 2)}) * ${t};
   ${ca} = ${c(i, 3)} + (${c(i + 1, 3)} - ${c(i, 3)}) * ${t};
 }\n`;
       }
-      if (lin) s += kLinearToSrgb(cr) + kLinearToSrgb(cg) + kLinearToSrgb(cb);
+      // mixes of 0..1 stop colours: always in the table's range
+      if (lin) s += [cr, cg, cb].map((v) => lookup(v, TO_SRGB)).join('');
       const o = k.p(25);
       s += `r = r + (${cr} - r) * ${o}; g = g + (${cg} - g) * ${o}; b = b + (${cb} - b) * ${o};
 a = a * (1.0 + (${ca} - 1.0) * ${o});\n`;

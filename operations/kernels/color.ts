@@ -25,6 +25,38 @@ export function kLinearToSrgb(v: string): string {
   return `if (${v} <= 0.0031308) { ${v} = Math.max(${v}, 0) * 12.92; } else { ${v} = 1.055 * Math.pow(${v}, 1 / 2.4) - 0.055; }\n`;
 }
 
+/**
+ * sRGB <-> linear as lookup tables for kernels: SRGB_TABLE segments over 0..1, interpolated
+ * linearly, plus one repeated sample so index i + 1 needs no clamp. Within 2e-5 of the exact
+ * curves (worst next to linear -> sRGB's knee at 0.0031308), where a Math.pow costs about
+ * 40 ns on the CPU backend and gradient-map did six per pixel. Valid for 0..1 input only.
+ */
+export const SRGB_TABLE = 4096;
+function table(f: (v: number) => number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i <= SRGB_TABLE; i++) out.push(f(i / SRGB_TABLE));
+  out.push(out[SRGB_TABLE]);
+  return out;
+}
+let tables: { toLinear: number[]; toSrgb: number[] } | undefined;
+/** [sRGB -> linear table, linear -> sRGB table], each SRGB_TABLE + 2 uniforms. */
+export function srgbTables(): number[] {
+  tables ??= { toLinear: table(srgbToLinear), toSrgb: table(linearToSrgb) };
+  return [...tables.toLinear, ...tables.toSrgb];
+}
+
+/**
+ * Kernel statements: convert `v` in place through the table at uniform `at` (srgbTables()
+ * puts sRGB -> linear at its start and linear -> sRGB SRGB_TABLE + 2 later). `v` must be in
+ * 0..1 (`k.unitIn`, or a mix of 0..1 colours); `f` and `i` are free local names.
+ */
+export function kTableLookup(pAt: (index: string) => string, v: string, at: number, f: string, i: string): string {
+  return `const ${f} = ${v} * ${SRGB_TABLE}.0;
+const ${i} = Math.floor(${f});
+${v} = ${pAt(`${at} + ${i}`)} + (${pAt(`${at + 1} + ${i}`)} - ${pAt(`${at} + ${i}`)}) * (${f} - ${i});
+`;
+}
+
 /** Rec. 709 luma weights. */
 export const LUMA = [0.2126, 0.7152, 0.0722] as const;
 

@@ -21,6 +21,7 @@ const cases: Case[] = [
   { name: 'sepia', params: { scale: 0.4, srgb: false } },
   { name: 'gradient-map', params: {} },
   { name: 'gradient-map', params: { srgb: true, color1: '#0a2a2fff', color2: '#fde7a0ff', color3: '#ff000080', stop2: 0.5, stop3: 0.8, opacity: 0.7 } },
+  { name: 'gradient-map', params: { srgb: false, color1: '#0a2a2fff', color2: '#fde7a0ff', color3: '#ff000080', color4: '#30c0ffff', stop2: 0.02, stop3: 0.5, stop4: 0.9, opacity: 0.8 } },
   { name: 'curves', params: { preset: 'prog' } },
   { name: 'curves', params: { preset: 'brannan', strength: 0.6 } },
   { name: 'levels', params: { 'in-low': 0.1, 'in-high': 0.8, gamma: 1.6, 'out-low': 0.05, 'out-high': 0.95 } },
@@ -29,8 +30,12 @@ const cases: Case[] = [
   { name: 'levels', params: { 'in-high': 0.97, gamma: 0.1, 'out-low': 0.1 } },
   { name: 'color-matrix', params: { matrix: '0.5 0.3 0.2 0.1, 0 1 0 0, 0.2 0.2 0.6 -0.05' } },
   { name: 'color-matrix', params: { matrix: '1 0 0 0 0  0 1 0 0 0  0 0 1 0 0  0 0 0 0.5 0.1' } },
+  // rows that are weighted means of 0..1 values: no clamps in the source
+  { name: 'color-matrix', params: { matrix: '0.6 0.3 0.1 0, 0.2 0.7 0 0.1, 0.1 0.2 0.5 0.2' } },
   { name: 'posterize', params: { levels: 4 } },
   { name: 'vignette', params: { color: '#202040ff', lighten: 0.2 } },
+  // no lighten: the mix-only source
+  { name: 'vignette', params: { strength: 0.6, radius: 0.3 } },
   { name: 'blend', params: { mode: 'normal', opacity: 0.5 }, aux: true },
   { name: 'blend', params: { mode: 'multiply' }, aux: true },
   { name: 'blend', params: { mode: 'screen', srgb: false }, aux: true },
