@@ -1,6 +1,6 @@
 /**
  * Kernel bench (run on demand, never in npm test):
- *   node --import tsx bench/kernels.ts [--gpu auto|webgpu|cpu] [--size 2048] [--runs 3] [--image photo|noise] [--chains-only]
+ *   node --import tsx bench/kernels.ts [--gpu auto|webgpu|cpu] [--size 2048] [--runs 3] [--warmup 3] [--image photo|noise] [--chains-only]
  * Per operation on a size x size RGBA image: sharp where it has the operation, gpu.js on the
  * backend found; then chains of 3 and 6 point kernels fused (one pass) vs unfused (one pass
  * per op inside the kernel layer, and one kernel call per op). Times are medians of --runs after one warm-up, and include upload and download.
@@ -17,6 +17,7 @@ const arg = (name: string, def: string) => {
 };
 const size = Number(arg('size', '2048'));
 const runs = Number(arg('runs', '3'));
+const warmup = Number(arg('warmup', '3'));
 const mode = arg('gpu', 'cpu') as 'auto' | 'webgpu' | 'cpu';
 const chainsOnly = process.argv.includes('--chains-only');
 const imageKind = arg('image', 'photo');
@@ -29,9 +30,13 @@ const step = (name: string, params: Params = {}) => {
   return { op: def, params: { ...full, ...params }, aux: {} as Record<string, RawImage> };
 };
 
-/** Median of --runs after a warm-up; `min` too, which the other users of a shared box disturb least. */
+/**
+ * Median of --runs after --warmup calls; `min` too, which the other users of a shared box
+ * disturb least. A kernel is one call over all pixels, so V8 needs a few calls (OSR first,
+ * then the whole function) before it runs at its steady speed: 3 by default.
+ */
 async function timeBoth(fn: () => Promise<unknown>): Promise<{ median: number; min: number }> {
-  await fn();
+  for (let i = 0; i < warmup; i++) await fn();
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
     const s = performance.now();
@@ -45,7 +50,7 @@ const time = async (fn: () => Promise<unknown>) => (await timeBoth(fn)).median;
 
 const info = await configureGpu(mode);
 console.log(`# gpu: ${JSON.stringify(info)}`);
-console.log(`# node ${process.version}, ${size}x${size} RGBA (${imageKind}), median of ${runs} after a warm-up`);
+console.log(`# node ${process.version}, ${size}x${size} RGBA (${imageKind}), median of ${runs} after ${warmup} warm-up calls`);
 
 /**
  * `photo` (default): ../shared/peer-bench/mkimg.mjs's photo-like formula (gradients, a
@@ -120,7 +125,7 @@ for (const n of [3, 6]) {
   const passesOf = async (fn: () => Promise<unknown>) => {
     resetKernelCounters();
     const t = await timeBoth(fn);
-    return { t, passes: kernelCounters().passes / (runs + 1) };
+    return { t, passes: kernelCounters().passes / (runs + warmup) };
   };
   const fused = await passesOf(() => runKernelChain(chain, img));
   const layer = await passesOf(() => runKernelChain(chain, img, { fuse: false }));
