@@ -73,7 +73,6 @@ export function unitAfter(pass: PassStep[], unitIn: boolean): boolean {
   return unit;
 }
 
-/** Generates the kernel function source for a pass. Exported for tests and curious readers. */
 /** Kernel expression for channel `c` of the pass input at pixel index `idx` (y * w + x). */
 function inputRead(input: PassInput, idx: string, c: number): string {
   const k = '0.00392156862745098'; // 1 / 255
@@ -98,8 +97,10 @@ function literal(v: number): string | undefined {
 }
 
 /**
- * `constants`: the pass's uniform values, to bake the fixed-slot ones (`k.p(i)`) into the
- * source as literals (lookup tables read through `k.pAt` stay array reads).
+ * Generates the kernel function source for a pass (exported for tests and curious readers).
+ * `unitIn`: whether r, g, b are in 0..1 where the pass starts (see unitAfter). `constants`:
+ * the pass's uniform values, to bake the fixed-slot ones (`k.p(i)`) into the source as
+ * literals (lookup tables read through `k.pAt` stay array reads).
  */
 export function generateSource(pass: PassStep[], layout: Layout, input: PassInput = 'float', unitIn = true,
   constants?: ArrayLike<number>): { source: string; auxCount: number } {
