@@ -106,8 +106,13 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminOptions): Pro
     requireAdmin(request);
     const a = await apps.add(request.body ?? {});
     request.log.info({ key: a.key, by: 'admin' }, 'app added');
+    // Open mode is decided at start (docs/auth-and-cache.md): say so where the admin looks.
+    const warning = apps.open
+      ? 'The server is in open mode until it restarts: unsigned requests are still served and keys are not checked.'
+      : undefined;
+    if (warning) request.log.warn({ key: a.key }, warning);
     // The only time secrets leave the server.
-    return reply.code(201).send({ ...show(a), secrets: a.secrets });
+    return reply.code(201).send({ ...show(a), secrets: a.secrets, ...(warning ? { warning } : {}) });
   });
   app.patch('/apps/:key', async (request) => {
     requireAdmin(request);

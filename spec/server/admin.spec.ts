@@ -235,3 +235,31 @@ describe('server/admin: off without keys', () => {
     }
   });
 });
+
+describe('server/admin: open mode', () => {
+  it('adds an app but warns that the server stays open until it restarts', async () => {
+    const dir = await tempDir('admin-open');
+    const server = await startTestServer({ appsFile: path.join(dir, 'apps.json'), jwtSecret: HS_SECRET });
+    try {
+      const res = await request(server.url('/admin/apps'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ key: 'late' }),
+      });
+      expect(res.status).to.equal(201);
+      expect(res.json()).to.include({ key: 'late' });
+      expect(res.json().warning).to.match(/open mode until it restarts/);
+      // and it is true: an unsigned request is still served
+      const origin = await startImageOrigin();
+      try {
+        const unsigned = await request(server.url(`/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img1.png'))}`));
+        expect(unsigned.status).to.equal(200);
+      } finally {
+        await origin.close();
+      }
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
