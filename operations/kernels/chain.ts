@@ -158,8 +158,8 @@ export function generateSource(pass: PassStep[], layout: Layout, input: PassInpu
 
 /**
  * Compiled kernels by source, least recently used first. On GPU backends the source depends
- * on the passes' structure only, so this holds a few entries; on the CPU backend uniforms are
- * baked into the source (see runSteps), so each new set of parameter values adds one.
+ * on the passes' structure only, so this holds a few entries; on the CPU backend each set of
+ * parameter values used more than once adds one with its values baked in (chooseSource).
  */
 const cache = new Map<string, GpuKernel>();
 let cacheGeneration = -1;
@@ -205,6 +205,32 @@ function compile(gpu: GpuJs, source: string, layout: Layout): GpuKernel {
   return kernel;
 }
 
+/** Uses of each baked source seen lately (bounded like the kernel cache, but by count). */
+const seen = new Map<string, number>();
+/** A set of parameter values is baked from its second use on (see chooseSource). */
+export const BAKE_AFTER_USES = 2;
+
+/**
+ * Which source runs a pass. GPU backends: uniforms as arguments, always (a shader compile
+ * costs far more than a uniform read saves). CPU backend, tiered like a JIT: the generic
+ * kernel (uniforms as arguments) compiles once per pass shape and stays optimised by V8
+ * whatever the values; once the same values come back, a kernel with them baked in as
+ * literals, which V8 folds (about a sixth of a fused chain's op time), is compiled for them.
+ * Baking on first use instead made every new set of values (each slider move in Flowhub) pay
+ * a compile and a cold V8 start: about +40 ms on a 1024x1024 chain of 6.
+ */
+function chooseSource(pass: PassStep[], layout: Layout, input: PassInput, unitIn: boolean, p: Float32Array): string {
+  const generic = generateSource(pass, layout, input, unitIn).source;
+  if (layout === 'channel') return generic;
+  const baked = generateSource(pass, layout, input, unitIn, p).source;
+  if (baked === generic) return generic;
+  const uses = (seen.get(baked) ?? 0) + 1;
+  seen.delete(baked);
+  seen.set(baked, uses);
+  if (seen.size > 4 * KERNEL_CACHE_SIZE) seen.delete(seen.keys().next().value as string);
+  return uses >= BAKE_AFTER_USES ? baked : generic;
+}
+
 // gpu.js kernels are stateful (setOutput) and WebGPU calls are asynchronous: one at a time.
 let queue: Promise<unknown> = Promise.resolve();
 function exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -244,10 +270,7 @@ export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: L
     const uniforms = pass.flatMap((s) => s.desc.uniforms(s.params, { width: w, height: h }));
     const p = new Float32Array(Math.max(1, uniforms.length));
     p.set(uniforms);
-    // CPU kernels are JS that V8 optimises: constants fold where array reads cannot, about a
-    // sixth of a fused chain's op time here, for a 3-10 ms compile per new set of values.
-    // A GPU shader compile costs far more than a uniform read saves: uniforms stay arguments.
-    const { source } = generateSource(pass, layout, input, unitIn, layout === 'channel' ? undefined : p);
+    const source = chooseSource(pass, layout, input, unitIn, p);
     const args: unknown[] = [current, p, w, h];
     for (const s of pass) {
       if (!s.aux) continue;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { OperationDef, Params } from '../../operations/define.ts';
 import { configureGpu, getGpu, gpuInfo, kernelCounters, resetKernelCounters, runKernelChain } from '../../operations/kernels/index.ts';
-import { compiledKernelCount, generateSource, KERNEL_CACHE_SIZE, runSteps, splitPasses, toPassSteps } from '../../operations/kernels/chain.ts';
+import { BAKE_AFTER_USES, compiledKernelCount, generateSource, KERNEL_CACHE_SIZE, runSteps, splitPasses, toPassSteps } from '../../operations/kernels/chain.ts';
 import { kernelOperations } from '../../operations/kernels/catalog.ts';
 import { KernelParamError } from '../../operations/kernels/descriptor.ts';
 import { randomImage, rng } from './reference.ts';
@@ -63,22 +63,41 @@ describe('kernel fusion', () => {
     expect(kernelCounters().compiles).to.equal(0);
   });
 
-  it('CPU path: bakes fixed uniforms into the source, compiles once per set of values, keeps at most KERNEL_CACHE_SIZE', async () => {
+  it('CPU path: new values run the generic kernel; values used again get one with them baked in', async () => {
     const chain = (levels: number) => toPassSteps([step('sepia', { scale: 0.5, srgb: true }), step('posterize', { levels })]);
-    const u = chain(7).flatMap((s) => s.desc.uniforms(s.params));
-    const p = new Float32Array(u);
+    const p = new Float32Array(chain(7).flatMap((s) => s.desc.uniforms(s.params)));
     const baked = generateSource(chain(7), 'packed', 4, true, p).source;
     expect(baked).not.to.match(/\bp\[\d+\]/);
     expect(baked).to.include(String(Math.fround(1 / 6)));
     const img = randomImage(6, 5, 3, 8);
-    await runKernelChain(chain(7).map((s) => ({ op: op(s.name), params: s.params, aux: {} })), img);
+    const run = (levels: number) => runKernelChain(chain(levels).map((s) => ({ op: op(s.name), params: s.params, aux: {} })), img);
+    const compiles = async (levels: number) => {
+      resetKernelCounters();
+      const out = await run(levels);
+      return { compiles: kernelCounters().compiles, out };
+    };
+    await run(200); // compiles the generic kernel for this pass shape
+    const first = await compiles(7);
+    expect(first.compiles, 'new values: generic kernel').to.equal(0);
+    expect(BAKE_AFTER_USES).to.equal(2);
+    const second = await compiles(7);
+    expect(second.compiles, 'second use: baked').to.equal(1);
+    const third = await compiles(7);
+    expect(third.compiles, 'third use: cached').to.equal(0);
+    // baking changes no pixel
+    expect(second.out.data.equals(first.out.data)).to.equal(true);
+    expect((await compiles(9)).compiles, 'other new values: generic again').to.equal(0);
+  });
+
+  it('CPU path: keeps at most KERNEL_CACHE_SIZE compiled kernels', async () => {
+    const img = randomImage(4, 3, 3, 9);
+    const run = (levels: number) => runKernelChain([step('posterize', { levels })], img);
     resetKernelCounters();
-    await runKernelChain(chain(7).map((s) => ({ op: op(s.name), params: s.params, aux: {} })), img);
-    expect(kernelCounters().compiles, 'same values').to.equal(0);
     for (let levels = 2; levels < 2 + KERNEL_CACHE_SIZE + 6; levels++) {
-      await runKernelChain(chain(levels).map((s) => ({ op: op(s.name), params: s.params, aux: {} })), img);
+      await run(levels);
+      await run(levels);
     }
-    expect(kernelCounters().compiles).to.be.at.least(KERNEL_CACHE_SIZE + 5);
+    expect(kernelCounters().compiles).to.be.at.least(KERNEL_CACHE_SIZE + 6);
     expect(compiledKernelCount()).to.equal(KERNEL_CACHE_SIZE);
   });
 
