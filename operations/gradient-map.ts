@@ -5,6 +5,8 @@ import { kSrgbToLinear, kTableLookup, parseColor, SRGB_TABLE, srgbTables, srgbTo
 const STOPS = 5;
 const colorDefaults = ['#000000ff', '#ffffffff', '#ffffffff', '#ffffffff', '#ffffffff'];
 const stopDefaults = [0, 1, 1, 1, 1];
+/** Uniform layout: colours (rgba per stop), stops, opacity, 1 / each segment's width, sRGB tables. */
+const U_STOPS = 4 * STOPS, U_OPACITY = U_STOPS + STOPS, U_INV_WIDTH = U_OPACITY + 1, U_TABLES = U_INV_WIDTH + STOPS - 1;
 
 const params: Record<string, ParamSpec> = {};
 for (let i = 1; i <= STOPS; i++) {
@@ -44,8 +46,8 @@ export default defineOperation({
       const [lr, lg, lb, L, t] = ['lr', 'lg', 'lb', 'L', 't'].map(k.v);
       const [cr, cg, cb, ca] = ['cr', 'cg', 'cb', 'ca'].map(k.v);
       const c = (i: number, ch: number) => k.p(i * 4 + ch);
-      const stop = (i: number) => k.p(20 + i);
-      const TO_LINEAR = 30, TO_SRGB = 30 + SRGB_TABLE + 2;
+      const stop = (i: number) => k.p(U_STOPS + i);
+      const TO_LINEAR = U_TABLES, TO_SRGB = U_TABLES + SRGB_TABLE + 2;
       const lookup = (v: string, at: number) => kTableLookup(k.pAt, v, at, k.v(`f${v}`), k.v(`i${v}`));
       let s = `let ${lr} = r; let ${lg} = g; let ${lb} = b;\n`;
       // the table covers 0..1 only: other input takes the exact curve
@@ -55,7 +57,7 @@ export default defineOperation({
       // The first segment whose end is >= L wins; beyond the last stop, colour 5 stays.
       for (let i = 0; i < STOPS - 1; i++) {
         s += `${i ? 'else ' : ''}if (${L} <= ${stop(i + 1)}) {
-  const ${t} = Math.min(Math.max((${L} - ${stop(i)}) * ${k.p(26 + i)}, 0.0), 1.0);
+  const ${t} = Math.min(Math.max((${L} - ${stop(i)}) * ${k.p(U_INV_WIDTH + i)}, 0.0), 1.0);
   ${cr} = ${c(i, 0)} + (${c(i + 1, 0)} - ${c(i, 0)}) * ${t};
   ${cg} = ${c(i, 1)} + (${c(i + 1, 1)} - ${c(i, 1)}) * ${t};
   ${cb} = ${c(i, 2)} + (${c(i + 1, 2)} - ${c(i, 2)}) * ${t};
@@ -64,7 +66,7 @@ export default defineOperation({
       }
       // mixes of 0..1 stop colours: always in the table's range
       if (lin) s += [cr, cg, cb].map((v) => lookup(v, TO_SRGB)).join('');
-      const o = k.p(25);
+      const o = k.p(U_OPACITY);
       s += `r = r + (${cr} - r) * ${o}; g = g + (${cg} - g) * ${o}; b = b + (${cb} - b) * ${o};
 a = a * (1.0 + (${ca} - 1.0) * ${o});\n`;
       return s;
