@@ -1,0 +1,105 @@
+/**
+ * The `imgflow` command as a user runs it: a child process of bin/imgflow.js, real files,
+ * a real server for `serve`.
+ */
+import { expect } from 'chai';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { verifyRequest } from '../server/auth/verify.ts';
+
+const BIN = fileURLToPath(new URL('../bin/imgflow.js', import.meta.url));
+const run = promisify(execFile);
+const imgflow = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+
+describe('imgflow (CLI)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let input: string;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'imgflow-cli-'));
+    input = path.join(dir, 'in.jpg');
+    // a sharp white square on black: blurring must soften its edge
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#000000' } })
+      .composite([{ input: { create: { width: 20, height: 20, channels: 3, background: '#ffffff' } }, left: 22, top: 14 }])
+      .jpeg({ quality: 95 }).toFile(input);
+  });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('run: evaluates a graph on a file and writes the format of the output extension', async () => {
+    const out = path.join(dir, 'out.png');
+    await imgflow(['run', 'gaussianblur', '--input', input, '--set', 'std-dev-x=4', '--set', 'std-dev-y=4', '-o', out]);
+    const meta = await sharp(out).metadata();
+    expect(meta).to.include({ format: 'png', width: 64, height: 48 });
+    // the edge at x = 22 went from a step (0 -> 255) to a ramp
+    const { data } = await sharp(out).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const row = 24 * 64;
+    expect(data[row + 19]).to.be.above(20);
+    expect(data[row + 22]).to.be.below(235);
+  });
+
+  it('run: a bad parameter fails with the error code and a non-zero exit', async () => {
+    const err = await imgflow(['run', 'gaussianblur', '--input', input, '--set', 'std-dev-x=banana', '-o', path.join(dir, 'x.png')])
+      .then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(err, 'the command should fail').to.not.equal(undefined);
+    expect(err!.code).to.not.equal(0);
+    expect(err!.stderr).to.match(/IMGFLOW_ERR_PARAM_INVALID|std-dev-x/);
+  });
+
+  it('graphs: lists the graphs with their parameters', async () => {
+    const { stdout } = await imgflow(['graphs']);
+    expect(stdout).to.match(/gaussianblur/);
+    expect(stdout).to.match(/std-dev-x/);
+    expect(stdout).to.match(/resize/);
+  });
+
+  it('sign: prints a URL the server would accept', async () => {
+    const { stdout } = await imgflow(['sign', 'gaussianblur.png', 'std-dev-x=4', 'input=https://example.com/a.jpg', '--key', 'site', '--secret', 'site-secret-0001', '--server', 'http://img.example']);
+    const url = new URL(stdout.trim());
+    expect(url.origin).to.equal('http://img.example');
+    const [, , key, signature, graphFile] = url.pathname.split('/');
+    expect(key).to.equal('site');
+    const app = { key: 'site', secrets: ['site-secret-0001'], enabled: true, admin: false, quota: null, imgfloCompat: false, source: 'env' as const };
+    const ok = verifyRequest(app, { graph: 'gaussianblur', ext: 'png', rawGraphSegment: graphFile, rawQuery: url.search, signature });
+    expect(ok, stdout).to.deep.include({ scheme: 'hmac' });
+    const bad = verifyRequest(app, { graph: 'gaussianblur', ext: 'png', rawGraphSegment: graphFile, rawQuery: url.search.replace('std-dev-x=4', 'std-dev-x=5'), signature });
+    expect(bad).to.equal(undefined);
+  });
+
+  it('serve: starts the server with its V8 flag, answers /healthz, and stops on SIGTERM', async () => {
+    const port = 19600 + Math.floor(Math.random() * 300);
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { ...process.env, PORT: String(port), IMGFLOW_HOST: '127.0.0.1', IMGFLOW_LOG_LEVEL: 'silent', IMGFLOW_CACHE_DIR: path.join(dir, 'cache') },
+      stdio: 'ignore',
+    });
+    try {
+      let health: { status?: string } | undefined;
+      for (let i = 0; i < 150 && !health; i++) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+          if (res.ok) health = await res.json() as { status: string };
+        } catch { await new Promise((r) => setTimeout(r, 100)); }
+      }
+      expect(health).to.include({ status: 'ok' });
+      // the server process is a re-exec of imgflow.js with the flag npm start uses
+      const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+      expect(pkg.scripts.start).to.include('--initial-old-space-size=128');
+      const children = await run('pgrep', ['-P', String(child.pid), '-f', 'initial-old-space-size=128']).then((r) => r.stdout.trim(), () => '');
+      expect(children, 'a child process with the flag').to.not.equal('');
+    } finally {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).to.equal(0);
+    }
+    // nothing listens any more
+    const after = await fetch(`http://127.0.0.1:${port}/healthz`).then(() => 'up', () => 'down');
+    expect(after).to.equal('down');
+  });
+});
+
