@@ -41,6 +41,7 @@ export default defineOperation({
   },
   kernel: point({
     auxPort: 'aux',
+    writesAlpha: () => true,
     uniforms: (p) => [Number(p.opacity ?? 1)],
     source: (k, p) => {
       const mode = String(p.mode ?? 'normal');

@@ -54,6 +54,7 @@ export default defineOperation({
     // with an identity alpha row): 3 rows of 3 weights + offset, and alpha untouched.
     uniforms: (p) => matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1')),
     range: () => 'unit',
+    writesAlpha: (p) => !rgbOnly(matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1'))),
     source: (k, p) => {
       const m = matrix4x5(String(p.matrix ?? '1 0 0 0 1 0 0 0 1'));
       const rgb = rgbOnly(m);

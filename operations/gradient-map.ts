@@ -39,6 +39,8 @@ export default defineOperation({
       const inverseWidths = stops.slice(1).map((end, i) => 1 / Math.max(end - stops[i], 0.000001));
       return [...colors, ...stops, Number(p.opacity ?? 1), ...inverseWidths, ...(lin ? srgbTables() : [])];
     },
+    // the stop colours' alpha, mixed in by opacity
+    writesAlpha: () => true,
     // 0..1 colours mixed in by a 0..1 opacity
     range: (p) => (inUnit(p.opacity ?? 1) ? 'keeps-unit' : undefined),
     source: (k, p) => {

@@ -15,10 +15,12 @@ import { download, toRgba, upload, type KernelOutput } from './pixels.ts';
  * float (r * 65536 + g * 256 + b, exact in float32), alpha comes out through a one-entry
  * kernel map. Used for the last pass on the CPU backend: every gpu.js kernel-map output costs
  * a boxed number per pixel there, so one map entry instead of three.
+ * `packed-rgb`: `packed` without the alpha map, when no step of the pass writes alpha (see
+ * KernelDescriptor.writesAlpha): the download takes alpha from the pass input.
  * `channel`: one thread per channel value (output [4w, h]); each thread evaluates the chain
  * for its pixel and returns one channel. Used on GPU backends (WebGPU has no kernel maps).
  */
-export type Layout = 'planar' | 'packed' | 'channel';
+export type Layout = 'planar' | 'packed' | 'packed-rgb' | 'channel';
 
 /**
  * What a pass reads: `float` (RGBA float32, the upload or the previous pass's output) or, for
@@ -146,10 +148,11 @@ export function generateSource(pass: PassStep[], layout: Layout, input: PassInpu
   });
   if (layout === 'channel') {
     body.push('if (ch < 0.5) { return r; }', 'if (ch < 1.5) { return g; }', 'if (ch < 2.5) { return b; }', 'return a;');
-  } else if (layout === 'packed') {
+  } else if (layout === 'packed' || layout === 'packed-rgb') {
     // round half up, clamp to 0..255 (NaN packs as NaN, which the download turns into 0)
     const byte = (c: string) => `Math.floor(${clamp01(c)} * 255.0 + 0.5)`;
-    body.push('outA(a);', `return ${byte('r')} * 65536.0 + ${byte('g')} * 256.0 + ${byte('b')};`);
+    if (layout === 'packed') body.push('outA(a);');
+    body.push(`return ${byte('r')} * 65536.0 + ${byte('g')} * 256.0 + ${byte('b')};`);
   } else {
     body.push('outG(g);', 'outB(b);', 'outA(a);', 'return r;');
   }
@@ -196,7 +199,7 @@ function compile(gpu: GpuJs, source: string, layout: Layout): GpuKernel {
     tactic: 'precision',
     loopMaxIterations: 4096,
   };
-  kernel = layout === 'channel'
+  kernel = layout === 'channel' || layout === 'packed-rgb'
     ? gpu.createKernel(source, settings)
     : gpu.createKernelMap(layout === 'packed' ? MAP_ALPHA : MAP3, source, settings);
   counters.compiles++;
@@ -243,6 +246,11 @@ export function layoutFor(mode: string): Layout {
   return mode === 'cpu' ? 'planar' : 'channel';
 }
 
+/** Whether a pass leaves alpha as its input had it: point steps only, none writing alpha. */
+export function keepsAlpha(pass: PassStep[]): boolean {
+  return pass.every((s) => s.desc.kind === 'point' && !s.desc.writesAlpha?.(s.params));
+}
+
 /**
  * Runs kernel steps over an image: consecutive point ops fuse into one pass (one upload, one
  * download). Output: RGBA, 8-bit, same size as the input.
@@ -265,7 +273,8 @@ export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: L
   for (let n = 0; n < passes.length; n++) {
     const pass = passes[n];
     const last = n === passes.length - 1;
-    const layout: Layout = cpuPath && last ? 'packed' : base;
+    // the last CPU pass packs its output; alpha comes from its input when no step changes it
+    const layout: Layout = cpuPath && last ? (keepsAlpha(pass) ? 'packed-rgb' : 'packed') : base;
     const input: PassInput = cpuPath && n === 0 ? img.channels as 1 | 2 | 3 | 4 : 'float';
     const uniforms = pass.flatMap((s) => s.desc.uniforms(s.params, { width: w, height: h }));
     const p = new Float32Array(Math.max(1, uniforms.length));
@@ -285,7 +294,8 @@ export async function runSteps(steps: PassStep[], img: RawImage, forceLayout?: L
     });
     counters.passes++;
     counters.downloads++;
-    const result = download(out, w, h, layout, last);
+    const alphaFrom = { data: current, channels: input === 'float' ? 4 : input, scale: input === 'float' ? 255 : 1 };
+    const result = download(out, w, h, layout, last, alphaFrom);
     if (last) return result as RawImage;
     current = result as Float32Array;
     unitIn = unitAfter(pass, unitIn);

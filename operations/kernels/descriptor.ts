@@ -61,6 +61,13 @@ export interface KernelDescriptor {
   range?(params: Params): KernelRange | undefined;
   /** Neighbourhood ops that iterate (noise-reduction): how many passes to run. Default 1. */
   repeat?(params: Params): number;
+  /**
+   * Point ops that assign `a` (blend, gradient-map, an rgba colour matrix) say so: a CPU pass
+   * whose steps all leave alpha alone skips returning it (the download copies it from the
+   * input), which saves a boxed number per pixel. Neighbourhood ops always count as writing it.
+   * spec/kernels/fusion.spec.ts checks every point op against this.
+   */
+  writesAlpha?(params: Params): boolean;
   /** The image port read as `k.aux` (e.g. 'aux'); point ops only. */
   auxPort?: string;
   /** Checks what the parameter schema cannot express (a matrix string); throws KernelParamError. */

@@ -37,7 +37,13 @@ export function toRgba(img: RawImage): RawImage {
   return { data: Buffer.from(out.buffer), width: img.width, height: img.height, channels: 4 };
 }
 
-/** What a kernel call returns: rows (channel layout) or a kernel map (planar, packed layouts). */
+/**
+ * Where `packed-rgb` takes alpha: the pass input (the RawImage's bytes with `channels` per
+ * pixel, or the previous pass's float RGBA with `scale` 255). 1 and 3 channels are opaque.
+ */
+export interface AlphaSource { data: ArrayLike<number>; channels: number; scale: number }
+
+/** What a kernel call returns: rows (channel and packed-rgb layouts) or a kernel map (planar, packed). */
 export type KernelOutput = Float32Array[]
   | { result: Float32Array[]; g: Float32Array[]; b: Float32Array[]; a: Float32Array[] }
   | { result: Float32Array[]; a: Float32Array[] };
@@ -46,10 +52,23 @@ export type KernelOutput = Float32Array[]
  * Kernel output -> float RGBA (between passes) or 8-bit RGBA RawImage (at the end).
  * Uint8ClampedArray rounds to nearest and clamps, so out-of-range kernel values are safe.
  */
-export function download(out: KernelOutput, w: number, h: number, layout: Layout, toBytes: boolean): RawImage | Float32Array {
+export function download(out: KernelOutput, w: number, h: number, layout: Layout, toBytes: boolean, alphaFrom?: AlphaSource): RawImage | Float32Array {
   const target = toBytes ? new Uint8ClampedArray(w * h * 4) : new Float32Array(w * h * 4);
   const scale = toBytes ? 255 : 1;
-  if (layout === 'packed') {
+  if (layout === 'packed-rgb') {
+    if (!toBytes || !alphaFrom) throw new Error('packed-rgb output is for the last pass only, with its input');
+    const rows = out as Float32Array[];
+    const { data, channels, scale } = alphaFrom;
+    const opaque = channels === 1 || channels === 3;
+    for (let y = 0, o = 0, i = channels - 1; y < h; y++) {
+      const pp = rows[y];
+      for (let x = 0; x < w; x++, o += 4, i += channels) {
+        const v = pp[x] | 0;
+        target[o] = v >> 16; target[o + 1] = (v >> 8) & 255; target[o + 2] = v & 255;
+        target[o + 3] = opaque ? 255 : data[i] * scale;
+      }
+    }
+  } else if (layout === 'packed') {
     // r * 65536 + g * 256 + b, already rounded and clamped by the kernel (NaN | 0 is 0)
     if (!toBytes) throw new Error('packed output is for the last pass only');
     const { result: P, a: A } = out as { result: Float32Array[]; a: Float32Array[] };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { OperationDef, Params } from '../../operations/define.ts';
 import { configureGpu, getGpu, gpuInfo, kernelCounters, resetKernelCounters, runKernelChain } from '../../operations/kernels/index.ts';
-import { BAKE_AFTER_USES, compiledKernelCount, generateSource, KERNEL_CACHE_SIZE, runSteps, splitPasses, toPassSteps } from '../../operations/kernels/chain.ts';
+import { BAKE_AFTER_USES, compiledKernelCount, generateSource, KERNEL_CACHE_SIZE, keepsAlpha, runSteps, splitPasses, toPassSteps } from '../../operations/kernels/chain.ts';
 import { kernelOperations } from '../../operations/kernels/catalog.ts';
 import { KernelParamError } from '../../operations/kernels/descriptor.ts';
 import { randomImage, rng } from './reference.ts';
@@ -115,6 +115,53 @@ describe('kernel fusion', () => {
     // pass input from an earlier pass whose range is unknown
     expect(clamps([curves], false)).to.equal(6);
     expect(clamps([curves], true)).to.equal(0);
+  });
+
+  it('point ops that do not declare writesAlpha leave alpha exactly as it came in', async () => {
+    const { gpu } = await getGpu();
+    const w = 32, h = 8;
+    const random = rng(7);
+    const input = Float32Array.from({ length: w * h * 4 }, () => random());
+    const points = kernelOperations.filter((o) => (o.kernel?.kernel as { kind?: string } | undefined)?.kind === 'point');
+    expect(points.length).to.be.at.least(9);
+    let checked = 0;
+    for (const def of points) {
+      const params: Params = {};
+      for (const [name, spec] of Object.entries(def.params)) if (spec.default !== undefined) params[name] = spec.default;
+      if (def.name === 'color-matrix') params.matrix = '1 0 0 0 0  0 1 0 0 0  0 0 1 0 0  0 0 0 0.5 0.1'; // rgba: writes alpha
+      const [s] = toPassSteps([{ op: def, params, aux: {} }]);
+      const declared = s.desc.writesAlpha?.(params) ?? false;
+      const args: unknown[] = [input, Float32Array.from(s.desc.uniforms(params, { width: w, height: h }).concat(0)), w, h];
+      if (s.aux) args.push(Float32Array.from({ length: w * h * 4 }, () => random()), w, h);
+      const { source } = generateSource([s], 'channel', 'float', true);
+      const kernel = gpu.createKernel(source, { output: [w * 4, h], precision: 'single', tactic: 'precision' }) as unknown as (...a: unknown[]) => Float32Array[];
+      const rows = kernel(...args);
+      let changed = false;
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (Math.abs(rows[y][x * 4 + 3] - input[(y * w + x) * 4 + 3]) > 1e-6) changed = true;
+      if (!declared) expect(changed, `${def.name} changes alpha but does not declare writesAlpha`).to.equal(false);
+      checked++;
+    }
+    expect(checked).to.equal(points.length);
+  });
+
+  it('a last CPU pass that keeps alpha returns no alpha map and copies alpha from its input', async () => {
+    const steps = toPassSteps([step('curves', { preset: 'indie', strength: 1 }), step('posterize', { levels: 6 })]);
+    expect(keepsAlpha(steps)).to.equal(true);
+    expect(keepsAlpha(toPassSteps([step('gradient-map', {})]))).to.equal(false);
+    for (const channels of [2, 4] as const) {
+      const img = randomImage(13, 7, channels, 21);
+      const out = await runSteps(steps, img);
+      const reference = await runSteps(steps, img, 'channel');
+      expect(out.data.equals(reference.data), `${channels} channels`).to.equal(true);
+      for (let i = 0; i < 13 * 7; i++) expect(out.data[i * 4 + 3]).to.equal(img.data[i * channels + channels - 1]);
+    }
+    // after a neighbourhood pass, alpha comes from that pass's float output
+    const two = toPassSteps([step('pixelate', { 'size-x': 2, 'size-y': 2 }), step('levels', { gamma: 1.3 }), step('edge-sobel', {}), step('posterize', { levels: 4 })]);
+    const img = randomImage(9, 9, 4, 22);
+    const cpu = (await runSteps(two, img)).data, channel = (await runSteps(two, img, 'channel')).data;
+    let max = 0;
+    for (let i = 0; i < cpu.length; i++) max = Math.max(max, Math.abs(cpu[i] - channel[i]));
+    expect(max).to.be.at.most(1); // float32 storage between passes, as in the test above
   });
 
   it('keeps the range each op declares: r, g, b stay in 0..1 for 0..1 input (any input for `unit`)', async () => {
