@@ -7,21 +7,12 @@
  * pipeline, and V8's helper threads), `libvips worker`.
  *
  *   node --import tsx bench/resize-threads.ts [rounds=6] [per-round=100]
- *
- * Needs bench/out/test.jpg (bench/resize-cpu.ts makes it).
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { ensureImage, procCpuMs, resizeLoad, startBare, startOrigin, startServer } from './lib/resize-rig.ts';
 
 const rounds = Number(process.argv[2] ?? 6);
 const perRound = Number(process.argv[3] ?? 100);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const image = `${root}bench/out/test.jpg`;
-const jpeg = readFileSync(image);
-const TICK_MS = 10; // CLK_TCK is 100 on Linux
 
 type Split = Record<string, number>;
 
@@ -29,77 +20,44 @@ type Split = Record<string, number>;
 function threads(pid: number): Split {
   const out: Split = {};
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
+    let cpu: { user: number; system: number };
+    let name: string;
     try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      cpu = procCpuMs(`/proc/${pid}/task/${tid}/stat`);
+      name = tid === String(pid) ? 'main' : threadName(pid, tid);
     } catch {
       continue; // the thread ended meanwhile
     }
-    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '').trim();
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out[`${name} user`] = (out[`${name} user`] ?? 0) + Number(fields[11]) * TICK_MS;
-    out[`${name} system`] = (out[`${name} system`] ?? 0) + Number(fields[12]) * TICK_MS;
+    out[`${name} user`] = (out[`${name} user`] ?? 0) + cpu.user;
+    out[`${name} system`] = (out[`${name} system`] ?? 0) + cpu.system;
   }
   return out;
+}
+
+/** A thread's name without its number (`libvips worker`, `node`). */
+function threadName(pid: number, tid: string): string {
+  return readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+$/, '').trim();
 }
 
 function addDiff(acc: Split, before: Split, after: Split): void {
   for (const [k, v] of Object.entries(after)) acc[k] = (acc[k] ?? 0) + v - (before[k] ?? 0);
 }
 
-const origin = http.createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length });
-  res.end(jpeg);
-});
-await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-const originPort = (origin.address() as AddressInfo).port;
-
-const port = 19000 + Math.floor(Math.random() * 1000);
-const startArgs = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts.start as string).split(' ').slice(1);
-const server = spawn(process.execPath, startArgs, {
-  cwd: root,
-  env: { ...process.env, PORT: String(port), IMGFLOW_HOST: '127.0.0.1', IMGFLOW_ALLOW_PRIVATE_SOURCES: '1', IMGFLOW_CACHE_STORE: 'none', IMGFLOW_CACHE_DIR: `${root}bench/out/cache` },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const bare = spawn(process.execPath, ['--input-type=module', '-e', `
-  import sharp from 'sharp'; import { readFileSync } from 'node:fs'; import { createInterface } from 'node:readline';
-  const src = readFileSync(${JSON.stringify(image)});
-  const one = () => sharp(src).resize(400).webp().toBuffer();
-  const run = async (n) => { let next = 0; await Promise.all([0, 1].map(async () => { while (next < n) { next++; await one(); } })); };
-  for await (const line of createInterface({ input: process.stdin })) { await run(Number(line)); process.stdout.write('done\\n'); }
-`], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-const bareRun = (n: number) => new Promise<void>((r) => { bare.stdout!.once('data', () => r()); bare.stdin!.write(`${n}\n`); });
-
+const origin = await startOrigin(await ensureImage());
+const server = await startServer();
+const bare = startBare(2);
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-    } catch { /* not up yet */ }
-    if (i > 100) throw new Error('server did not come up');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  let next = 0;
-  const load = async (n: number) => {
-    const end = next + n;
-    await Promise.all([0, 1].map(async () => {
-      while (next < end) {
-        const input = encodeURIComponent(`http://127.0.0.1:${originPort}/test.jpg?v=${next++}`);
-        const res = await fetch(`http://127.0.0.1:${port}/graph/resize.webp?width=400&input=${input}`);
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-      }
-    }));
-  };
+  const load = resizeLoad(server.base, origin.port, 2);
   await load(30);
-  await bareRun(30);
+  await bare.run(30);
   const serverCpu: Split = {}, bareCpu: Split = {};
   for (let r = 0; r < rounds; r++) {
-    const s0 = threads(server.pid!);
+    const s0 = threads(server.process.pid!);
     await load(perRound);
-    addDiff(serverCpu, s0, threads(server.pid!));
-    const b0 = threads(bare.pid!);
-    await bareRun(perRound);
-    addDiff(bareCpu, b0, threads(bare.pid!));
+    addDiff(serverCpu, s0, threads(server.process.pid!));
+    const b0 = threads(bare.process.pid!);
+    await bare.run(perRound);
+    addDiff(bareCpu, b0, threads(bare.process.pid!));
   }
   const n = rounds * perRound;
   const total = (s: Split) => Object.values(s).reduce((a, b) => a + b, 0) / n;
@@ -111,7 +69,7 @@ try {
   }
   console.log(`| total | ${total(serverCpu).toFixed(2)} | ${total(bareCpu).toFixed(2)} | ratio ${(total(serverCpu) / total(bareCpu)).toFixed(3)}x |`);
 } finally {
-  server.kill();
-  bare.kill();
+  server.process.kill();
+  bare.process.kill();
   origin.close();
 }
