@@ -105,7 +105,7 @@ function literal(v: number): string | undefined {
  * literals (lookup tables read through `k.pAt` stay array reads).
  */
 export function generateSource(pass: PassStep[], layout: Layout, input: PassInput = 'float', unitIn = true,
-  constants?: ArrayLike<number>): { source: string; auxCount: number } {
+  constants?: ArrayLike<number>): { source: string } {
   const args = ['img', 'p', 'w', 'h'];
   const body: string[] = [];
   if (layout === 'channel') {
@@ -156,7 +156,7 @@ export function generateSource(pass: PassStep[], layout: Layout, input: PassInpu
   } else {
     body.push('outG(g);', 'outB(b);', 'outA(a);', 'return r;');
   }
-  return { source: `function (${args.join(', ')}) {\n${body.join('\n')}\n}`, auxCount };
+  return { source: `function (${args.join(', ')}) {\n${body.join('\n')}\n}` };
 }
 
 /**

@@ -124,7 +124,7 @@ describe('kernel fusion', () => {
     const input = Float32Array.from({ length: w * h * 4 }, () => random());
     const points = kernelOperations.filter((o) => (o.kernel?.kernel as { kind?: string } | undefined)?.kind === 'point');
     expect(points.length).to.be.at.least(9);
-    let checked = 0;
+    let undeclared = 0;
     for (const def of points) {
       const params: Params = {};
       for (const [name, spec] of Object.entries(def.params)) if (spec.default !== undefined) params[name] = spec.default;
@@ -138,10 +138,13 @@ describe('kernel fusion', () => {
       const rows = kernel(...args);
       let changed = false;
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (Math.abs(rows[y][x * 4 + 3] - input[(y * w + x) * 4 + 3]) > 1e-6) changed = true;
-      if (!declared) expect(changed, `${def.name} changes alpha but does not declare writesAlpha`).to.equal(false);
-      checked++;
+      if (!declared) {
+        expect(changed, `${def.name} changes alpha but does not declare writesAlpha`).to.equal(false);
+        undeclared++;
+      }
     }
-    expect(checked).to.equal(points.length);
+    // most point ops leave alpha alone, so the check above ran for them
+    expect(undeclared).to.be.at.least(6);
   });
 
   it('a last CPU pass that keeps alpha returns no alpha map and copies alpha from its input', async () => {
