@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, ImgflowError } from '../runtime/index.ts';
+import { createRuntime, ImgflowError, loadImageParams } from '../runtime/index.ts';
 import { loadConfig, type Config } from '../server/config.ts';
 import { formatFromExtension } from '../server/formats.ts';
 import { checkImage } from '../server/input/check-image.ts';
@@ -79,10 +79,17 @@ async function run(args: string[]): Promise<void> {
   const format = formatFromExtension(extname(values.output).slice(1));
   const input = await readInput(config, values.input);
   await checkImage(input, { maxPixels: config.maxInputPixels });
+  // image parameters (deepdream's guide=<url>) are fetched like an --input URL
+  const images = await loadImageParams(prepared.plan, prepared.params, async (ref) => {
+    const bytes = await readInput(config, ref);
+    await checkImage(bytes, { maxPixels: config.maxInputPixels });
+    return bytes;
+  });
   const bar = createProgressBar(process.stderr, graph);
   const t0 = performance.now();
   const result = await runtime.evaluate(prepared, {
     input,
+    images,
     format,
     limitInputPixels: config.maxInputPixels,
     onProgress: (fraction, detail) => bar.update(fraction, detail),

@@ -20,3 +20,4 @@ export { createLimiter } from './limiter.ts';
 export type { Limiter } from './limiter.ts';
 export { errors, createError, ImgflowError, toImgflowError } from './errors.ts';
 export type { ErrorCode, ErrorFactory } from './errors.ts';
+export { loadImageParams } from './image-params.ts';

@@ -3,7 +3,7 @@
  * loaded and checked, the graph evaluated. Routes (and the job worker) call this.
  */
 import type { OutputFormat } from '../operations/define.ts';
-import type { Runtime, PreparedRequest } from '../runtime/index.ts';
+import { loadImageParams, type Runtime, type PreparedRequest } from '../runtime/index.ts';
 import { errors } from '../runtime/errors.ts';
 import type { RawParams } from '../runtime/params.ts';
 import type { Config } from './config.ts';
@@ -51,12 +51,10 @@ export function parseImageRequest(runtime: Runtime, config: Config, req: ImageRe
 export async function processImage(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest): Promise<ImageResult> {
   const { plan, params } = parsed.prepared;
   // Secondary images (image parameters such as deepdream's guide) are fetched alongside the input.
-  const imageParams = Object.values(plan.parameters).filter((p) => p.spec.type === 'image' && typeof params[p.name] === 'string');
-  const [source, ...extra] = await Promise.all([
+  const [source, images] = await Promise.all([
     loadSource(config, req.query.input, req.body, req.signal),
-    ...imageParams.map((p) => loadSource(config, params[p.name], undefined, req.signal)),
+    loadImageParams(plan, params, async (url) => (await loadSource(config, url, undefined, req.signal)).bytes),
   ]);
-  const images = Object.fromEntries(imageParams.map((p, i) => [p.name, extra[i].bytes]));
   const t0 = performance.now();
   const result = await runtime.evaluate(parsed.prepared, {
     input: source.bytes,

@@ -4,7 +4,9 @@
  */
 import { expect } from 'chai';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +44,33 @@ describe('imgflow (CLI)', function () {
     const row = 24 * 64;
     expect(data[row + 19]).to.be.above(20);
     expect(data[row + 22]).to.be.below(235);
+  });
+
+  it('run: an image parameter (a URL) is fetched and used', async () => {
+    const graphs = path.join(dir, 'graphs');
+    await mkdir(graphs, { recursive: true });
+    await writeFile(path.join(graphs, 'stamp.json'), JSON.stringify({
+      properties: { name: 'stamp' },
+      inports: { input: { process: 'c', port: 'input' }, stamp: { process: 'c', port: 'aux' } },
+      outports: { output: { process: 'c', port: 'output' } },
+      processes: { c: { component: 'composite' } },
+      connections: [],
+    }));
+    const stamp = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ff0000' } }).png().toBuffer();
+    const origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(stamp));
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const out = path.join(dir, 'stamped.png');
+    try {
+      const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/stamp.png`;
+      await imgflow(['run', 'stamp', '--graphs', graphs, '--input', input, '--set', `stamp=${url}`, '-o', out]);
+    } finally {
+      origin.close();
+    }
+    const { data, info } = await sharp(out).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    // the red stamp sits at the top-left corner, the rest is the black input
+    expect([data[0], data[1], data[2]]).to.deep.equal([255, 0, 0]);
+    const far = (20 * info.width + 60) * 3;
+    expect(data[far]).to.be.below(40);
   });
 
   it('run: a bad parameter fails with the error code and a non-zero exit', async () => {

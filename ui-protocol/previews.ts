@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import {
-  bindParameters, compileGraph, evaluatePlan, ImgflowError, inlineSubgraphs, SOURCE,
+  bindParameters, compileGraph, evaluatePlan, ImgflowError, inlineSubgraphs, loadImageParams, SOURCE,
   type GraphJson, type Plan, type Runtime,
 } from '../runtime/index.ts';
 import type { Params, RawImage } from '../operations/index.ts';
@@ -108,6 +108,8 @@ export interface PreviewRunOptions {
   timeoutMs?: number;
   /** Progress of long operations (deepdream): fraction 0..1 with octave/iteration detail. */
   onProgress?: (fraction: number, detail: Record<string, unknown>) => void;
+  /** Reads an image parameter's value (a data: or http(s) URL); without it they stay unset. */
+  loadImage?: (ref: string, signal: AbortSignal) => Promise<Buffer>;
 }
 
 export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
@@ -131,8 +133,11 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
   }
   let error: PreviewRun['error'];
   try {
+    const loadImage = o.loadImage;
+    const images = loadImage ? await loadImageParams(plan, o.params, (ref) => loadImage(ref, o.signal)) : undefined;
     await runtime.limiter.run(() => evaluatePlan(plan, runtime.registry, {
       input: o.input,
+      images,
       format: 'png',
       signal: o.signal,
       timeoutMs: o.timeoutMs ?? 30_000,

@@ -12,7 +12,7 @@ import { edgeId, sameProtocolPort, toProtocolPort, type EdgeRef, type ProtocolPo
 import { ProtocolError } from '../graphs.ts';
 import { createPacketNetwork, isPacketGraph } from '../packet-flow.ts';
 import { previewGraph, runPreview, type Preview } from '../previews.ts';
-import { createSampleLoader, graphSample } from '../sample.ts';
+import { createSampleLoader, graphSample, loadReference } from '../sample.ts';
 
 type Payload = Record<string, unknown>;
 
@@ -131,6 +131,7 @@ export function createNetworks(core: Core): Networks {
       const input = await samples.load(s.sample ?? graphSample(graph), abort.signal);
       const result = await runPreview({
         runtime: core.runtime, graphId: s.graph, graph, input, params: s.params, size, signal: abort.signal,
+        loadImage: (ref, signal) => loadReference(ref, core.options.fetchInput, signal),
         onProgress: progressReporter((message) => core.broadcast('network', 'output', { message, type: 'message' })),
       });
       if (runId !== s.runId) return;
