@@ -3,13 +3,10 @@ import { createHash } from 'node:crypto';
 import type { Config } from './config.ts';
 import { errors } from '../runtime/errors.ts';
 import { fetchSource } from './input/fetch-source.ts';
-import { checkImage, type ImageInfo } from './input/check-image.ts';
+import { checkImage } from './input/check-image.ts';
 
 export interface Source {
   bytes: Buffer;
-  info: ImageInfo;
-  /** What identifies the input for caching: the URL (and its validators) or a hash of the body. */
-  identity: string;
   fetchMs: number;
 }
 
@@ -41,20 +38,18 @@ export async function fetchWithConfig(config: Config, url: string, signal?: Abor
 export async function loadSource(config: Config, input: unknown, body: Buffer | undefined, signal?: AbortSignal): Promise<Source> {
   const t0 = performance.now();
   let bytes: Buffer;
-  let identity: string;
   if (body && body.length > 0) {
     bytes = body;
-    identity = sourceIdentity(input, body)!;
   } else if (typeof input === 'string' && input !== '') {
     if (!/^https?:\/\//i.test(input)) throw errors.IMGFLOW_ERR_INPUT_URL({ input }, undefined, input, 'only http and https URLs are fetched');
     bytes = await fetchWithConfig(config, input, signal);
-    identity = sourceIdentity(input, undefined)!;
   } else if (Array.isArray(input)) {
     throw errors.IMGFLOW_ERR_PARAM_INVALID({ parameter: 'input' }, undefined, 'a single URL', 'input', `${input.length} values`);
   } else {
     throw errors.IMGFLOW_ERR_INPUT_MISSING();
   }
   const fetchMs = performance.now() - t0;
-  const info = await checkImage(bytes, { maxPixels: config.maxInputPixels });
-  return { bytes, info, identity, fetchMs };
+  // Format and pixel count from the header, before anything decodes it.
+  await checkImage(bytes, { maxPixels: config.maxInputPixels });
+  return { bytes, fetchMs };
 }

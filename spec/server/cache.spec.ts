@@ -127,9 +127,15 @@ describe('server/cache: the graph route with the result cache', function () {
 
   it('does not cache errors', async () => {
     const missing = server.url(`/graph/gaussianblur.png?input=${encodeURIComponent(origin.url('/nothing.png'))}`);
+    const cacheStats = async () => (await request(server.url('/healthz'))).json().cache as { hits: { memory: number; store: number }; misses: number; saves: number };
+    const before = await cacheStats();
     expect((await request(missing)).status).to.equal(502);
     expect((await request(missing)).status).to.equal(502);
-    expect((await request(server.url('/graph/gaussianblur.png?input=x&std-dev-x=big'))).status).to.equal(400);
+    const after = await cacheStats();
+    // both went to the origin: two misses, nothing saved, no hit
+    expect(after.misses - before.misses).to.equal(2);
+    expect(after.saves).to.equal(before.saves);
+    expect(after.hits).to.deep.equal(before.hits);
   });
 
   it('exposes Prometheus metrics', async () => {
