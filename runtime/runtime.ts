@@ -12,6 +12,7 @@ import { parseParams, type RawParams } from './params.ts';
 import { createRegistry, type Registry } from './registry.ts';
 import { openGraphStore, revisionOf, type GraphEntry, type GraphStore } from './store.ts';
 import { GRAPH_COMPONENT_PREFIX, type GraphResolver } from './subgraphs.ts';
+import type { GraphJson } from './graph.ts';
 
 export interface RuntimeOptions {
   graphsDir: string;
@@ -52,6 +53,11 @@ export interface Runtime {
   revision(name: string): string;
   /** Resolves `graphs/<name>` components to stored graphs (for compiling outside plan()). */
   resolveGraph: GraphResolver;
+  /**
+   * Compiles a graph that is not stored yet, as plan() would (subgraphs included), so that a
+   * save can refuse unknown components, cycles and the node limit with 400s first.
+   */
+  check(name: string, graph: GraphJson): void;
   /** Checks request parameters against the graph; throws 404 / 400 with codes. */
   prepare(name: string, raw: RawParams, reserved?: ReadonlySet<string>): PreparedRequest;
   evaluate(prepared: PreparedRequest, options: Omit<EvaluateOptions, 'format'> & { format: OutputFormat }): Promise<EvaluateResult>;
@@ -79,13 +85,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     return e;
   };
 
+  const compile = (name: string, graph: GraphJson, usedGraphs?: Map<string, string>) =>
+    compileGraph(name, graph, registry, { maxNodes: options.maxNodes, sizeParams: true, resolveGraph, usedGraphs });
+
   const compiled = (name: string) => {
     const e = entry(name);
     const cached = plans.get(name);
     // A subgraph edited since compiling makes the plan (and its results) stale.
     if (cached?.revision === e.revision && [...cached.deps].every(([c, rev]) => current(c) === rev)) return cached;
     const deps = new Map<string, string>();
-    const plan = compileGraph(name, e.graph, registry, { maxNodes: options.maxNodes, sizeParams: true, resolveGraph, usedGraphs: deps });
+    const plan = compile(name, e.graph, deps);
     const effective = deps.size === 0 ? e.revision : revisionOf([e.revision, ...[...deps].sort().map(([c, r]) => `${c}@${r}`)].join('\n'));
     const fresh = { revision: e.revision, deps, effective, plan };
     plans.set(name, fresh);
@@ -101,6 +110,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     entry,
     revision: (name) => compiled(name).effective,
     resolveGraph,
+    check: (name, graph) => { compile(name, graph); },
     prepare(name, raw, reserved) {
       const c = compiled(name);
       return { entry: entry(name), plan: c.plan, params: parseParams(c.plan, raw, reserved), revision: c.effective };

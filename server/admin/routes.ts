@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseSignedPath } from '../../rig/sign.ts';
-import { compileGraph, parseGraphSource, validateGraph, type Runtime } from '../../runtime/index.ts';
+import { parseGraphSource, validateGraph, type Runtime } from '../../runtime/index.ts';
 import { errors } from '../../runtime/errors.ts';
 import type { RawParams } from '../../runtime/params.ts';
 import { publicApp, type App, type AppRegistry } from '../auth/apps.ts';
@@ -146,7 +146,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminOptions): Pro
     else if (typeof body === 'object' && body !== null && !Buffer.isBuffer(body)) graph = validateGraph(name, body);
     else throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph: name }, undefined, name, 'send the graph as JSON (application/json) or .fbp text (text/plain)');
     // Compiling first turns unknown components, cycles and the node limit into 400s before saving.
-    compileGraph(name, graph, runtime.registry, { maxNodes: config.maxNodes, sizeParams: true });
+    runtime.check(name, graph);
     const existed = runtime.store.get(name) !== undefined;
     const entry = await runtime.store.put(name, graph);
     // Results of the old revision can never be hit again; free their space.

@@ -149,6 +149,25 @@ describe('server/admin: JWT-authenticated admin API', function () {
   });
 
   describe('graphs', () => {
+    it('accepts a graph that uses a stored graph as a subgraph node, and serves it', async () => {
+      const wrapper = {
+        properties: { name: 'wrapped' },
+        inports: { input: { process: 'b', port: 'input' } },
+        outports: { output: { process: 'b', port: 'output' } },
+        processes: { b: { component: 'graphs/gaussianblur' } },
+        connections: [],
+      };
+      const put = await api('PUT', '/graphs/wrapped', adminToken(), wrapper);
+      expect(put.status, put.body.toString()).to.equal(201);
+      const signed = await buildSignedUrl({ server: server.base, key: 'root', secret: 'root-secret-0001', graph: 'wrapped', ext: 'png', params: { input: origin.url('/img4.png') } });
+      expect((await request(signed)).status).to.equal(200);
+      // an unknown one is still a 400 before anything is saved
+      const bad = await api('PUT', '/graphs/broken', adminToken(), { ...wrapper, processes: { b: { component: 'graphs/nothing-here' } } });
+      expect(bad.status).to.equal(400);
+      expect((await api('DELETE', '/graphs/broken', adminToken())).status).to.equal(404);
+      expect((await api('DELETE', '/graphs/wrapped', adminToken())).status).to.equal(204);
+    });
+
     it('uploads, serves, replaces and deletes a graph', async () => {
       const graph = JSON.parse(await readFile(path.join(server.graphsDir, 'gaussianblur.json'), 'utf8'));
       const put = await api('PUT', '/graphs/softer', adminToken(), graph);
