@@ -138,8 +138,7 @@ function checkCombinations(c: Record<string, unknown>, problems: string[]): void
   if ((set('appKey') || set('appSecret')) && !(set('appKey') && set('appSecret'))) problems.push('IMGFLOW_KEY and IMGFLOW_SECRET go together');
   if ((set('adminKey') || set('adminSecret')) && !(set('adminKey') && set('adminSecret'))) problems.push('IMGFLOW_ADMIN_KEY and IMGFLOW_ADMIN_SECRET go together');
   if (c.cacheStore === 's3' && !set('s3Bucket')) problems.push('IMGFLOW_CACHE_STORE=s3 needs IMGFLOW_S3_BUCKET');
-  const store = c.cacheStore === 'auto' ? (set('s3Bucket') ? 's3' : 'disk') : c.cacheStore;
-  if (c.cacheServe === 'redirect' && store !== 's3') problems.push('IMGFLOW_CACHE_SERVE=redirect needs the s3 store (IMGFLOW_S3_BUCKET)');
+  if (c.cacheServe === 'redirect' && cacheStoreKind(c as unknown as Config) !== 's3') problems.push('IMGFLOW_CACHE_SERVE=redirect needs the s3 store (IMGFLOW_S3_BUCKET)');
   if (set('s3AccessKeyId') !== set('s3SecretAccessKey')) problems.push('IMGFLOW_S3_ACCESS_KEY_ID and IMGFLOW_S3_SECRET_ACCESS_KEY go together');
   if (set('jwtSecret') && String(c.jwtSecret).length < 32) problems.push('IMGFLOW_JWT_SECRET must be at least 32 characters');
   if (set('s3Endpoint')) {

@@ -3,13 +3,13 @@
  * payloads with port types its inspector renders (int, number, boolean, string, color, enum with
  * `values`; `buffer` for images) and defaults, and a graph's exported ports for runtime:ports.
  */
-import type { Component, GraphJson } from '../runtime/index.ts';
+import { GRAPH_COMPONENT_PREFIX, type Component, type GraphJson } from '../runtime/index.ts';
 import type { ParamSpec } from '../operations/index.ts';
 import type { Core } from './core.ts';
 import type { PacketComponent, PortDefinition } from './types.ts';
 
-/** Graphs are listed as subgraph components under this library. */
-export const GRAPH_LIBRARY = 'graphs';
+/** Graphs are listed as subgraph components `graphs/<id>`: the names the runtime resolves. */
+export const GRAPH_LIBRARY = GRAPH_COMPONENT_PREFIX.slice(0, -1);
 
 export type FoundComponent =
   | { kind: 'image'; component: Component }
@@ -21,8 +21,8 @@ export function findComponent(core: Core, name: string): FoundComponent | undefi
   if (packet) return { kind: 'packet', component: packet };
   const image = core.runtime.registry.get(name);
   if (image) return { kind: 'image', component: image };
-  const prefix = `${GRAPH_LIBRARY}/`;
-  if (name.startsWith(prefix) && core.graphs.get(name.slice(prefix.length))) return { kind: 'graph', id: name.slice(prefix.length) };
+  const id = name.startsWith(GRAPH_COMPONENT_PREFIX) ? name.slice(GRAPH_COMPONENT_PREFIX.length) : undefined;
+  if (id !== undefined && core.graphs.get(id)) return { kind: 'graph', id };
   return undefined;
 }
 
@@ -86,7 +86,7 @@ export function componentPayload(core: Core, found: FoundComponent): Record<stri
   const graph = core.graphs.get(found.id)!.graph;
   const description = typeof graph.properties?.description === 'string' ? graph.properties.description : `Graph ${found.id}`;
   const icon = typeof graph.properties?.icon === 'string' ? graph.properties.icon : 'sitemap';
-  return { name: `${GRAPH_LIBRARY}/${found.id}`, description, icon, subgraph: true, ...graphPorts(core, graph) };
+  return { name: `${GRAPH_COMPONENT_PREFIX}${found.id}`, description, icon, subgraph: true, ...graphPorts(core, graph) };
 }
 
 /** Every component, in a stable order: operations and aliases, test components, then graphs. */

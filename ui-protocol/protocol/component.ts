@@ -4,7 +4,7 @@
  * operation's TypeScript file) and source (graphs only: operations are code reviewed in git).
  */
 import { readFile } from 'node:fs/promises';
-import { parseGraphSource } from '../../runtime/index.ts';
+import { GRAPH_COMPONENT_PREFIX, parseGraphSource } from '../../runtime/index.ts';
 import { allComponents, componentPayload, findComponent, GRAPH_LIBRARY } from '../components.ts';
 import type { Handler } from '../dispatch.ts';
 import { ProtocolError } from '../graphs.ts';
@@ -29,7 +29,7 @@ async function operationSource(opName: string): Promise<string | undefined> {
 
 /** `graphs/foo` or a bare graph id (what Flowhub asks for the main graph). */
 function graphIdOf(name: string): string {
-  return name.startsWith(`${GRAPH_LIBRARY}/`) ? name.slice(GRAPH_LIBRARY.length + 1) : name;
+  return name.startsWith(GRAPH_COMPONENT_PREFIX) ? name.slice(GRAPH_COMPONENT_PREFIX.length) : name;
 }
 
 export const componentHandlers = {
