@@ -154,12 +154,12 @@ async function encode(run: Run, pipe: Sharp): Promise<{ data: Buffer; width: num
   return { data, width: info.width, height: info.height };
 }
 
-/** True when `id`'s output is consumed only by this stage's own encoder at the end. */
+/** True when the stage's last node is the graph's output, so the stage's own encoder ends it. */
 function endsGraph(run: Run, stage: Stage): boolean {
   return resolveOutput(run.plan) === stage.nodes[stage.nodes.length - 1] && !run.options.collect;
 }
 
-export function resolveOutput(plan: Plan): string {
+function resolveOutput(plan: Plan): string {
   return resolveProducer(plan, plan.output);
 }
 

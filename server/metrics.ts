@@ -14,7 +14,6 @@ export interface Metrics {
   countRefusal(code: string): void;
   /** One graph evaluation finished (or failed) after `seconds` of fetch + processing. */
   observeEvaluation(seconds: number, ok: boolean): void;
-  readonly evaluations: number;
   render(): string;
 }
 
@@ -49,9 +48,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
       if (!ok) failed++;
       sum += seconds;
       for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) buckets[i]++;
-    },
-    get evaluations() {
-      return count;
     },
     render() {
       lines.length = 0;

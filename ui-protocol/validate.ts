@@ -11,8 +11,6 @@ export interface MessageValidator {
   input(protocol: string, command: string, message: unknown): string[];
   /** Problems with a message we are about to send, or [] when valid. */
   output(protocol: string, command: string, message: unknown): string[];
-  /** True when the schema bundle defines this message. */
-  has(direction: 'input' | 'output', protocol: string, command: string): boolean;
 }
 
 type Bundle = Record<string, Record<string, unknown>>;
@@ -65,6 +63,6 @@ export function loadMessageValidator(): MessageValidator | null {
     if (validate(message)) return [];
     return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
   };
-  cached = { input: check('input'), output: check('output'), has: (d, p, c) => get(d, p, c) !== undefined };
+  cached = { input: check('input'), output: check('output') };
   return cached;
 }

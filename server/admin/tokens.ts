@@ -14,8 +14,6 @@ import type { Config } from '../config.ts';
 export type AdminClaims = { admin: true; app?: undefined } | { admin: false; app: string };
 
 export interface TokenVerifier {
-  /** False when neither key is configured: every admin request is then refused. */
-  readonly enabled: boolean;
   verify(token: string, now?: number): AdminClaims;
 }
 
@@ -44,7 +42,6 @@ export function createTokenVerifier(config: Config): TokenVerifier {
   const enabled = Object.keys(keys).length > 0;
 
   return {
-    enabled,
     verify(token, now = Date.now()) {
       if (!enabled) throw unauthorized('the admin API is off: set IMGFLOW_JWT_SECRET or IMGFLOW_JWT_PUBLIC_KEY');
       const decoded = jwt.decode(token, { complete: true });
