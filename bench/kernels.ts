@@ -1,6 +1,6 @@
 /**
  * Kernel bench (run on demand, never in npm test):
- *   node --import tsx bench/kernels.ts [--gpu auto|webgpu|cpu] [--size 2048] [--runs 3] [--warmup 3] [--image photo|noise] [--chains-only]
+ *   node --import tsx bench/kernels.ts [--gpu auto|webgpu|cpu] [--size 2048] [--runs 3] [--warmup 3] [--image photo|noise] [--chains-only | --breakdown]
  * Per operation on a size x size RGBA image: sharp where it has the operation, gpu.js on the
  * backend found; then chains of 3 and 6 point kernels fused (one pass) vs unfused (one pass
  * per op inside the kernel layer, and one kernel call per op). Times are medians of --runs after one warm-up, and include upload and download.
@@ -20,6 +20,7 @@ const runs = Number(arg('runs', '3'));
 const warmup = Number(arg('warmup', '3'));
 const mode = arg('gpu', 'cpu') as 'auto' | 'webgpu' | 'cpu';
 const chainsOnly = process.argv.includes('--chains-only');
+const breakdown = process.argv.includes('--breakdown');
 const imageKind = arg('image', 'photo');
 
 const op = (name: string): OperationDef => kernelOperations.find((o) => o.name === name)!;
@@ -100,6 +101,52 @@ const perOp: Array<[string, Params, Record<string, RawImage>?]> = [
   ['convolution', { size: 3, matrix: '0 -1 0 -1 5 -1 0 -1 0' }],
 ];
 
+const chain6 = [
+  step('sepia', { scale: 0.5 }), step('levels', { 'in-low': 0.05, 'in-high': 0.95, gamma: 1.2 }),
+  step('curves', { preset: 'indie', strength: 0.8 }), step('posterize', { levels: 32 }),
+  step('vignette', { strength: 0.5 }), step('color-matrix', { matrix: '0.9 0.1 0 0 1 0 0 0.1 0.9' }),
+];
+
+
+if (breakdown) {
+  // Where a fused pass's time goes, on the 6-op chain. First: the first calls in this fresh
+  // process (why the other tables warm up).
+  const first: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t = performance.now();
+    await runKernelChain(chain6, img);
+    first.push((performance.now() - t).toFixed(0));
+  }
+  console.log(`\nfirst calls of the fused 6-chain in a fresh process: ${first.join(', ')} ms`);
+  // Leave one op out: what each costs inside the fused pass; an identity colour matrix (no
+  // clamps, no work to speak of) stands for the pass itself.
+  console.log('\n| fused pass | min ms | op cost (all 6 - this) |\n|---|---:|---:|');
+  const all = (await timeBoth(() => runKernelChain(chain6, img))).min;
+  console.log(`| all 6 | ${all.toFixed(0)} | |`);
+  for (let i = 0; i < chain6.length; i++) {
+    const t = (await timeBoth(() => runKernelChain(chain6.filter((_, j) => j !== i), img))).min;
+    console.log(`| without ${chain6[i].op.name} | ${t.toFixed(0)} | ${(all - t).toFixed(0)} |`);
+  }
+  const pass = (await timeBoth(() => runKernelChain([step('color-matrix', { matrix: '1 0 0 0 1 0 0 0 1' })], img))).min;
+  console.log(`| identity colour matrix (the pass alone) | ${pass.toFixed(0)} | |`);
+  // Baked vs generic kernel (chain.ts chooseSource): values never seen before run the generic
+  // kernel; the second use of a set of values compiles a baked one.
+  let fresh = 0;
+  const freshChain = () => chain6.map((s, i) => (i === 4 ? step('vignette', { strength: 0.3 + ++fresh * 1e-4 }) : s));
+  const generic = (await timeBoth(() => runKernelChain(freshChain(), img))).min;
+  const baked = (await timeBoth(() => runKernelChain(chain6, img))).min;
+  const bakingCalls: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const values = freshChain();
+    await runKernelChain(values, img);
+    const t = performance.now();
+    await runKernelChain(values, img); // second use: compiles the baked kernel and runs it cold
+    bakingCalls.push(performance.now() - t);
+  }
+  console.log(`\n6-chain, min ms: generic kernel (new values each call) ${generic.toFixed(0)}, baked kernel (same values) ${baked.toFixed(0)}, the call that bakes (compile + cold run) ${Math.min(...bakingCalls).toFixed(0)}`);
+  process.exit(0);
+}
+
 if (!chainsOnly) console.log('\n| operation | sharp ms | gpu.js ms |\n|---|---:|---:|');
 for (const [name, params, aux] of chainsOnly ? [] : perOp) {
   const s = { ...step(name, params), aux: aux ?? {} };
@@ -108,11 +155,6 @@ for (const [name, params, aux] of chainsOnly ? [] : perOp) {
   console.log(`| ${name} | ${sh} | ${k.toFixed(0)} |`);
 }
 
-const chain6 = [
-  step('sepia', { scale: 0.5 }), step('levels', { 'in-low': 0.05, 'in-high': 0.95, gamma: 1.2 }),
-  step('curves', { preset: 'indie', strength: 0.8 }), step('posterize', { levels: 32 }),
-  step('vignette', { strength: 0.5 }), step('color-matrix', { matrix: '0.9 0.1 0 0 1 0 0 0.1 0.9' }),
-];
 // Two baselines for "the same operations unfused" (see kernels.md):
 // - passes: the kernel layer with fusion off, one pass per op, floats between passes;
 // - nodes: one runKernelChain call per op, 8-bit RawImage between ops, as separate graph

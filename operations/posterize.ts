@@ -16,7 +16,7 @@ export default defineOperation({
     uniforms: (p) => [Number(p.levels ?? 8) - 1, 1 / (Number(p.levels ?? 8) - 1)],
     range: () => 'unit',
     // floor(v + 0.5), not Math.round: half up on every backend (WGSL's round() is half to
-    // even), and a third of Math.round's cost in V8
+    // even)
     source: (k) => (['r', 'g', 'b'] as const).map((c) =>
       `${c} = Math.floor(${k.unit(c)} * ${k.p(0)} + 0.5) * ${k.p(1)};\n`).join(''),
   }),

@@ -166,7 +166,7 @@ export function generateSource(pass: PassStep[], layout: Layout, input: PassInpu
  */
 const cache = new Map<string, GpuKernel>();
 let cacheGeneration = -1;
-/** Compiled kernels kept; a CPU kernel is a few KB of JS and compiles in 3-10 ms here. */
+/** Compiled kernels kept (a CPU kernel is a few KB of JS). */
 export const KERNEL_CACHE_SIZE = 64;
 
 export function compiledKernelCount(): number {
@@ -218,9 +218,10 @@ export const BAKE_AFTER_USES = 2;
  * costs far more than a uniform read saves). CPU backend, tiered like a JIT: the generic
  * kernel (uniforms as arguments) compiles once per pass shape and stays optimised by V8
  * whatever the values; once the same values come back, a kernel with them baked in as
- * literals, which V8 folds (about a sixth of a fused chain's op time), is compiled for them.
- * Baking on first use instead made every new set of values (each slider move in Flowhub) pay
- * a compile and a cold V8 start: about +40 ms on a 1024x1024 chain of 6.
+ * literals, which V8 folds, is compiled for them. Measured on the 6-op bench chain (bench/kernels.ts
+ * --breakdown): baked 224 vs generic 270 ms at 2048x2048; but the call that bakes (compile and
+ * a cold run) took 39 ms against the generic kernel's 17 at 512x512 and 77 vs 67 at 1024x1024,
+ * which baking on first use made every new set of values (each Flowhub slider move) pay.
  */
 function chooseSource(pass: PassStep[], layout: Layout, input: PassInput, unitIn: boolean, p: Float32Array): string {
   const generic = generateSource(pass, layout, input, unitIn).source;
