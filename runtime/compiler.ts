@@ -8,12 +8,17 @@ import { kindOf, type OperationKind, type ParamSpec, type Params } from '../oper
 import { coerceParam } from './coerce.ts';
 import { errors } from './errors.ts';
 import { describeEdge, type GraphJson } from './graph.ts';
-import type { Component, Registry } from './registry.ts';
+import { normalizeComponentName, type Component, type Registry } from './registry.ts';
 import { inlineSubgraphs, type GraphResolver } from './subgraphs.ts';
 
-/** Editor-only nodes in Flowhub-exported imgflo graphs: a sample loader and a preview sink. */
-const EDITOR_SOURCES = /^gegl\/([a-z0-9]+-)?load$/;
-const EDITOR_SINKS = new Set(['processor', 'imgflo/processor']);
+/** Editor-only nodes in Flowhub-exported imgflo graphs: a sample loader (gegl:load, gegl:jpg-load...). */
+export function isEditorSource(component: string): boolean {
+  return /^gegl\/([a-z0-9]+-)?load$/.test(normalizeComponentName(component));
+}
+/** ...and a preview sink. */
+export function isEditorSink(component: string): boolean {
+  return /^(imgflo\/)?processor$/.test(normalizeComponentName(component));
+}
 
 export const SOURCE = '$source';
 /** Producer id of a secondary image given as a URL parameter. */
@@ -109,10 +114,9 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
   if (!outRef) fail(name, 'no exported outport named output');
 
   const componentName = (id: string) => graph.processes[id].component;
-  const isEditorSource = (id: string) => EDITOR_SOURCES.test(componentName(id).replace(':', '/').toLowerCase());
 
   // Image edges, minus those from editor sample loaders (the request's input replaces them).
-  const edges = graph.connections.filter((c) => c.src && !isEditorSource(c.src.process));
+  const edges = graph.connections.filter((c) => c.src && !isEditorSource(componentName(c.src.process)));
 
   // Keep only what `output` depends on: preview sinks and dead branches never run.
   const needed = new Set<string>();
@@ -127,7 +131,7 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
   for (const id of processIds) {
     if (!needed.has(id)) continue;
     const comp = componentName(id);
-    if (EDITOR_SINKS.has(comp.toLowerCase())) continue;
+    if (isEditorSink(comp)) continue;
     const component = registry.get(comp);
     if (!component) throw errors.IMGFLOW_ERR_COMPONENT_UNKNOWN({ graph: name, node: id, component: comp }, undefined, id, comp);
     nodes.set(id, { id, component, kind: kindOf(component.op), params: {}, graphParams: {}, inputs: {} });
@@ -143,7 +147,7 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
     const node = nodes.get(c.tgt.process);
     if (!node) continue;
     const edge = describeEdge(c);
-    if (c.src && isEditorSource(c.src.process)) continue;
+    if (c.src && isEditorSource(componentName(c.src.process))) continue;
     const target = portOf(node, c.tgt.port, edge);
     if (!c.src) {
       if (target.image) fail(name, `edge ${edge}: an IIP cannot feed image port ${c.tgt.port}`);

@@ -1,7 +1,7 @@
 /** runtime/: graph model, parameter types, compiler, executor, graph store. */
 export { createRuntime } from './runtime.ts';
 export type { GraphInfo, GraphParameterInfo, PreparedRequest, Runtime, RuntimeOptions } from './runtime.ts';
-export { compileGraph, bindParameters, isExternal, IMAGE_PARAM, SOURCE } from './compiler.ts';
+export { compileGraph, bindParameters, isEditorSink, isEditorSource, isExternal, IMAGE_PARAM, SOURCE } from './compiler.ts';
 export type { CompileOptions, ExportedParam, Plan, PlanNode, Stage } from './compiler.ts';
 export { evaluatePlan } from './executor.ts';
 export type { EvaluateOptions, EvaluateResult, StageTiming } from './executor.ts';

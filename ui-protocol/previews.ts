@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import {
-  bindParameters, compileGraph, evaluatePlan, ImgflowError, inlineSubgraphs, loadImageParams, SOURCE,
+  bindParameters, compileGraph, evaluatePlan, ImgflowError, inlineSubgraphs, isEditorSink, isEditorSource, loadImageParams, SOURCE,
   type GraphJson, type Plan, type Runtime,
 } from '../runtime/index.ts';
 import type { Params, RawImage } from '../operations/index.ts';
@@ -32,8 +32,6 @@ export interface PreviewRun {
   error?: { node?: string; message: string; code?: string };
 }
 
-const EDITOR_SOURCE = /^gegl[:/]([a-z0-9]+-)?load$/i;
-const EDITOR_SINK = /^(imgflo\/)?processor$/i;
 
 function mainImagePort(runtime: Runtime, component: string): string | undefined {
   const c = runtime.registry.get(component);
@@ -46,8 +44,8 @@ function mainImagePort(runtime: Runtime, component: string): string | undefined 
 export function previewGraph(runtime: Runtime, graph: GraphJson): GraphJson {
   // Subgraph nodes are inlined first, so their insides are image nodes like any other.
   const g = structuredClone(inlineSubgraphs('preview', graph, runtime.resolveGraph, new Map()));
-  const imageNodes = Object.keys(g.processes).filter((id) => runtime.registry.get(g.processes[id].component) && !EDITOR_SINK.test(g.processes[id].component)).sort();
-  const isImage = (id: string) => imageNodes.includes(id) && !EDITOR_SOURCE.test(g.processes[id].component);
+  const imageNodes = Object.keys(g.processes).filter((id) => runtime.registry.get(g.processes[id].component) && !isEditorSink(g.processes[id].component)).sort();
+  const isImage = (id: string) => imageNodes.includes(id) && !isEditorSource(g.processes[id].component);
   if (!g.outports || Object.keys(g.outports).length === 0) {
     const feeding = new Set(g.connections.filter((c) => c.src && isImage(c.tgt.process)).map((c) => c.src!.process));
     const sinks = imageNodes.filter((id) => isImage(id) && !feeding.has(id));
@@ -55,7 +53,7 @@ export function previewGraph(runtime: Runtime, graph: GraphJson): GraphJson {
     if (last) g.outports = { output: { process: last, port: 'output' } };
   }
   if (!g.inports?.input) {
-    const fed = new Set(g.connections.filter((c) => c.src && !EDITOR_SOURCE.test(g.processes[c.src.process]?.component ?? '')).map((c) => `${c.tgt.process}.${c.tgt.port}`));
+    const fed = new Set(g.connections.filter((c) => c.src && !isEditorSource(g.processes[c.src.process]?.component ?? '')).map((c) => `${c.tgt.process}.${c.tgt.port}`));
     const first = imageNodes.filter(isImage).find((id) => {
       const port = mainImagePort(runtime, g.processes[id].component);
       return port !== undefined && !fed.has(`${id}.${port}`);
@@ -159,7 +157,7 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
   // Skipped (identity), encoder and editor-source nodes show the image they pass on.
   for (const id of Object.keys(graph.processes)) {
     if (previews.has(id)) continue;
-    const from = EDITOR_SOURCE.test(graph.processes[id].component) ? SOURCE : plan.nodes.has(id) ? producerOf(plan, id, raw) : undefined;
+    const from = isEditorSource(graph.processes[id].component) ? SOURCE : plan.nodes.has(id) ? producerOf(plan, id, raw) : undefined;
     const p = from === undefined ? undefined : previews.get(from);
     if (p) previews.set(id, p);
   }

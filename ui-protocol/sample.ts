@@ -5,7 +5,7 @@
  * Samples are scaled down before the run so previews stay interactive.
  */
 import sharp from 'sharp';
-import type { GraphJson } from '../runtime/index.ts';
+import { isEditorSource, type GraphJson } from '../runtime/index.ts';
 import { ProtocolError } from './graphs.ts';
 import type { FetchInput } from './types.ts';
 
@@ -17,7 +17,7 @@ export function graphSample(graph: GraphJson): string | undefined {
   const env = (props.environment ?? {}) as Record<string, unknown>;
   for (const candidate of [props.sample, env.sample]) if (typeof candidate === 'string' && candidate) return candidate;
   for (const [id, proc] of Object.entries(graph.processes)) {
-    if (!/^gegl[:/]([a-z0-9]+-)?load$/i.test(proc.component)) continue;
+    if (!isEditorSource(proc.component)) continue;
     const iip = graph.connections.find((c) => !c.src && c.tgt.process === id && c.tgt.port === 'path');
     if (typeof iip?.data === 'string' && /^(https?:|data:)/.test(iip.data)) return iip.data;
   }
