@@ -12,6 +12,8 @@ import type { Registry } from './registry.ts';
 export interface EvaluateOptions {
   /** The encoded source image (already checked for format and pixel count by the caller). */
   input: Buffer;
+  /** `input` already decoded (auto-oriented), when the caller has it: it is not decoded again. */
+  decodedInput?: RawImage;
   /** Encoded secondary images for the graph's image parameters, by parameter name (checked likewise). */
   images?: Record<string, Buffer>;
   format: OutputFormat;
@@ -228,7 +230,7 @@ export async function evaluatePlan(plan: Plan, registry: Registry, options: Eval
     plan,
     options,
     registry,
-    values: new Map(),
+    values: new Map(options.decodedInput ? [[SOURCE, options.decodedInput]] : []),
     stats: { decodes: 0, encodes: 0, pipelines: 0 },
     timings: [],
     deadline: options.timeoutMs ? Date.now() + options.timeoutMs : Infinity,

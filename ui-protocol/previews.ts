@@ -124,8 +124,10 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
     return { previews, error: { node, message: e.message, code: e.code } };
   }
   const raw = new Map<string, RawImage>();
+  let decodedInput: RawImage;
   try {
-    raw.set(SOURCE, await decodeRaw(o.input));
+    decodedInput = await decodeRaw(o.input);
+    raw.set(SOURCE, decodedInput);
   } catch (err) {
     return { previews, error: { message: `Sample image could not be decoded: ${(err as Error).message.split('\n')[0]}` } };
   }
@@ -135,6 +137,7 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
     const images = loadImage ? await loadImageParams(plan, o.params, (ref) => loadImage(ref, o.signal)) : undefined;
     await runtime.limiter.run(() => evaluatePlan(plan, runtime.registry, {
       input: o.input,
+      decodedInput,
       images,
       format: 'png',
       signal: o.signal,

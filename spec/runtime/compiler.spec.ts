@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { compileGraph, bindParameters, parseParams, ImgflowError } from '../../runtime/index.ts';
+import { compileGraph, bindParameters, evaluatePlan, parseParams, ImgflowError } from '../../runtime/index.ts';
 import type { GraphJson } from '../../runtime/graph.ts';
 import { chainGraph, registry, runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
 import { testJpeg, testPng, pixels, maxDiff } from '../_helpers/images.ts';
@@ -50,6 +50,19 @@ describe('compiler', () => {
       const got = await pixels((await runGraph(graph, input, 'png')).bytes);
       const want = await pixels(await sharp(await sharp(input).flip().png().toBuffer()).extract({ left: 0, top: 0, width: 10, height: 10 }).png().toBuffer());
       expect(maxDiff(got, want)).to.equal(0);
+    });
+
+    it('does not decode an input the caller already decoded (Flowhub previews)', async () => {
+      const input = await testJpeg(40, 30);
+      const plan = compileGraph('test', chainGraph([['gegl/gaussian-blur', { 'std-dev-x': 2 }], ['gegl/brightness-contrast', { contrast: 1.2 }]]), registry);
+      const collect = () => undefined;
+      const plain = await evaluatePlan(plan, registry, { input, format: 'png', collect });
+      const { data, info } = await sharp(input, { autoOrient: true }).raw().toBuffer({ resolveWithObject: true });
+      const decodedInput = { data, width: info.width, height: info.height, channels: info.channels as 3 };
+      const seeded = await evaluatePlan(plan, registry, { input, decodedInput, format: 'png', collect });
+      expect(plain.stats.decodes).to.equal(1);
+      expect(seeded.stats.decodes).to.equal(0);
+      expect(seeded.bytes.equals(plain.bytes)).to.equal(true);
     });
 
     it('decodes a fanned-out input once and shares the pixels', async () => {
