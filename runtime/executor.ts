@@ -8,6 +8,7 @@ import type { OutputFormat, Params, RawImage } from '../operations/define.ts';
 import { errors, ImgflowError } from './errors.ts';
 import { IMAGE_PARAM, resolveInput, resolveProducer, SOURCE, type Plan, type PlanNode, type Stage } from './compiler.ts';
 import type { Registry } from './registry.ts';
+import { ComputeAborted, type ComputePool } from './offload/compute-pool.ts';
 
 export interface EvaluateOptions {
   /** The encoded source image (already checked for format and pixel count by the caller). */
@@ -25,6 +26,11 @@ export interface EvaluateOptions {
   collect?: (nodeId: string, image: RawImage) => void;
   onProgress?: (fraction: number, detail: Record<string, unknown>) => void;
   signal?: AbortSignal;
+  /**
+   * Worker threads for kernel, pixel and process stages. Without one they run on the calling
+   * thread, which a server must never do: they are plain JavaScript and can run for seconds.
+   */
+  compute?: ComputePool;
 }
 
 export interface StageTiming { kind: Stage['kind'] | 'decode' | 'encode'; nodes: string[]; ms: number }
@@ -191,11 +197,47 @@ async function runSharpStage(run: Run, stage: Stage, last: boolean): Promise<{ d
   }
 }
 
+/** The stage's signal: the caller's, ended also by the evaluation's time limit. */
+function stageSignal(run: Run): AbortSignal | undefined {
+  const signals: AbortSignal[] = [];
+  if (run.options.signal) signals.push(run.options.signal);
+  if (Number.isFinite(run.deadline)) signals.push(AbortSignal.timeout(Math.max(0, run.deadline - Date.now())));
+  return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+}
+
+function timedOut(run: Run, cause: unknown): ImgflowError {
+  return errors.IMGFLOW_ERR_PROCESSING_TIMEOUT({}, cause, run.options.timeoutMs ?? 'the');
+}
+
+/** Kernel, pixel and process stages on the compute pool: the event loop stays free. */
+async function runOffloaded(run: Run, stage: Stage, img: RawImage, compute: ComputePool): Promise<RawImage> {
+  remainingSeconds(run);
+  const steps = [];
+  for (const id of stage.nodes) {
+    const node = run.plan.nodes.get(id)!;
+    steps.push({ op: node.component.op.name, params: node.params, aux: await auxOf(run, node) });
+  }
+  const node = run.plan.nodes.get(stage.nodes[0])!;
+  const onProgress = stage.kind === 'process' && run.options.onProgress
+    ? (fraction: number, detail: Record<string, unknown>) => run.options.onProgress?.(fraction, { node: node.id, ...detail })
+    : undefined;
+  try {
+    return await compute.run(stage.kind as 'kernel' | 'pixel' | 'process', steps, img, { signal: stageSignal(run), onProgress });
+  } catch (err) {
+    if (err instanceof ComputeAborted) {
+      if (err.reason instanceof ImgflowError) throw err.reason;
+      throw timedOut(run, err.reason);
+    }
+    throw err;
+  }
+}
+
 async function runOtherStage(run: Run, stage: Stage): Promise<void> {
   const { plan } = run;
   let img = await valueOf(run, stage.from);
   try {
-    if (stage.kind === 'kernel') {
+    if (run.options.compute) img = await runOffloaded(run, stage, img, run.options.compute);
+    else if (stage.kind === 'kernel') {
       // Loaded on first use: a graph without kernels never loads gpu.js.
       const { runKernelChain } = await import('../operations/kernels/index.ts');
       const steps = [];
@@ -238,7 +280,7 @@ export async function evaluatePlan(plan: Plan, registry: Registry, options: Eval
   const stages = options.collect ? singleNodeStages(plan) : plan.stages;
   let result: { data: Buffer; width: number; height: number } | undefined;
   for (const [i, stage] of stages.entries()) {
-    if (options.signal?.aborted) throw errors.IMGFLOW_ERR_PROCESSING_TIMEOUT({}, options.signal.reason, options.timeoutMs ?? 'the');
+    if (options.signal?.aborted) throw options.signal.reason instanceof ImgflowError ? options.signal.reason : timedOut(run, options.signal.reason);
     const t0 = performance.now();
     const last = endsGraph(run, stage) && i === stages.length - 1;
     if (stage.kind === 'sharp') result = await runSharpStage(run, stage, last);

@@ -13,6 +13,8 @@ import { createRegistry, type Registry } from './registry.ts';
 import { openGraphStore, revisionOf, type GraphEntry, type GraphStore } from './store.ts';
 import { GRAPH_COMPONENT_PREFIX, type GraphResolver } from './subgraphs.ts';
 import type { GraphJson } from './graph.ts';
+import { createComputePool, type ComputePool } from './offload/compute-pool.ts';
+import type { GpuMode } from '../operations/kernels/backend.ts';
 
 export interface RuntimeOptions {
   graphsDir: string;
@@ -22,6 +24,13 @@ export interface RuntimeOptions {
   /** Evaluations waiting beyond `concurrency` before new ones get 429. */
   maxQueue?: number;
   watch?: boolean;
+  /**
+   * Worker threads for kernel, pixel and process stages (default: the machine's parallelism).
+   * 0 runs them on the calling thread: for scripts and benchmarks, never for a server.
+   */
+  computeThreads?: number;
+  /** Kernel backend the compute threads configure (the process's IMGFLOW_GPU). */
+  gpu?: GpuMode;
   onStoreError?: (err: unknown, file: string) => void;
 }
 
@@ -46,6 +55,8 @@ export interface Runtime {
   registry: Registry;
   store: GraphStore;
   limiter: Limiter;
+  /** Threads that run the CPU-heavy stages; undefined when computeThreads is 0. */
+  compute?: ComputePool;
   /** The compiled plan of a graph's current revision (compiled once per revision). */
   plan(name: string): PreparedRequest['plan'];
   entry(name: string): GraphEntry;
@@ -62,13 +73,15 @@ export interface Runtime {
   prepare(name: string, raw: RawParams, reserved?: ReadonlySet<string>): PreparedRequest;
   evaluate(prepared: PreparedRequest, options: Omit<EvaluateOptions, 'format'> & { format: OutputFormat }): Promise<EvaluateResult>;
   describe(name: string): GraphInfo;
-  close(): void;
+  /** Stops watching the store and ends the compute threads. */
+  close(): Promise<void>;
 }
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const registry = createRegistry(operations, aliases);
   const store = await openGraphStore({ dir: options.graphsDir, watch: options.watch, onError: options.onStoreError });
   const limiter = createLimiter(options.concurrency ?? 4, options.maxQueue ?? 64);
+  const compute = options.computeThreads === 0 ? undefined : createComputePool({ threads: options.computeThreads, gpu: options.gpu });
   const plans = new Map<string, { revision: string; deps: Map<string, string>; effective: string; plan: Plan }>();
   store.on('change', (name) => plans.delete(name));
 
@@ -106,6 +119,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     registry,
     store,
     limiter,
+    compute,
     plan,
     entry,
     revision: (name) => compiled(name).effective,
@@ -116,7 +130,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return { entry: entry(name), plan: c.plan, params: parseParams(c.plan, raw, reserved), revision: c.effective };
     },
     evaluate(prepared, evalOptions) {
-      return limiter.run(() => evaluatePlan(bindParameters(prepared.plan, prepared.params), registry, evalOptions));
+      return limiter.run(() => evaluatePlan(bindParameters(prepared.plan, prepared.params), registry, { compute, ...evalOptions }));
     },
     describe(name) {
       const e = entry(name);
@@ -128,6 +142,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         parameters: Object.values(p.parameters).map((x) => ({ name: x.name, ...x.spec })),
       };
     },
-    close: () => store.close(),
+    async close() {
+      store.close();
+      await compute?.close();
+    },
   };
 }

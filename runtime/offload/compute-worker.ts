@@ -1,0 +1,73 @@
+/**
+ * Runs in a piscina worker thread: the CPU-heavy JavaScript of a graph (gpu.js kernels in CPU
+ * mode, plain-JS pixel operations, DeepDream's tensor math) away from the event loop that
+ * serves requests. A time limit or a cancellation terminates the thread mid-work.
+ */
+import { Piscina } from 'piscina';
+import { operations } from '../../operations/index.ts';
+import type { OperationDef, RawImage } from '../../operations/define.ts';
+import type { ComputeReply, ComputeTask, WirePixels } from './task.ts';
+
+const byName = new Map<string, OperationDef>(operations.map((op) => [op.name, op]));
+let gpuReady: Promise<unknown> | undefined;
+
+function toRaw(p: WirePixels): RawImage {
+  return { data: Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength), width: p.width, height: p.height, channels: p.channels };
+}
+
+function opNamed(name: string): OperationDef {
+  const op = byName.get(name);
+  if (!op) throw new Error(`internal: operation ${name} is not in the worker's catalogue`);
+  return op;
+}
+
+async function run(task: ComputeTask): Promise<RawImage> {
+  const img = toRaw(task.img);
+  const aux = (step: ComputeTask['steps'][number]) => {
+    const out: Record<string, RawImage> = {};
+    for (const [port, p] of Object.entries(step.aux)) out[port] = toRaw(p);
+    return out;
+  };
+  if (task.kind === 'kernel') {
+    const kernels = await import('../../operations/kernels/index.ts');
+    gpuReady ??= kernels.configureGpu(task.gpu);
+    await gpuReady;
+    return kernels.runKernelChain(task.steps.map((s) => ({ op: opNamed(s.op), params: s.params, aux: aux(s) })), img);
+  }
+  const [step] = task.steps;
+  const op = opNamed(step.op);
+  if (task.kind === 'pixel') return op.pixel!(img, step.params, aux(step));
+  const progress = (fraction: number, detail: Record<string, unknown> = {}) => task.progress?.postMessage({ fraction, detail });
+  return op.process!(img, step.params, aux(step), { progress });
+}
+
+/** A reply whose pixel buffer is moved, not copied, back to the main thread. */
+function moving(reply: ComputeReply, buffer: ArrayBuffer): unknown {
+  return Piscina.move({ [Piscina.transferableSymbol]: [buffer], [Piscina.valueSymbol]: reply } as never);
+}
+
+export default async function compute(task: ComputeTask): Promise<unknown> {
+  try {
+    const out = await run(task);
+    const data = out.data;
+    // Only a buffer that owns its whole ArrayBuffer can be moved; a slice of Node's pool is copied.
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+    const pixels = whole ? new Uint8Array(data.buffer) : new Uint8Array(data);
+    const reply: ComputeReply = { ok: true, img: { data: pixels, width: out.width, height: out.height, channels: out.channels } };
+    return moving(reply, pixels.buffer as ArrayBuffer);
+  } catch (err) {
+    const e = err as { message?: string; name?: string; code?: unknown; statusCode?: unknown; details?: unknown };
+    return {
+      ok: false,
+      error: {
+        message: e?.message ?? String(err),
+        name: e?.name,
+        code: typeof e?.code === 'string' ? e.code : undefined,
+        statusCode: typeof e?.statusCode === 'number' ? e.statusCode : undefined,
+        details: e?.details && typeof e.details === 'object' ? structuredClone(e.details as Record<string, unknown>) : undefined,
+      },
+    };
+  } finally {
+    task.progress?.close();
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * What crosses the thread boundary: operations by name (the worker has its own registry),
+ * parameters already coerced and alias-mapped, and raw pixels. Errors come back as plain
+ * fields because structured clone drops an Error's own properties (code, statusCode).
+ */
+import type { Params, RawImage } from '../../operations/define.ts';
+import type { MessagePort } from 'node:worker_threads';
+import type { GpuMode } from '../../operations/kernels/backend.ts';
+
+/** Raw pixels as structured clone carries them (a Buffer arrives as a Uint8Array). */
+export interface WirePixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: RawImage['channels'];
+}
+
+export interface WireStep {
+  op: string;
+  params: Params;
+  aux: Record<string, WirePixels>;
+}
+
+export interface ComputeTask {
+  /** kernel: a fused chain of kernel steps; pixel/process: one step. */
+  kind: 'kernel' | 'pixel' | 'process';
+  steps: WireStep[];
+  img: WirePixels;
+  /** The kernel backend this process was configured with; each thread configures its own. */
+  gpu: GpuMode;
+  /** Receives `{ fraction, detail }` messages from a process operation. */
+  progress?: MessagePort;
+}
+
+export interface WireError {
+  message: string;
+  name?: string;
+  code?: string;
+  statusCode?: number;
+  details?: Record<string, unknown>;
+}
+
+export type ComputeReply = { ok: true; img: WirePixels } | { ok: false; error: WireError };
