@@ -18,6 +18,7 @@ import { closeSourceAgents } from '../server/input/fetch-source.ts';
 import { fetchWithConfig } from '../server/source.ts';
 import { RESERVED_PARAMS } from '../server/process-request.ts';
 import { createProgressBar } from './progress.ts';
+import type { GpuMode } from '../operations/kernels/index.ts';
 
 const USAGE = `Usage:
   imgflow run <graph> --input <file|url> [--set name=value ...] -o <out.ext>
@@ -72,7 +73,7 @@ async function run(args: string[]): Promise<void> {
   const [graph] = positionals;
   if (!graph || !values.input || !values.output) throw new Error(`run needs a graph, --input and -o\n\n${USAGE}`);
   const config = configFor(values.graphs);
-  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, maxNodes: config.maxNodes });
+  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, maxNodes: config.maxNodes, computeThreads: config.computeThreads, gpu: config.gpu as GpuMode });
   const params = parseSets(values.set);
   for (const reserved of RESERVED_PARAMS) if (reserved in params) throw new Error(`${reserved} is not a graph parameter; use --input`);
   const prepared = runtime.prepare(graph, params);
@@ -98,13 +99,13 @@ async function run(args: string[]): Promise<void> {
   await writeFile(values.output, result.bytes);
   const stages = result.timings.map((t) => `${t.kind}[${t.nodes.join('+')}] ${t.ms.toFixed(0)} ms`).join(', ');
   console.error(`${values.output}: ${result.width}x${result.height} ${format}, ${result.bytes.length} bytes in ${(performance.now() - t0).toFixed(0)} ms (${stages})`);
-  runtime.close();
+  await runtime.close();
 }
 
 async function graphs(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { graphs: { type: 'string' }, json: { type: 'boolean' } } });
   const config = configFor(values.graphs);
-  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false });
+  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, computeThreads: 0 });
   const infos = runtime.store.list().map((e) => {
     try {
       return runtime.describe(e.name);
@@ -126,7 +127,7 @@ async function graphs(args: string[]): Promise<void> {
       }
     }
   }
-  runtime.close();
+  await runtime.close();
 }
 
 async function serve(): Promise<void> {

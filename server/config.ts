@@ -3,7 +3,7 @@
  * type, default, limits, description); the README's table is checked against this list in
  * spec/server/config.spec.ts. Bad values stop the server at start with every problem listed.
  */
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { errors } from '../runtime/errors.ts';
 
@@ -35,6 +35,7 @@ export const settings = {
   maxRedirects: { env: 'IMGFLOW_MAX_REDIRECTS', kind: 'int', default: 3, min: 0, max: 20, description: 'Redirects followed when fetching an input (each one re-checked)' },
   processingTimeoutMs: { env: 'IMGFLOW_PROCESSING_TIMEOUT_MS', kind: 'int', default: 30000, min: 1000, max: 3600000, description: 'Longest a graph evaluation may run (ms)' },
   concurrency: { env: 'IMGFLOW_CONCURRENCY', kind: 'int', default: Math.max(2, cpus().length), min: 1, max: 1024, description: 'Graph evaluations running at once (default: CPU count, at least 2)' },
+  computeThreads: { env: 'IMGFLOW_COMPUTE_THREADS', kind: 'int', default: Math.max(1, availableParallelism()), min: 0, max: 256, description: 'Worker threads running the CPU-heavy JavaScript stages (kernels, pixel operations, DeepDream) off the event loop (default: CPU count); 0 runs them on the event loop, which stalls every other request while they run' },
   maxQueue: { env: 'IMGFLOW_MAX_QUEUE', kind: 'int', default: 64, min: 0, max: 100000, description: 'Evaluations waiting beyond that; more get 429' },
   maxNodes: { env: 'IMGFLOW_MAX_NODES', kind: 'int', default: 200, min: 1, max: 100000, description: 'Most nodes a graph may have' },
   cacheMaxAgeSeconds: { env: 'IMGFLOW_CACHE_MAX_AGE_SECONDS', kind: 'int', default: 86400, min: 0, max: 31536000, description: 'Cache-Control max-age of processed images (s)' },
@@ -159,7 +160,7 @@ export function cacheStoreKind(config: Config): 'none' | 'disk' | 's3' {
 /** The README's configuration table (spec/server/config.spec.ts checks the README has it verbatim). */
 export function configTable(): string {
   const rows = Object.values(settings as Record<string, Setting>).map((s) => {
-    const def = s.env === 'IMGFLOW_CONCURRENCY' ? 'CPU count (min 2)' : s.default === undefined ? '' : `\`${String(s.default)}\``;
+    const def = s.env === 'IMGFLOW_CONCURRENCY' ? 'CPU count (min 2)' : s.env === 'IMGFLOW_COMPUTE_THREADS' ? 'CPU count' : s.default === undefined ? '' : `\`${String(s.default)}\``;
     const range = s.values ? s.values.join(', ') : s.min !== undefined ? `${s.min}..${s.max}` : '';
     return `| \`${s.env}\` | ${def} | ${range} | ${s.description} |`;
   });

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from './config.ts';
 import { closeSourceAgents } from './input/fetch-source.ts';
 import { fetchWithConfig } from './source.ts';
 import { attachProtocol, flowhubLiveUrl, runtimeIdFrom } from '../ui-protocol/index.ts';
-import { configureGpu, gpuInfo } from '../operations/kernels/index.ts';
+import { configureGpu, gpuInfo, type GpuMode } from '../operations/kernels/index.ts';
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
   let config: Config;
@@ -25,6 +25,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     concurrency: config.concurrency,
     maxQueue: config.maxQueue,
     maxNodes: config.maxNodes,
+    computeThreads: config.computeThreads,
+    gpu: config.gpu as GpuMode,
     onStoreError: (err, file) => app.log.warn({ err, file }, 'graph not loaded'),
   });
   // One kernel device per process, chosen once; its real kernel class is what gets reported.
@@ -57,8 +59,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     process.once(signal, () => {
       app.log.info({ signal }, 'shutting down');
       void (protocol?.close() ?? Promise.resolve()).then(() => app.close()).then(() => {
-        runtime.close();
         closeSourceAgents();
+        return runtime.close();
       });
     });
   }

@@ -144,6 +144,7 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
       timeoutMs: o.timeoutMs ?? 30_000,
       collect: (id, img) => raw.set(id, img),
       onProgress: o.onProgress,
+      compute: runtime.compute,
     }));
   } catch (err) {
     if (o.signal.aborted) throw err;

@@ -17,6 +17,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): P
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
     graphs: opts.runtime.store.list().length,
     evaluations: { active: opts.runtime.limiter.active, queued: opts.runtime.limiter.queued },
+    compute: opts.runtime.compute?.stats() ?? { threads: 0 },
     ...opts.sections?.(),
   }));
 }
