@@ -8,6 +8,7 @@ import { kindOf, type OperationKind, type ParamSpec, type Params } from '../oper
 import { coerceParam } from './coerce.ts';
 import { errors } from './errors.ts';
 import { describeEdge, type GraphJson } from './graph.ts';
+import { checkGraphLimits, type GraphLimits } from './graph-limits.ts';
 import { normalizeComponentName, type Component, type Registry } from './registry.ts';
 import { inlineSubgraphs, type GraphResolver } from './subgraphs.ts';
 
@@ -71,8 +72,7 @@ export interface Plan {
   consumers: Map<string, number>;
 }
 
-export interface CompileOptions {
-  maxNodes?: number;
+export interface CompileOptions extends GraphLimits {
   /**
    * Give every graph `width` and `height` parameters (imgflo's behaviour): unless the graph
    * exports its own, a resize node scales the input before the graph runs.
@@ -104,10 +104,8 @@ function exportedSpec(base: ParamSpec, metadata: Record<string, unknown> | undef
 
 export function compileGraph(name: string, outerGraph: GraphJson, registry: Registry, options: CompileOptions = {}): Plan {
   const graph = options.resolveGraph ? inlineSubgraphs(name, outerGraph, options.resolveGraph, options.usedGraphs ?? new Map()) : outerGraph;
+  checkGraphLimits(name, outerGraph, options, graph);
   const processIds = Object.keys(graph.processes).sort();
-  if (options.maxNodes !== undefined && processIds.length > options.maxNodes) {
-    throw errors.IMGFLOW_ERR_GRAPH_TOO_LARGE({ graph: name, nodes: processIds.length, limit: options.maxNodes }, undefined, name, processIds.length, options.maxNodes);
-  }
   const inports = graph.inports ?? {};
   const outports = graph.outports ?? {};
   const outRef = outports.output ?? (Object.keys(outports).length === 1 ? Object.values(outports)[0] : undefined);

@@ -58,6 +58,7 @@ export const errors = {
   IMGFLOW_ERR_GRAPH_NOT_FOUND: createError('IMGFLOW_ERR_GRAPH_NOT_FOUND', 'Graph %s not found', 404),
   IMGFLOW_ERR_GRAPH_INVALID: createError('IMGFLOW_ERR_GRAPH_INVALID', 'Graph %s is invalid: %s', 400),
   IMGFLOW_ERR_GRAPH_TOO_LARGE: createError('IMGFLOW_ERR_GRAPH_TOO_LARGE', 'Graph %s has %s nodes; the limit is %s', 413),
+  IMGFLOW_ERR_GRAPH_FILE_TOO_LARGE: createError('IMGFLOW_ERR_GRAPH_FILE_TOO_LARGE', 'Graph %s is %s bytes as JSON; the limit is %s', 413),
   IMGFLOW_ERR_COMPONENT_UNKNOWN: createError('IMGFLOW_ERR_COMPONENT_UNKNOWN', 'Node %s uses unknown component %s', 400),
   IMGFLOW_ERR_PROCESSING: createError('IMGFLOW_ERR_PROCESSING', 'Node %s failed: %s', 422),
   IMGFLOW_ERR_PROCESSING_TIMEOUT: createError('IMGFLOW_ERR_PROCESSING_TIMEOUT', 'Processing took longer than %s ms', 503),

@@ -16,6 +16,8 @@ export { parseGraphSource, parseFbp, validateGraph, describeEdge, normalizePortN
 export type { Connection, ExportedPort, GraphJson, PortRef, ProcessDef } from './graph.ts';
 export { inlineSubgraphs, GRAPH_COMPONENT_PREFIX } from './subgraphs.ts';
 export type { GraphResolver, ResolvedGraph } from './subgraphs.ts';
+export { checkGraphLimits } from './graph-limits.ts';
+export type { GraphLimits } from './graph-limits.ts';
 export { createLimiter } from './limiter.ts';
 export type { Limiter } from './limiter.ts';
 export { errors, createError, ImgflowError, toImgflowError } from './errors.ts';

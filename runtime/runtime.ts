@@ -11,14 +11,14 @@ import { createLimiter, type Limiter } from './limiter.ts';
 import { parseParams, type RawParams } from './params.ts';
 import { createRegistry, type Registry } from './registry.ts';
 import { openGraphStore, revisionOf, type GraphEntry, type GraphStore } from './store.ts';
-import { GRAPH_COMPONENT_PREFIX, type GraphResolver } from './subgraphs.ts';
+import { GRAPH_COMPONENT_PREFIX, inlineSubgraphs, type GraphResolver } from './subgraphs.ts';
+import { checkGraphLimits, type GraphLimits } from './graph-limits.ts';
 import type { GraphJson } from './graph.ts';
 import { createComputePool, type ComputePool } from './offload/compute-pool.ts';
 import type { GpuMode } from '../operations/kernels/backend.ts';
 
-export interface RuntimeOptions {
+export interface RuntimeOptions extends GraphLimits {
   graphsDir: string;
-  maxNodes?: number;
   /** Evaluations running at once (sharp itself uses libuv threads below this). */
   concurrency?: number;
   /** Evaluations waiting beyond `concurrency` before new ones get 429. */
@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   computeThreads?: number;
   /** Kernel backend the compute threads configure (the process's IMGFLOW_GPU). */
   gpu?: GpuMode;
+  /** Edits saved with store.schedule() reach the file at most this often per graph (ms, default 100). */
+  saveDelayMs?: number;
   onStoreError?: (err: unknown, file: string) => void;
 }
 
@@ -69,17 +71,25 @@ export interface Runtime {
    * save can refuse unknown components, cycles and the node limit with 400s first.
    */
   check(name: string, graph: GraphJson): void;
+  /** The graph limits in force (IMGFLOW_MAX_NODES, IMGFLOW_MAX_GRAPH_BYTES). */
+  readonly limits: Readonly<GraphLimits>;
+  /**
+   * Only the size limits of check(), for graphs still being drawn (no output yet): what an
+   * editor must refuse so that it never saves a graph HTTP would answer 413 for.
+   */
+  checkLimits(name: string, graph: GraphJson): void;
   /** Checks request parameters against the graph; throws 404 / 400 with codes. */
   prepare(name: string, raw: RawParams, reserved?: ReadonlySet<string>): PreparedRequest;
   evaluate(prepared: PreparedRequest, options: Omit<EvaluateOptions, 'format'> & { format: OutputFormat }): Promise<EvaluateResult>;
   describe(name: string): GraphInfo;
-  /** Stops watching the store and ends the compute threads. */
+  /** Writes pending graph saves, stops watching the store and ends the compute threads. */
   close(): Promise<void>;
 }
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const registry = createRegistry(operations, aliases);
-  const store = await openGraphStore({ dir: options.graphsDir, watch: options.watch, onError: options.onStoreError });
+  const store = await openGraphStore({ dir: options.graphsDir, watch: options.watch, onError: options.onStoreError, writeDelayMs: options.saveDelayMs });
+  const limits: GraphLimits = Object.freeze({ maxNodes: options.maxNodes, maxGraphBytes: options.maxGraphBytes });
   const limiter = createLimiter(options.concurrency ?? 4, options.maxQueue ?? 64);
   const compute = options.computeThreads === 0 ? undefined : createComputePool({ threads: options.computeThreads, gpu: options.gpu });
   const plans = new Map<string, { revision: string; deps: Map<string, string>; effective: string; plan: Plan }>();
@@ -99,7 +109,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
 
   const compile = (name: string, graph: GraphJson, usedGraphs?: Map<string, string>) =>
-    compileGraph(name, graph, registry, { maxNodes: options.maxNodes, sizeParams: true, resolveGraph, usedGraphs });
+    compileGraph(name, graph, registry, { ...limits, sizeParams: true, resolveGraph, usedGraphs });
 
   const compiled = (name: string) => {
     const e = entry(name);
@@ -125,6 +135,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     revision: (name) => compiled(name).effective,
     resolveGraph,
     check: (name, graph) => { compile(name, graph); },
+    limits,
+    checkLimits(name, graph) {
+      let inlined = graph;
+      // A subgraph that does not resolve (yet) is the compiler's problem, not a size limit.
+      try {
+        inlined = inlineSubgraphs(name, graph, resolveGraph, new Map());
+      } catch { /* counted as drawn */ }
+      checkGraphLimits(name, graph, limits, inlined);
+    },
     prepare(name, raw, reserved) {
       const c = compiled(name);
       return { entry: entry(name), plan: c.plan, params: parseParams(c.plan, raw, reserved), revision: c.effective };

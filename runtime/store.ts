@@ -24,12 +24,24 @@ export interface GraphEntry {
 export interface GraphStore {
   list(): GraphEntry[];
   get(name: string): GraphEntry | undefined;
+  /** Saves a graph and resolves once its file is written. */
   put(name: string, graph: GraphJson): Promise<GraphEntry>;
+  /**
+   * Saves a graph for readers of this store at once and writes its file within `writeDelayMs`:
+   * a burst of edits to one graph becomes a few writes of its latest state, not one per edit.
+   */
+  schedule(name: string, graph: GraphJson): GraphEntry;
+  /** Resolves once every scheduled write (of `name`, or of all graphs) is on disk. */
+  flush(name?: string): Promise<void>;
   delete(name: string): Promise<boolean>;
-  /** 'change' (name, entry | undefined) after every put, delete or file edit. */
+  /** 'change' (name, entry | undefined) after every put, schedule, delete or file edit. */
   on(event: 'change', listener: (name: string, entry: GraphEntry | undefined) => void): void;
+  /** 'write' (name) after each graph file this store writes: the hook to watch write counts. */
+  on(event: 'write', listener: (name: string) => void): void;
   off(event: 'change', listener: (name: string, entry: GraphEntry | undefined) => void): void;
-  close(): void;
+  off(event: 'write', listener: (name: string) => void): void;
+  /** Writes what is scheduled, then stops watching the directory. */
+  close(): Promise<void>;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -51,6 +63,15 @@ export interface StoreOptions {
   /** Reload files edited on disk by others (default true). */
   watch?: boolean;
   onError?: (err: unknown, file: string) => void;
+  /** How long a scheduled save waits for more edits before its file is written (ms, default 100). */
+  writeDelayMs?: number;
+}
+
+/** The file writes of one graph: at most one in flight, and only the latest content waiting. */
+interface Writer {
+  pending?: string;
+  timer?: NodeJS.Timeout;
+  inFlight?: Promise<void>;
 }
 
 export async function openGraphStore(options: StoreOptions): Promise<GraphStore> {
@@ -59,15 +80,77 @@ export async function openGraphStore(options: StoreOptions): Promise<GraphStore>
   const graphs = new Map<string, GraphEntry>();
   const report = options.onError ?? (() => {});
   await mkdir(dir, { recursive: true });
+  const writers = new Map<string, Writer>();
+  // Bumped at each write of a graph file: a read that overlapped one may hold an older save.
+  const generations = new Map<string, number>();
+  const delay = options.writeDelayMs ?? 100;
+  let tmpCount = 0;
+  const busy = (name: string) => {
+    const w = writers.get(name);
+    return w !== undefined && (w.pending !== undefined || w.inFlight !== undefined);
+  };
+
+  // Atomic: readers (this store's watcher, other processes, an editor) never see half a file.
+  const writeFileOf = async (name: string, source: string) => {
+    generations.set(name, (generations.get(name) ?? 0) + 1);
+    const tmp = join(dir, `.${name}.${process.pid}.${++tmpCount}.tmp`);
+    try {
+      await writeFile(tmp, source);
+      await rename(tmp, join(dir, `${name}.json`));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    // A .fbp of the same name would shadow the saved JSON on the next start.
+    await rm(join(dir, `${name}.fbp`), { force: true });
+    events.emit('write', name);
+  };
+
+  /** Writes `name`'s latest scheduled content, waiting for a write already in flight. */
+  const drain = async (name: string) => {
+    const w = writers.get(name);
+    if (!w) return;
+    clearTimeout(w.timer);
+    w.timer = undefined;
+    while (w.inFlight || w.pending !== undefined) {
+      if (w.inFlight) {
+        await w.inFlight.catch(() => {});
+        continue;
+      }
+      const source = w.pending!;
+      w.pending = undefined;
+      w.inFlight = writeFileOf(name, source).catch((err) => {
+        w.pending ??= source;
+        throw err;
+      }).finally(() => { w.inFlight = undefined; });
+      await w.inFlight;
+    }
+    if (writers.get(name) === w && !w.timer) writers.delete(name);
+  };
+
+  const enqueue = (name: string, source: string) => {
+    const w = writers.get(name) ?? {};
+    writers.set(name, w);
+    w.pending = source;
+    w.timer ??= setTimeout(() => {
+      w.timer = undefined;
+      drain(name).catch((err) => report(err, `${name}.json`));
+    }, delay);
+  };
 
   const load = async (file: string) => {
     const m = /^(.+)\.(json|fbp)$/.exec(file);
     if (!m || !isValidGraphName(m[1])) return;
     const [, name, format] = m;
+    // Our own scheduled save of this graph is newer than the file, or lands during the read.
+    if (busy(name)) return;
+    const generation = generations.get(name);
     let source: string;
     try {
       source = await readFile(join(dir, file), 'utf8');
+      if (busy(name) || generations.get(name) !== generation) return;
     } catch {
+      if (busy(name) || generations.get(name) !== generation) return;
       if (graphs.get(name)?.format === format) {
         graphs.delete(name);
         events.emit('change', name, undefined);
@@ -98,33 +181,51 @@ export async function openGraphStore(options: StoreOptions): Promise<GraphStore>
     }
   }
 
+  const save = (name: string, graph: GraphJson): GraphEntry => {
+    if (!isValidGraphName(name)) throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph: name }, undefined, name, 'graph names are letters, digits, _ and -');
+    validateGraph(name, graph);
+    const source = `${JSON.stringify(graph, null, 2)}\n`;
+    const entry: GraphEntry = { name, graph, revision: revisionOf(source), format: 'json', source };
+    graphs.set(name, entry);
+    enqueue(name, source);
+    events.emit('change', name, entry);
+    return entry;
+  };
+
   return {
     list: () => [...graphs.values()].sort((a, b) => a.name.localeCompare(b.name)),
     get: (name) => graphs.get(name),
     async put(name, graph) {
-      if (!isValidGraphName(name)) throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph: name }, undefined, name, 'graph names are letters, digits, _ and -');
-      validateGraph(name, graph);
-      const source = `${JSON.stringify(graph, null, 2)}\n`;
-      const tmp = join(dir, `.${name}.${process.pid}.${Date.now()}.tmp`);
-      await writeFile(tmp, source);
-      await rename(tmp, join(dir, `${name}.json`));
-      // A .fbp of the same name would shadow the saved JSON on the next start.
-      await rm(join(dir, `${name}.fbp`), { force: true });
-      const entry: GraphEntry = { name, graph, revision: revisionOf(source), format: 'json', source };
-      graphs.set(name, entry);
-      events.emit('change', name, entry);
+      const entry = save(name, graph);
+      await drain(name);
       return entry;
+    },
+    schedule: (name, graph) => save(name, graph),
+    async flush(name) {
+      await Promise.all((name === undefined ? [...writers.keys()] : [name]).map(drain));
     },
     async delete(name) {
       if (!graphs.has(name)) return false;
       graphs.delete(name);
+      const w = writers.get(name);
+      if (w) {
+        clearTimeout(w.timer);
+        w.timer = undefined;
+        w.pending = undefined;
+        await w.inFlight?.catch(() => {});
+        writers.delete(name);
+      }
+      generations.set(name, (generations.get(name) ?? 0) + 1);
       await rm(join(dir, `${name}.json`), { force: true });
       await rm(join(dir, `${name}.fbp`), { force: true });
       events.emit('change', name, undefined);
       return true;
     },
-    on: (event, listener) => void events.on(event, listener),
-    off: (event, listener) => void events.off(event, listener),
-    close: () => watcher?.close(),
+    on: (event: string, listener: Parameters<EventEmitter['on']>[1]) => void events.on(event, listener),
+    off: (event: string, listener: Parameters<EventEmitter['off']>[1]) => void events.off(event, listener),
+    async close() {
+      watcher?.close();
+      await Promise.all([...writers.keys()].map((name) => drain(name).catch((err) => report(err, `${name}.json`))));
+    },
   };
 }

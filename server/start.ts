@@ -25,6 +25,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     concurrency: config.concurrency,
     maxQueue: config.maxQueue,
     maxNodes: config.maxNodes,
+    maxGraphBytes: config.maxGraphBytes,
+    saveDelayMs: config.graphSaveDelayMs,
     computeThreads: config.computeThreads,
     gpu: config.gpu as GpuMode,
     onStoreError: (err, file) => app.log.warn({ err, file }, 'graph not loaded'),
@@ -51,6 +53,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
       // runtime:runtime's schema allows no extra fields: the kernel backend rides in the label.
       label: `${config.runtimeLabel} (kernels: ${gpu.kernelClass})`,
       logger: app.log,
+      maxPayloadBytes: config.runtimeMaxMessageBytes,
+      maxPendingMessages: config.runtimeMaxPendingMessages,
       // Sample images for previews go through the same SSRF-safe, capped fetcher as requests.
       fetchInput: (url, signal) => fetchWithConfig(config, url, signal, 'imgflow-runtime'),
     })
@@ -58,6 +62,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       app.log.info({ signal }, 'shutting down');
+      // The protocol first: it writes Flowhub edits still waiting to reach their graph files.
       void (protocol?.close() ?? Promise.resolve()).then(() => app.close()).then(() => {
         closeSourceAgents();
         return runtime.close();

@@ -20,6 +20,8 @@ export interface Session {
   readonly edges: Map<string, EdgeRef[]>;
   /** Messages are handled one at a time per client, in arrival order. */
   queue: Promise<void>;
+  /** The client left: messages it sent that are still queued are dropped, not handled. */
+  closed: boolean;
   readonly deliver: (text: string) => void;
 }
 
@@ -80,11 +82,12 @@ export function createCore(options: ProtocolOptions): Core {
       }
     },
     addSession(deliver) {
-      const session: Session = { id: nextId++, capabilities: new Set(), edges: new Map(), queue: Promise.resolve(), deliver };
+      const session: Session = { id: nextId++, capabilities: new Set(), edges: new Map(), queue: Promise.resolve(), closed: false, deliver };
       sessions.add(session);
       return session;
     },
     removeSession(session) {
+      session.closed = true;
       sessions.delete(session);
     },
   };

@@ -1,7 +1,9 @@
 /**
  * The graphs the protocol edits: working copies of the store's graphs (so edits from several
- * clients apply in order, one at a time per graph) written back to the store after every edit,
- * so `/graph/<name>` serves the edited graph at once with a new revision. Graph ids the store
+ * clients apply in order, one at a time per graph) handed back to the store after every edit,
+ * so `/graph/<name>` serves the edited graph at once with a new revision; the store coalesces
+ * the file writes of a burst of edits. Every edit must keep the graph within the limits HTTP
+ * enforces (runtime.checkLimits), else it is refused and nothing changes. Graph ids the store
  * refuses (fbp-spec's `fixture.x`) live in memory only.
  */
 import { isValidGraphName, type GraphJson, type Runtime } from '../runtime/index.ts';
@@ -18,7 +20,7 @@ export interface GraphHandle {
   readonly id: string;
   /** The current graph; replaced (never mutated) by each edit. */
   graph: GraphJson;
-  /** Saved to the store after each edit. */
+  /** Handed to the store after each edit (which writes the file soon after). */
   readonly persisted: boolean;
   library?: string;
 }
@@ -32,7 +34,7 @@ export interface GraphSet {
   /** Creates or replaces a graph (graph:clear, component:source). */
   replace(id: string, graph: GraphJson, library?: string): Promise<GraphHandle>;
   ids(): string[];
-  /** Resolves once every pending save has been written. */
+  /** Resolves once every edit has been applied and its graph file written. */
   flush(): Promise<void>;
   onChange(listener: (id: string) => void): void;
   close(): void;
@@ -78,11 +80,13 @@ export function createGraphSet(runtime: Runtime, maxMemoryGraphs = 64): GraphSet
     return next;
   };
 
-  const save = async (handle: GraphHandle, graph: GraphJson) => {
+  const save = (handle: GraphHandle, graph: GraphJson) => {
+    // The same size check as HTTP's, so nothing is kept (in memory or on disk) that it refuses.
+    runtime.checkLimits(handle.id, graph);
     if (!handle.persisted) return;
     ours.add(graph);
     try {
-      await runtime.store.put(handle.id, graph);
+      runtime.store.schedule(handle.id, graph);
     } catch (err) {
       throw new ProtocolError(`Could not save graph ${handle.id}: ${(err as Error).message}`);
     }
@@ -108,7 +112,7 @@ export function createGraphSet(runtime: Runtime, maxMemoryGraphs = 64): GraphSet
         if (!handle) throw new ProtocolError(GRAPH_NOT_FOUND);
         const draft = structuredClone(handle.graph);
         const result = change(draft);
-        await save(handle, draft);
+        save(handle, draft);
         handle.graph = draft;
         changed(id);
         return result;
@@ -118,7 +122,7 @@ export function createGraphSet(runtime: Runtime, maxMemoryGraphs = 64): GraphSet
       return serialise(id, async () => {
         const existing = get(id);
         const handle: GraphHandle = existing ?? { id, graph, persisted: isValidGraphName(id) };
-        await save(handle, graph);
+        save(handle, graph);
         handle.graph = graph;
         if (library !== undefined) handle.library = library;
         working.delete(id);
@@ -131,6 +135,7 @@ export function createGraphSet(runtime: Runtime, maxMemoryGraphs = 64): GraphSet
     ids: () => [...new Set([...runtime.store.list().map((e) => e.name), ...working.keys()])].sort(),
     async flush() {
       await Promise.all([...locks.values()]);
+      await runtime.store.flush();
     },
     onChange: (listener) => void listeners.push(listener),
     close: () => runtime.store.off('change', onStoreChange),

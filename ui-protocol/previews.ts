@@ -116,7 +116,7 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
   const graph = previewGraph(runtime, o.graph);
   let plan: Plan;
   try {
-    plan = compileGraph(o.graphId, graph, runtime.registry, { maxNodes: 500, resolveGraph: runtime.resolveGraph });
+    plan = compileGraph(o.graphId, graph, runtime.registry, { ...runtime.limits, resolveGraph: runtime.resolveGraph });
     if (Object.keys(o.params).length) plan = bindParameters(plan, o.params);
   } catch (err) {
     const e = err as ImgflowError;

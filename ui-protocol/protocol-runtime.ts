@@ -18,7 +18,8 @@ export interface ProtocolRuntime {
   connect(send: (text: string) => void): ProtocolConnection;
   /** Number of connected clients. */
   clients(): number;
-  close(): void;
+  /** Stops networks and writes the graph edits not yet on disk. */
+  close(): Promise<void>;
   /** @internal for specs */
   readonly core: Core;
 }
@@ -33,7 +34,8 @@ export function createProtocolRuntime(options: ProtocolOptions): ProtocolRuntime
       const session = core.addSession(send);
       return {
         receive(text) {
-          session.queue = session.queue.then(() => dispatch(core, session, text)).catch((err) => {
+          // A departed client's backlog is not worked through (it could be thousands of edits).
+          session.queue = session.queue.then(() => (session.closed ? undefined : dispatch(core, session, text))).catch((err) => {
             core.logger.error({ err }, 'protocol message failed');
           });
           return session.queue;
@@ -42,9 +44,10 @@ export function createProtocolRuntime(options: ProtocolOptions): ProtocolRuntime
       };
     },
     clients: () => core.sessions.size,
-    close() {
+    async close() {
       core.networks.close();
       core.graphs.close();
+      await core.graphs.flush();
     },
   };
 }

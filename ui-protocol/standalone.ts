@@ -84,7 +84,7 @@ export async function startStandaloneRuntime(opts: StandaloneOptions): Promise<S
       await protocol.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      runtime.close();
+      await runtime.close();
     },
   };
 }

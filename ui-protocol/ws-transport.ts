@@ -12,8 +12,14 @@ import { silentLogger, type ProtocolOptions } from './types.ts';
 export interface AttachOptions extends ProtocolOptions {
   /** WebSocket path, e.g. `/runtime`; `/` for the standalone runtime. */
   path: string;
-  /** Largest message accepted (runtime:packet may carry an image); default 32 MiB. */
+  /** Largest message accepted (runtime:packet may carry an image); larger ones close the connection (1009). Default 32 MiB. */
   maxPayloadBytes?: number;
+  /**
+   * Messages of one client received but not yet handled; beyond this the runtime stops reading
+   * from its socket until it catches up (TCP backpressure), so a flood costs the flooder, and at
+   * most this many messages of maxPayloadBytes are held per client. Default 64.
+   */
+  maxPendingMessages?: number;
   /** Ping interval; a client that misses one pong is dropped. Default 30 s. */
   heartbeatMs?: number;
 }
@@ -35,6 +41,7 @@ export function attachProtocol(server: Server, opts: AttachOptions): AttachedPro
     handleProtocols: (protocols) => (protocols.has('noflo') ? 'noflo' : false),
   });
   const alive = new WeakMap<WebSocket, boolean>();
+  const maxPending = opts.maxPendingMessages ?? 64;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -54,7 +61,14 @@ export function attachProtocol(server: Server, opts: AttachOptions): AttachedPro
     alive.set(ws, true);
     logger.info({ remote: req.socket.remoteAddress, clients: runtime.clients() }, 'fbp client connected');
     ws.on('pong', () => alive.set(ws, true));
-    ws.on('message', (data) => void conn.receive(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8')));
+    let pending = 0;
+    ws.on('message', (data) => {
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      if (++pending >= maxPending) ws.pause();
+      void conn.receive(text).finally(() => {
+        if (--pending < maxPending && ws.isPaused && ws.readyState === ws.OPEN) ws.resume();
+      });
+    });
     ws.on('error', (err) => logger.warn({ err }, 'fbp client connection error'));
     ws.on('close', () => {
       conn.close();
@@ -82,7 +96,7 @@ export function attachProtocol(server: Server, opts: AttachOptions): AttachedPro
       for (const ws of wss.clients) ws.close(1001, 'runtime closing');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       for (const ws of wss.clients) ws.terminate();
-      runtime.close();
+      await runtime.close();
     },
   };
 }

@@ -86,7 +86,7 @@ export async function startHarness(graphs: Record<string, GraphJson> = { main: m
       await app.close();
       origin.closeAllConnections();
       await new Promise<void>((resolve) => origin.close(() => resolve()));
-      runtime.close();
+      await runtime.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
