@@ -181,6 +181,7 @@ async function runtimeCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { port: { type: 'string', default: '3569' }, host: { type: 'string', default: '127.0.0.1' }, graphs: { type: 'string' } } });
   const config = configFor(values.graphs);
   const { startStandaloneRuntime } = await import('../ui-protocol/index.ts');
+  const { protocolLimitsFrom, runtimeLimitsFrom } = await import('../server/runtime-options.ts');
   const rt = await startStandaloneRuntime({
     port: Number(values.port),
     host: values.host,
@@ -189,7 +190,8 @@ async function runtimeCommand(args: string[]): Promise<void> {
     readSecret: config.runtimeReadSecret,
     runtimeId: config.runtimeId,
     label: config.runtimeLabel,
-    fetchInput: (url, signal) => fetchWithConfig(config, url, signal, 'imgflow-runtime'),
+    runtimeLimits: runtimeLimitsFrom(config),
+    ...protocolLimitsFrom(config),
   });
   console.log(`FBP runtime listening at ${rt.url}`);
   console.log(`Open in Flowhub: ${rt.liveUrl}`);

@@ -162,7 +162,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       };
     },
     async close() {
-      store.close();
+      await store.close();
       await compute?.close();
     },
   };

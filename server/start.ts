@@ -5,7 +5,7 @@ import { createRuntime } from '../runtime/index.ts';
 import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { closeSourceAgents } from './input/fetch-source.ts';
-import { fetchWithConfig } from './source.ts';
+import { protocolLimitsFrom, runtimeLimitsFrom } from './runtime-options.ts';
 import { attachProtocol, flowhubLiveUrl, runtimeIdFrom } from '../ui-protocol/index.ts';
 import { configureGpu, gpuInfo, type GpuMode } from '../operations/kernels/index.ts';
 
@@ -22,11 +22,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
   sharp.cache(false);
   const runtime = await createRuntime({
     graphsDir: config.graphsDir,
-    concurrency: config.concurrency,
-    maxQueue: config.maxQueue,
-    maxNodes: config.maxNodes,
-    maxGraphBytes: config.maxGraphBytes,
-    saveDelayMs: config.graphSaveDelayMs,
+    ...runtimeLimitsFrom(config),
     computeThreads: config.computeThreads,
     gpu: config.gpu as GpuMode,
     onStoreError: (err, file) => app.log.warn({ err, file }, 'graph not loaded'),
@@ -53,10 +49,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
       // runtime:runtime's schema allows no extra fields: the kernel backend rides in the label.
       label: `${config.runtimeLabel} (kernels: ${gpu.kernelClass})`,
       logger: app.log,
-      maxPayloadBytes: config.runtimeMaxMessageBytes,
-      maxPendingMessages: config.runtimeMaxPendingMessages,
-      // Sample images for previews go through the same SSRF-safe, capped fetcher as requests.
-      fetchInput: (url, signal) => fetchWithConfig(config, url, signal, 'imgflow-runtime'),
+      // Sample images and Flowhub's messages meet the same limits as HTTP requests.
+      ...protocolLimitsFrom(config),
     })
     : undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

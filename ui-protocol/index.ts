@@ -11,4 +11,4 @@ export { loadMessageValidator } from './validate.ts';
 export type { MessageValidator } from './validate.ts';
 export { ALL_CAPABILITIES, FULL_CAPABILITIES, READ_CAPABILITIES } from './capabilities.ts';
 export { PROTOCOL_VERSION, RUNTIME_TYPE } from './protocol/runtime.ts';
-export type { Capability, FetchInput, Logger, PacketComponent, PacketContext, PortDefinition, ProtocolOptions } from './types.ts';
+export type { Capability, FetchInput, InputCheck, Logger, PacketComponent, PacketContext, PortDefinition, ProtocolOptions } from './types.ts';

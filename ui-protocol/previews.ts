@@ -79,8 +79,8 @@ async function toPreview(img: RawImage, size: number): Promise<Preview> {
   };
 }
 
-async function decodeRaw(bytes: Buffer): Promise<RawImage> {
-  const { data, info } = await sharp(bytes, { autoOrient: true }).raw().toBuffer({ resolveWithObject: true });
+async function decodeRaw(bytes: Buffer, limitInputPixels: number): Promise<RawImage> {
+  const { data, info } = await sharp(bytes, { autoOrient: true, limitInputPixels }).raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] };
 }
 
@@ -106,8 +106,10 @@ export interface PreviewRunOptions {
   timeoutMs?: number;
   /** Progress of long operations (deepdream): fraction 0..1 with octave/iteration detail. */
   onProgress?: (fraction: number, detail: Record<string, unknown>) => void;
-  /** Reads an image parameter's value (a data: or http(s) URL); without it they stay unset. */
+  /** Reads an image parameter's value (a data: or http(s) URL) and checks it; without it they stay unset. */
   loadImage?: (ref: string, signal: AbortSignal) => Promise<Buffer>;
+  /** sharp's limitInputPixels for the sample and image parameters (IMGFLOW_MAX_INPUT_PIXELS). */
+  limitInputPixels: number;
 }
 
 export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
@@ -126,7 +128,7 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
   const raw = new Map<string, RawImage>();
   let decodedInput: RawImage;
   try {
-    decodedInput = await decodeRaw(o.input);
+    decodedInput = await decodeRaw(o.input, o.limitInputPixels);
     raw.set(SOURCE, decodedInput);
   } catch (err) {
     return { previews, error: { message: `Sample image could not be decoded: ${(err as Error).message.split('\n')[0]}` } };
@@ -139,6 +141,7 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
       input: o.input,
       decodedInput,
       images,
+      limitInputPixels: o.limitInputPixels,
       format: 'png',
       signal: o.signal,
       timeoutMs: o.timeoutMs ?? 30_000,

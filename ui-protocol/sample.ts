@@ -5,9 +5,9 @@
  * Samples are scaled down before the run so previews stay interactive.
  */
 import sharp from 'sharp';
-import { isEditorSource, type GraphJson } from '../runtime/index.ts';
+import { ImgflowError, isEditorSource, type GraphJson } from '../runtime/index.ts';
 import { ProtocolError } from './graphs.ts';
-import type { FetchInput } from './types.ts';
+import type { FetchInput, InputCheck } from './types.ts';
 
 const MAX_CACHED = 8;
 
@@ -24,8 +24,29 @@ export function graphSample(graph: GraphJson): string | undefined {
   return undefined;
 }
 
-/** Reads an image reference: a data URL, an http(s) URL (through `fetchInput`), or `{url}`. */
-export async function loadReference(ref: unknown, fetchInput: FetchInput | undefined, signal: AbortSignal): Promise<Buffer> {
+/**
+ * Reads an image reference (a data URL, an http(s) URL through `fetchInput`, or `{url}`) and
+ * passes it through the input checks, so nothing a client sends is decoded unchecked.
+ * `what` names the image in the refusal ("Sample image", "Image parameter guide").
+ */
+export async function loadCheckedReference(ref: unknown, fetchInput: FetchInput | undefined, inputCheck: InputCheck, signal: AbortSignal, what = 'Image'): Promise<Buffer> {
+  const bytes = await loadReference(ref, fetchInput, signal);
+  await checkInput(bytes, inputCheck, what);
+  return bytes;
+}
+
+/** The input checks, with the refusal as a protocol error naming the image and the code. */
+export async function checkInput(bytes: Buffer, inputCheck: InputCheck, what: string): Promise<void> {
+  try {
+    await inputCheck.check(bytes);
+  } catch (err) {
+    if (err instanceof ImgflowError) throw new ProtocolError(`${what} refused: ${err.message} (${err.code})`);
+    throw err;
+  }
+}
+
+/** Reads an image reference: a data URL, an http(s) URL (through `fetchInput`), or `{url}`. Unchecked. */
+async function loadReference(ref: unknown, fetchInput: FetchInput | undefined, signal: AbortSignal): Promise<Buffer> {
   const url = typeof ref === 'string' ? ref : typeof (ref as { url?: unknown })?.url === 'string' ? (ref as { url: string }).url : undefined;
   if (!url) throw new ProtocolError('An image is a data: URL, an http(s) URL or {url}');
   const data = /^data:([^,]*?)(;base64)?,(.*)$/s.exec(url);
@@ -61,10 +82,10 @@ export interface SampleLoader {
   load(ref: unknown | undefined, signal: AbortSignal): Promise<Buffer>;
 }
 
-export function createSampleLoader(opts: { fetchInput?: FetchInput; previewInput?: Buffer; maxSide: number }): SampleLoader {
+export function createSampleLoader(opts: { fetchInput?: FetchInput; inputCheck: InputCheck; previewInput?: Buffer; maxSide: number }): SampleLoader {
   const cache = new Map<string, Buffer>();
   const shrink = async (bytes: Buffer) => {
-    const img = sharp(bytes, { failOn: 'error', autoOrient: true });
+    const img = sharp(bytes, { failOn: 'error', autoOrient: true, limitInputPixels: opts.inputCheck.maxPixels });
     const meta = await img.metadata();
     if ((meta.width ?? 0) <= opts.maxSide && (meta.height ?? 0) <= opts.maxSide) return bytes;
     return img.resize(opts.maxSide, opts.maxSide, { fit: 'inside', withoutEnlargement: true }).png({ compressionLevel: 1 }).toBuffer();
@@ -75,7 +96,7 @@ export function createSampleLoader(opts: { fetchInput?: FetchInput; previewInput
       const hit = cache.get(key);
       if (hit) return hit;
       let bytes: Buffer;
-      if (ref !== undefined) bytes = await loadReference(ref, opts.fetchInput, signal);
+      if (ref !== undefined) bytes = await loadCheckedReference(ref, opts.fetchInput, opts.inputCheck, signal, 'Sample image');
       else bytes = opts.previewInput ?? (await defaultTestImage());
       try {
         bytes = await shrink(bytes);

@@ -5,10 +5,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRuntime } from '../runtime/index.ts';
+import { createRuntime, type RuntimeOptions } from '../runtime/index.ts';
 import { flowhubLiveUrl } from './flowhub.ts';
 import { attachProtocol } from './ws-transport.ts';
-import type { FetchInput, Logger, PacketComponent } from './types.ts';
+import type { FetchInput, InputCheck, Logger, PacketComponent } from './types.ts';
 
 export interface StandaloneOptions {
   port: number;
@@ -24,6 +24,11 @@ export interface StandaloneOptions {
   mainGraph?: string;
   logger?: Logger;
   fetchInput?: FetchInput;
+  inputCheck: InputCheck;
+  /** Graph limits, evaluation concurrency and save delay of the runtime it creates. */
+  runtimeLimits?: Omit<RuntimeOptions, 'graphsDir'>;
+  maxPayloadBytes?: number;
+  maxPendingMessages?: number;
   previewInput?: Buffer;
   /** Test collections only. */
   packetComponents?: readonly PacketComponent[];
@@ -41,7 +46,7 @@ export interface StandaloneRuntime {
 }
 
 export async function startStandaloneRuntime(opts: StandaloneOptions): Promise<StandaloneRuntime> {
-  const runtime = await createRuntime({ graphsDir: opts.graphsDir });
+  const runtime = await createRuntime({ ...opts.runtimeLimits, graphsDir: opts.graphsDir });
   const secret = opts.secret || randomBytes(16).toString('hex');
   const runtimeId = opts.runtimeId || randomUUID();
   const host = opts.host ?? '127.0.0.1';
@@ -63,6 +68,9 @@ export async function startStandaloneRuntime(opts: StandaloneOptions): Promise<S
     mainGraph: opts.mainGraph,
     logger: opts.logger,
     fetchInput: opts.fetchInput,
+    inputCheck: opts.inputCheck,
+    maxPayloadBytes: opts.maxPayloadBytes,
+    maxPendingMessages: opts.maxPendingMessages,
     previewInput: opts.previewInput,
     packetComponents: opts.packetComponents,
     validateOutput: opts.validateOutput,

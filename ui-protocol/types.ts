@@ -69,6 +69,17 @@ export interface PacketComponent {
 /** Fetches a sample/input image URL (http(s)); the server passes its SSRF-safe fetcher. */
 export type FetchInput = (url: string, signal: AbortSignal) => Promise<Buffer>;
 
+/**
+ * The checks every image entering through the runtime must pass (samples sent as data, sample
+ * URLs fetched, image parameters): the server passes the ones its HTTP inputs pass.
+ */
+export interface InputCheck {
+  /** Refuses bytes that are not an accepted image or have too many pixels, from the header only (throws a coded ImgflowError). */
+  check(bytes: Buffer): Promise<unknown>;
+  /** sharp's limitInputPixels when the image is then decoded: a second guard. */
+  maxPixels: number;
+}
+
 export interface ProtocolOptions {
   runtime: Runtime;
   /** Secrets mapped to capability sets. Compared in constant time; never echoed. */
@@ -85,6 +96,8 @@ export interface ProtocolOptions {
   previewInput?: Buffer;
   /** Fetcher for sample URLs; without it only `data:` URLs are accepted as samples. */
   fetchInput?: FetchInput;
+  /** Checks on every image a client sends or names, before it is decoded (required: there is no safe default here). */
+  inputCheck: InputCheck;
   /** Extra non-image components (test collections); never shipped as operations. */
   packetComponents?: readonly PacketComponent[];
   /** Longest side of previews sent in network:data (default 256). */

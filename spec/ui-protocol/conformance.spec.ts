@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createRuntime, type Runtime } from '../../runtime/index.ts';
 import { attachProtocol, type AttachedProtocol } from '../../ui-protocol/index.ts';
+import { loadConfig } from '../../server/config.ts';
+import { inputCheckFrom } from '../../server/runtime-options.ts';
 import { recordingLogger, TEST_COLLECTION, testComponents } from './_fixtures/test-components.ts';
 
 const require = createRequire(import.meta.url);
@@ -58,6 +60,7 @@ describe('fbp-protocol conformance (fbp-test)', function () {
     protocol = attachProtocol(server, {
       runtime, path: '/', secrets: { full: SECRET }, runtimeId: 'f18a4924-9d4f-414d-a37c-cd24b39bba10',
       label: 'conformance', packetComponents: testComponents, logger, validateOutput: 'throw',
+      inputCheck: inputCheckFrom(loadConfig({ logLevel: 'silent' })),
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -67,7 +70,7 @@ describe('fbp-protocol conformance (fbp-test)', function () {
   after(async () => {
     await protocol?.close();
     await new Promise<void>((resolve) => server?.close(() => resolve()));
-    runtime?.close();
+    await runtime?.close();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -8,6 +8,8 @@ import { flowhubLiveUrl, runtimeIdFrom, startStandaloneRuntime } from '../../ui-
 import { startHarness, type Harness } from './_fixtures/harness.ts';
 import { TestClient } from './_fixtures/client.ts';
 import { testComponents } from './_fixtures/test-components.ts';
+import { loadConfig } from '../../server/config.ts';
+import { inputCheckFrom } from '../../server/runtime-options.ts';
 
 describe('runtime protocol and transport', function () {
   let h: Harness;
@@ -86,7 +88,7 @@ describe('runtime protocol and transport', function () {
 
   it('startStandaloneRuntime serves the protocol on / with a generated secret', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'imgflow-standalone-'));
-    const rt = await startStandaloneRuntime({ port: 0, host: '127.0.0.1', graphsDir: dir, runtimeId: 'f18a4924-9d4f-414d-a37c-cd24b39bba10', packetComponents: testComponents, validateOutput: 'throw' });
+    const rt = await startStandaloneRuntime({ port: 0, host: '127.0.0.1', graphsDir: dir, runtimeId: 'f18a4924-9d4f-414d-a37c-cd24b39bba10', packetComponents: testComponents, validateOutput: 'throw', inputCheck: inputCheckFrom(loadConfig({ logLevel: 'silent' })) });
     try {
       expect(rt.url).to.equal(`ws://127.0.0.1:${rt.port}/`);
       expect(rt.secret).to.match(/^[0-9a-f]{32}$/);

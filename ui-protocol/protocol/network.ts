@@ -12,7 +12,7 @@ import { edgeId, sameProtocolPort, toProtocolPort, type EdgeRef, type ProtocolPo
 import { ProtocolError } from '../graphs.ts';
 import { createPacketNetwork, isPacketGraph } from '../packet-flow.ts';
 import { previewGraph, runPreview, type Preview } from '../previews.ts';
-import { createSampleLoader, graphSample, loadReference } from '../sample.ts';
+import { createSampleLoader, graphSample, loadCheckedReference } from '../sample.ts';
 
 type Payload = Record<string, unknown>;
 
@@ -66,6 +66,7 @@ export function createNetworks(core: Core): Networks {
   const states = new Map<string, NetworkState>();
   const samples = createSampleLoader({
     fetchInput: core.options.fetchInput,
+    inputCheck: core.options.inputCheck,
     previewInput: core.options.previewInput,
     maxSide: core.options.previewInputMaxSide ?? 1024,
   });
@@ -131,7 +132,8 @@ export function createNetworks(core: Core): Networks {
       const input = await samples.load(s.sample ?? graphSample(graph), abort.signal);
       const result = await runPreview({
         runtime: core.runtime, graphId: s.graph, graph, input, params: s.params, size, signal: abort.signal,
-        loadImage: (ref, signal) => loadReference(ref, core.options.fetchInput, signal),
+        loadImage: (ref, signal) => loadCheckedReference(ref, core.options.fetchInput, core.options.inputCheck, signal, 'Image parameter'),
+        limitInputPixels: core.options.inputCheck.maxPixels,
         onProgress: progressReporter((message) => core.broadcast('network', 'output', { message, type: 'message' })),
       });
       if (runId !== s.runId) return;
@@ -201,7 +203,7 @@ export function createNetworks(core: Core): Networks {
       if (port === 'input') s.sample = data;
       else {
         try {
-          const plan = compileGraph(graphId, previewGraph(core.runtime, handle.graph), core.runtime.registry);
+          const plan = compileGraph(graphId, previewGraph(core.runtime, handle.graph), core.runtime.registry, core.runtime.limits);
           const param = plan.parameters[port];
           if (!param) throw new ProtocolError(`Port ${port} of graph ${graphId} is not a parameter`);
           s.params = { ...s.params, [port]: coerceParam(port, param.spec, data) };

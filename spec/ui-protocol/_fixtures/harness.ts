@@ -11,8 +11,8 @@ import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import { createRuntime, type GraphJson, type Runtime } from '../../../runtime/index.ts';
 import { buildApp } from '../../../server/app.ts';
-import { loadConfig } from '../../../server/config.ts';
-import { fetchSource } from '../../../server/input/fetch-source.ts';
+import { loadConfig, type Config } from '../../../server/config.ts';
+import { protocolLimitsFrom, runtimeLimitsFrom } from '../../../server/runtime-options.ts';
 import { attachProtocol, type AttachedProtocol } from '../../../ui-protocol/index.ts';
 import { TestClient } from './client.ts';
 import { recordingLogger, testComponents } from './test-components.ts';
@@ -39,6 +39,9 @@ export interface Harness {
   httpUrl: string;
   sampleUrl: string;
   sample: { width: number; height: number };
+  /** More files the local origin serves: path -> body and Content-Type. */
+  originFiles: Map<string, { body: Buffer; type: string }>;
+  originUrl(path: string): string;
   problems: ReturnType<typeof recordingLogger>['problems'];
   clients: TestClient[];
   /** `null`: no secret at all. */
@@ -46,24 +49,28 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(graphs: Record<string, GraphJson> = { main: mainGraph }): Promise<Harness> {
+/** Wired as server/start.ts wires them: runtime and protocol limits come from `config`. */
+export async function startHarness(graphs: Record<string, GraphJson> = { main: mainGraph }, config: Partial<Config> = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'imgflow-ui-protocol-'));
   for (const [name, g] of Object.entries(graphs)) await writeFile(join(dir, `${name}.json`), JSON.stringify(g));
-  const runtime = await createRuntime({ graphsDir: dir, watch: false, concurrency: 2 });
-  const app = await buildApp(loadConfig({ graphsDir: dir, allowPrivateSources: true, logLevel: 'silent' }), { runtime });
+  const cfg = loadConfig({ concurrency: 2, ...config, graphsDir: dir, allowPrivateSources: true, logLevel: 'silent' });
+  const runtime = await createRuntime({ ...runtimeLimitsFrom(cfg), graphsDir: dir, watch: false });
+  const app = await buildApp(cfg, { runtime });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { problems, logger } = recordingLogger();
   const protocol = attachProtocol(app.server, {
     runtime, path: '/runtime', secrets: { full: FULL, read: READ }, runtimeId: RUNTIME_ID, label: 'spec', mainGraph: 'main',
     logger, packetComponents: testComponents, validateOutput: 'throw', heartbeatMs: 60_000,
-    fetchInput: async (url, signal) => (await fetchSource(url, { timeoutMs: 5000, maxBytes: 10 << 20, maxRedirects: 0, allowPrivate: true, userAgent: 'imgflow-spec', signal })).bytes,
+    ...protocolLimitsFrom(cfg),
   });
   const sample = { width: 400, height: 300 };
   const sampleBytes = await sharp({ create: { ...sample, channels: 3, background: '#c03020' } })
     .composite([{ input: { create: { width: 200, height: 150, channels: 3, background: '#20a0f0' } }, left: 100, top: 75 }])
     .png().toBuffer();
+  const originFiles = new Map<string, { body: Buffer; type: string }>([['/sample.png', { body: sampleBytes, type: 'image/png' }]]);
   const origin: Server = createServer((req, res) => {
-    if (req.url === '/sample.png') res.writeHead(200, { 'content-type': 'image/png' }).end(sampleBytes);
+    const file = originFiles.get(req.url ?? '');
+    if (file) res.writeHead(200, { 'content-type': file.type }).end(file.body);
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
@@ -71,7 +78,8 @@ export async function startHarness(graphs: Record<string, GraphJson> = { main: m
   const originPort = (origin.address() as AddressInfo).port;
   const clients: TestClient[] = [];
   const h: Harness = {
-    dir, runtime, app, protocol, problems, clients, sample,
+    dir, runtime, app, protocol, problems, clients, sample, originFiles,
+    originUrl: (path) => `http://127.0.0.1:${originPort}${path}`,
     wsUrl: `ws://127.0.0.1:${port}/runtime`,
     httpUrl: `http://127.0.0.1:${port}`,
     sampleUrl: `http://127.0.0.1:${originPort}/sample.png`,
