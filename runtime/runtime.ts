@@ -139,9 +139,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     checkLimits(name, graph) {
       let inlined = graph;
       // A subgraph that does not resolve (yet) is the compiler's problem, not a size limit.
-      try {
-        inlined = inlineSubgraphs(name, graph, resolveGraph, new Map());
-      } catch { /* counted as drawn */ }
+      let usesGraphs = false;
+      for (const id in graph.processes) if (graph.processes[id].component.startsWith(GRAPH_COMPONENT_PREFIX)) { usesGraphs = true; break; }
+      if (usesGraphs) {
+        try {
+          inlined = inlineSubgraphs(name, graph, resolveGraph, new Map());
+        } catch { /* counted as drawn */ }
+      }
       checkGraphLimits(name, graph, limits, inlined);
     },
     prepare(name, raw, reserved) {

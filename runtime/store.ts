@@ -58,6 +58,23 @@ function entryFrom(name: string, source: string, format: 'json' | 'fbp'): GraphE
   return { name, graph: parseGraphSource(name, source, format), revision: revisionOf(source), format, source };
 }
 
+/**
+ * The entry of a graph saved through this store. Its text and revision are worked out when
+ * first read (by a request, or by the write): a burst of edits serialises only the states
+ * someone looks at, not each one. The graph must not be changed afterwards.
+ */
+function savedEntry(name: string, graph: GraphJson): GraphEntry {
+  let source: string | undefined;
+  let revision: string | undefined;
+  return {
+    name,
+    graph,
+    format: 'json',
+    get source() { return (source ??= `${JSON.stringify(graph, null, 2)}\n`); },
+    get revision() { return (revision ??= revisionOf(this.source)); },
+  };
+}
+
 export interface StoreOptions {
   dir: string;
   /** Reload files edited on disk by others (default true). */
@@ -69,7 +86,7 @@ export interface StoreOptions {
 
 /** The file writes of one graph: at most one in flight, and only the latest content waiting. */
 interface Writer {
-  pending?: string;
+  pending?: GraphEntry;
   timer?: NodeJS.Timeout;
   inFlight?: Promise<void>;
 }
@@ -117,10 +134,10 @@ export async function openGraphStore(options: StoreOptions): Promise<GraphStore>
         await w.inFlight.catch(() => {});
         continue;
       }
-      const source = w.pending!;
+      const entry = w.pending!;
       w.pending = undefined;
-      w.inFlight = writeFileOf(name, source).catch((err) => {
-        w.pending ??= source;
+      w.inFlight = writeFileOf(name, entry.source).catch((err) => {
+        w.pending ??= entry;
         throw err;
       }).finally(() => { w.inFlight = undefined; });
       await w.inFlight;
@@ -128,10 +145,10 @@ export async function openGraphStore(options: StoreOptions): Promise<GraphStore>
     if (writers.get(name) === w && !w.timer) writers.delete(name);
   };
 
-  const enqueue = (name: string, source: string) => {
+  const enqueue = (name: string, entry: GraphEntry) => {
     const w = writers.get(name) ?? {};
     writers.set(name, w);
-    w.pending = source;
+    w.pending = entry;
     w.timer ??= setTimeout(() => {
       w.timer = undefined;
       drain(name).catch((err) => report(err, `${name}.json`));
@@ -184,10 +201,9 @@ export async function openGraphStore(options: StoreOptions): Promise<GraphStore>
   const save = (name: string, graph: GraphJson): GraphEntry => {
     if (!isValidGraphName(name)) throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph: name }, undefined, name, 'graph names are letters, digits, _ and -');
     validateGraph(name, graph);
-    const source = `${JSON.stringify(graph, null, 2)}\n`;
-    const entry: GraphEntry = { name, graph, revision: revisionOf(source), format: 'json', source };
+    const entry = savedEntry(name, graph);
     graphs.set(name, entry);
-    enqueue(name, source);
+    enqueue(name, entry);
     events.emit('change', name, entry);
     return entry;
   };

@@ -44,6 +44,23 @@ export function emptyGraph(id: string, properties: Record<string, unknown> = {})
   return { caseSensitive: true, properties: { name: id, environment: { type: 'imgflow' }, ...properties }, inports: {}, outports: {}, groups: [], processes: {}, connections: [] };
 }
 
+/**
+ * A copy an edit may change without touching `graph` (which the store may still be writing):
+ * every container the graph:* handlers modify in place is copied, the values they only replace
+ * (process definitions, metadata objects) are shared. Much cheaper than structuredClone on a
+ * large graph, and an edit that throws leaves the current graph as it was.
+ */
+function draftOf(graph: GraphJson): GraphJson {
+  return {
+    ...graph,
+    ...(graph.inports ? { inports: { ...graph.inports } } : {}),
+    ...(graph.outports ? { outports: { ...graph.outports } } : {}),
+    processes: { ...graph.processes },
+    connections: graph.connections.map((c) => ({ ...c })),
+    ...(graph.groups ? { groups: graph.groups.map((g) => ({ ...g })) } : {}),
+  };
+}
+
 export function createGraphSet(runtime: Runtime, maxMemoryGraphs = 64): GraphSet {
   const working = new Map<string, GraphHandle>();
   const locks = new Map<string, Promise<unknown>>();
@@ -110,7 +127,7 @@ export function createGraphSet(runtime: Runtime, maxMemoryGraphs = 64): GraphSet
       return serialise(id, async () => {
         const handle = get(id);
         if (!handle) throw new ProtocolError(GRAPH_NOT_FOUND);
-        const draft = structuredClone(handle.graph);
+        const draft = draftOf(handle.graph);
         const result = change(draft);
         save(handle, draft);
         handle.graph = draft;
