@@ -138,8 +138,8 @@ describe('ui-protocol: graph limits, coalesced saves, bounded clients', function
       expect(Object.keys(h.runtime.store.get('main')!.graph.processes)).to.have.length(N + 1);
       expect(reads).to.be.above(0);
       expect(torn).to.equal(0);
-      expect(hookWrites).to.be.within(1, N / 20);
       expect(renames).to.be.within(1, N / 20);
+      expect(hookWrites).to.be.within(1, N / 20);
     });
   });
 
