@@ -123,35 +123,40 @@ export async function openGraphStore(options: StoreOptions): Promise<GraphStore>
     events.emit('write', name);
   };
 
-  /** Writes `name`'s latest scheduled content, waiting for a write already in flight. */
+  /** Writes `name`'s latest scheduled content once, after any write already in flight. */
+  const writeOnce = async (name: string, w: Writer) => {
+    while (w.inFlight) await w.inFlight.catch(() => {});
+    const entry = w.pending;
+    if (entry === undefined) return;
+    w.pending = undefined;
+    w.inFlight = writeFileOf(name, entry.source).catch((err) => {
+      w.pending ??= entry;
+      throw err;
+    }).finally(() => { w.inFlight = undefined; });
+    await w.inFlight;
+  };
+  const forget = (name: string, w: Writer) => {
+    if (writers.get(name) === w && !w.timer && !w.inFlight && w.pending === undefined) writers.delete(name);
+  };
+
+  /** Writes everything scheduled for `name` now (put, flush, close). */
   const drain = async (name: string) => {
     const w = writers.get(name);
     if (!w) return;
     clearTimeout(w.timer);
     w.timer = undefined;
-    while (w.inFlight || w.pending !== undefined) {
-      if (w.inFlight) {
-        await w.inFlight.catch(() => {});
-        continue;
-      }
-      const entry = w.pending!;
-      w.pending = undefined;
-      w.inFlight = writeFileOf(name, entry.source).catch((err) => {
-        w.pending ??= entry;
-        throw err;
-      }).finally(() => { w.inFlight = undefined; });
-      await w.inFlight;
-    }
-    if (writers.get(name) === w && !w.timer) writers.delete(name);
+    while (w.inFlight || w.pending !== undefined) await writeOnce(name, w);
+    forget(name, w);
   };
 
   const enqueue = (name: string, entry: GraphEntry) => {
     const w = writers.get(name) ?? {};
     writers.set(name, w);
     w.pending = entry;
+    // Edits arriving during this write schedule the next one a full delay later.
     w.timer ??= setTimeout(() => {
       w.timer = undefined;
-      drain(name).catch((err) => report(err, `${name}.json`));
+      writeOnce(name, w).catch((err) => report(err, `${name}.json`)).finally(() => forget(name, w));
     }, delay);
   };
 

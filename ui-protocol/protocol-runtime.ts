@@ -24,6 +24,8 @@ export interface ProtocolRuntime {
   readonly core: Core;
 }
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function createProtocolRuntime(options: ProtocolOptions): ProtocolRuntime {
   const core = createCore(options);
   core.tracer = createTracer();
@@ -34,8 +36,10 @@ export function createProtocolRuntime(options: ProtocolOptions): ProtocolRuntime
       const session = core.addSession(send);
       return {
         receive(text) {
-          // A departed client's backlog is not worked through (it could be thousands of edits).
-          session.queue = session.queue.then(() => (session.closed ? undefined : dispatch(core, session, text))).catch((err) => {
+          // One message per turn of the event loop: a socket read can hold hundreds of messages,
+          // and handling them all in one go would keep HTTP requests and timers (graph saves)
+          // waiting. A departed client's backlog is not worked through at all.
+          session.queue = session.queue.then(nextTurn).then(() => (session.closed ? undefined : dispatch(core, session, text))).catch((err) => {
             core.logger.error({ err }, 'protocol message failed');
           });
           return session.queue;
