@@ -55,7 +55,7 @@ export const settings = {
   // Admin API
   jwtSecret: { env: 'IMGFLOW_JWT_SECRET', kind: 'string', default: undefined, description: 'HS256 secret for admin API tokens (at least 32 characters)' },
   jwtPublicKey: { env: 'IMGFLOW_JWT_PUBLIC_KEY', kind: 'string', default: undefined, description: 'RS256 public key (PEM text, or a path to a PEM file) for admin API tokens' },
-  jwtMaxLifetimeSeconds: { env: 'IMGFLOW_JWT_MAX_LIFETIME_SECONDS', kind: 'int', default: 86400, min: 60, max: 31536000, description: 'Admin tokens must carry exp, at most this far after iat (or now) (s)' },
+  jwtMaxLifetimeSeconds: { env: 'IMGFLOW_JWT_MAX_LIFETIME_SECONDS', kind: 'int', default: 86400, min: 60, max: 31536000, description: 'Admin tokens must carry exp, at most this far from now (s)' },
   // Result cache
   cacheMemoryMaxBytes: { env: 'IMGFLOW_CACHE_MEMORY_MAX_BYTES', kind: 'int', default: 256 * MiB, min: 0, max: 2 ** 48, description: 'Memory tier budget in bytes (0 turns the memory tier off)' },
   cacheMemoryMaxEntryBytes: { env: 'IMGFLOW_CACHE_MEMORY_MAX_ENTRY_BYTES', kind: 'int', default: undefined, min: 1, max: 2 ** 48, description: 'Larger results skip the memory tier (default: an eighth of the budget)' },

@@ -17,7 +17,11 @@ export interface TokenVerifier {
   verify(token: string, now?: number): AdminClaims;
 }
 
-const CLOCK_TOLERANCE_SECONDS = 5;
+/**
+ * Clock skew allowed between the token issuer and this server, on exp, nbf, iat and the lifetime
+ * bound alike. Documented in docs/auth-and-cache.md.
+ */
+export const CLOCK_TOLERANCE_SECONDS = 5;
 
 function unauthorized(why: string, cause?: unknown) {
   return errors.IMGFLOW_ERR_ADMIN_UNAUTHORIZED({ problem: why }, cause, why);
@@ -35,11 +39,12 @@ function publicKey(config: Config): string | undefined {
 }
 
 export function createTokenVerifier(config: Config): TokenVerifier {
-  const keys: Record<string, string> = {};
-  if (config.jwtSecret) keys.HS256 = config.jwtSecret;
+  // Keyed by the token header's `alg`, which the client chooses: a Map, so `constructor` is no key.
+  const keys = new Map<string, string>();
+  if (config.jwtSecret) keys.set('HS256', config.jwtSecret);
   const pem = publicKey(config);
-  if (pem) keys.RS256 = pem;
-  const enabled = Object.keys(keys).length > 0;
+  if (pem) keys.set('RS256', pem);
+  const enabled = keys.size > 0;
 
   return {
     verify(token, now = Date.now()) {
@@ -47,8 +52,8 @@ export function createTokenVerifier(config: Config): TokenVerifier {
       const decoded = jwt.decode(token, { complete: true });
       if (!decoded || typeof decoded.header?.alg !== 'string') throw unauthorized('malformed token');
       const alg = decoded.header.alg;
-      const key = keys[alg];
-      if (!key) throw unauthorized(`tokens signed with ${alg} are not accepted (accepted: ${Object.keys(keys).join(', ')})`);
+      const key = keys.get(alg);
+      if (!key) throw unauthorized(`tokens signed with ${alg} are not accepted (accepted: ${[...keys.keys()].join(', ')})`);
       let payload: string | jwt.JwtPayload;
       try {
         payload = jwt.verify(token, key, {
@@ -62,9 +67,14 @@ export function createTokenVerifier(config: Config): TokenVerifier {
       }
       if (typeof payload !== 'object' || payload === null) throw unauthorized('token payload must be a JSON object');
       if (typeof payload.exp !== 'number') throw unauthorized('token has no exp: admin tokens must expire');
-      const from = typeof payload.iat === 'number' ? payload.iat : Math.floor(now / 1000);
-      if (payload.exp - from > config.jwtMaxLifetimeSeconds) {
-        throw unauthorized(`token lifetime exceeds ${config.jwtMaxLifetimeSeconds} s (IMGFLOW_JWT_MAX_LIFETIME_SECONDS)`);
+      // The lifetime is counted from now, never from the token's own iat: a client that signs
+      // `iat = exp - 60` with exp in year 9999 must not get a token that lasts forever.
+      const nowSeconds = Math.floor(now / 1000);
+      if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS)) {
+        throw unauthorized('token iat is in the future');
+      }
+      if (payload.exp - nowSeconds > config.jwtMaxLifetimeSeconds + CLOCK_TOLERANCE_SECONDS) {
+        throw unauthorized(`token lifetime exceeds ${config.jwtMaxLifetimeSeconds} s from now (IMGFLOW_JWT_MAX_LIFETIME_SECONDS)`);
       }
       if (payload.admin === true) return { admin: true };
       if (typeof payload.app === 'string' && payload.app !== '') return { admin: false, app: payload.app };

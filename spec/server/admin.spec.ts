@@ -61,6 +61,8 @@ describe('server/admin: JWT-authenticated admin API', function () {
         ['forged', jwt.sign({ admin: true }, 'another-secret-0123456789abcdefghijk', { algorithm: 'HS256', expiresIn: 300 }), /invalid token: invalid signature/],
         ['no exp', jwt.sign({ admin: true }, HS_SECRET, { algorithm: 'HS256' }), /must expire/],
         ['too long', adminToken({ expiresIn: 86400 * 30 }), /lifetime exceeds/],
+        // Lifetime counted from now: an iat just before a far exp does not make it short.
+        ['stretched by iat', jwt.sign({ admin: true, iat: 253402214340, exp: 253402214400 }, HS_SECRET, { algorithm: 'HS256' }), /iat is in the future/],
         ['alg none', `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ admin: true, exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}.`, /not accepted/],
         // HS256 keyed with the RSA public key (the classic confusion): HS256 uses only the HS secret.
         ['HS256 with the public key', jwt.sign({ admin: true }, PUBLIC_PEM, { algorithm: 'HS256', expiresIn: 300 }), /invalid signature/],
