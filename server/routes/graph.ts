@@ -56,8 +56,14 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
 
   await app.register(authPlugin, { apps, config, onRefusal: (code) => metrics.countRefusal(code) });
 
-  // Any body is the image: its format is sniffed from the bytes, never from Content-Type.
+  // Any body is the image: its format is sniffed from the bytes, never from Content-Type. The
+  // header is set aside before fastify parses (its text/plain and JSON parsers, and its 415 for
+  // a malformed media type, would otherwise take the body first), so every POST reaches this
+  // parser; only these routes do it, the admin API still parses JSON.
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxInputBytes }, (_req, body, done) => done(null, body));
+  const bodyIsBytes = async (request: FastifyRequest) => {
+    request.headers['content-type'] = 'application/octet-stream';
+  };
 
   /** Fetch + evaluate + store: runs once per key however many requests wait for it. */
   async function compute(key: string, parsed: ParsedRequest, req: ImageRequest): Promise<CachedEntry> {
@@ -158,6 +164,6 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
 
   for (const url of [UNSIGNED_ROUTE, SIGNED_ROUTE]) {
     app.get(url, handler);
-    app.post(url, { bodyLimit: config.maxInputBytes }, handler);
+    app.post(url, { bodyLimit: config.maxInputBytes, preParsing: bodyIsBytes }, handler);
   }
 }
