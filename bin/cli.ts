@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, ImgflowError, loadImageParams } from '../runtime/index.ts';
+import { createRuntime, ImgflowError, loadImageParams, nullRecord } from '../runtime/index.ts';
 import { loadConfig, type Config } from '../server/config.ts';
 import { formatFromExtension } from '../server/formats.ts';
 import { checkImage } from '../server/input/check-image.ts';
@@ -50,7 +50,7 @@ async function readInput(config: Config, input: string): Promise<Buffer> {
 }
 
 function parseSets(sets: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nullRecord<string>();
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new Error(`--set expects name=value, got ${JSON.stringify(s)}`);
@@ -208,7 +208,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 64;
   }
-  const handler = commands[command];
+  const handler = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!handler) {
     console.error(`imgflow: unknown command ${command}\n\n${USAGE}`);
     return 64;

@@ -6,6 +6,7 @@
 import type { ParamSpec, Rgba } from '../operations/define.ts';
 import { errors } from './errors.ts';
 import { cssColors } from './_internal/css-colors.ts';
+import { ownValue } from './own-keys.ts';
 
 export type ParamValue = number | boolean | string;
 
@@ -61,7 +62,7 @@ function inRange(spec: ParamSpec, n: number): boolean {
 export function parseColor(raw: string): Rgba | undefined {
   const s = raw.trim().toLowerCase();
   if (s === 'transparent') return { r: 0, g: 0, b: 0, alpha: 0 };
-  const named = cssColors[s];
+  const named = ownValue(cssColors, s);
   if (named !== undefined) return { r: named >> 16, g: (named >> 8) & 255, b: named & 255, alpha: 1 };
   const m = /^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/.exec(s);
   if (!m) return undefined;

@@ -7,8 +7,9 @@
 import { kindOf, type OperationKind, type ParamSpec, type Params } from '../operations/define.ts';
 import { coerceParam } from './coerce.ts';
 import { errors } from './errors.ts';
-import { describeEdge, type GraphJson } from './graph.ts';
+import { describeEdge, validateGraph, type GraphJson } from './graph.ts';
 import { checkGraphLimits, type GraphLimits } from './graph-limits.ts';
+import { ownValue } from './own-keys.ts';
 import { normalizeComponentName, type Component, type Registry } from './registry.ts';
 import { inlineSubgraphs, type GraphResolver } from './subgraphs.ts';
 
@@ -63,7 +64,8 @@ export interface Plan {
   nodes: Map<string, PlanNode>;
   order: string[];
   stages: Stage[];
-  parameters: Record<string, ExportedParam>;
+  /** By exported name: a Map, because the names come from requests and graph documents. */
+  parameters: Map<string, ExportedParam>;
   /** The node whose output is the graph's `output`, or SOURCE for a graph that passes the input through. */
   output: string;
   /** An encoder node feeding `output`, whose parameters set encoding options. */
@@ -103,12 +105,14 @@ function exportedSpec(base: ParamSpec, metadata: Record<string, unknown> | undef
 }
 
 export function compileGraph(name: string, outerGraph: GraphJson, registry: Registry, options: CompileOptions = {}): Plan {
-  const graph = options.resolveGraph ? inlineSubgraphs(name, outerGraph, options.resolveGraph, options.usedGraphs ?? new Map()) : outerGraph;
+  // Callers may hand over graphs nobody validated (previews, checks before a save), and
+  // inlining can leave references dangling: every node and port reference is checked first.
+  const graph = validateGraph(name, options.resolveGraph ? inlineSubgraphs(name, validateGraph(name, outerGraph), options.resolveGraph, options.usedGraphs ?? new Map()) : outerGraph);
   checkGraphLimits(name, outerGraph, options, graph);
   const processIds = Object.keys(graph.processes).sort();
   const inports = graph.inports ?? {};
   const outports = graph.outports ?? {};
-  const outRef = outports.output ?? (Object.keys(outports).length === 1 ? Object.values(outports)[0] : undefined);
+  const outRef = ownValue(outports, 'output') ?? (Object.keys(outports).length === 1 ? Object.values(outports)[0] : undefined);
   if (!outRef) fail(name, 'no exported outport named output');
 
   const componentName = (id: string) => graph.processes[id].component;
@@ -135,9 +139,10 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
     nodes.set(id, { id, component, kind: kindOf(component.op), params: {}, graphParams: {}, inputs: {} });
   }
 
+  // Port names come from the graph document: only the component's own ports count.
   const portOf = (node: PlanNode, port: string, edge: string) => {
-    if (port in node.component.imageInputs) return { image: true as const, port };
-    if (port in node.component.params) return { image: false as const, port };
+    if (Object.hasOwn(node.component.imageInputs, port)) return { image: true as const, port };
+    if (Object.hasOwn(node.component.params, port)) return { image: false as const, port };
     fail(name, `edge ${edge}: node ${node.id} (${node.component.name}) has no port ${port}`);
   };
 
@@ -155,17 +160,17 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
     if (!target.image) fail(name, `edge ${edge}: connects an image to ${node.component.params[target.port].type} port ${c.tgt.port}`);
     if (!nodes.has(c.src.process)) fail(name, `edge ${edge}: source node ${c.src.process} is not an image operation`);
     if (c.src.port !== 'output' && c.src.port !== 'out') fail(name, `edge ${edge}: node ${c.src.process} has no output port ${c.src.port}`);
-    if (target.port in node.inputs) fail(name, `edge ${edge}: port ${c.tgt.port} of ${node.id} already has an incoming edge`);
+    if (Object.hasOwn(node.inputs, target.port)) fail(name, `edge ${edge}: port ${c.tgt.port} of ${node.id} already has an incoming edge`);
     node.inputs[target.port] = c.src.process;
   }
 
-  const parameters: Record<string, ExportedParam> = {};
+  const parameters = new Map<string, ExportedParam>();
   for (const [exported, ref] of Object.entries(inports)) {
     const node = nodes.get(ref.process);
     if (!node) continue; // exported port of a pruned node: nothing depends on it
     const target = portOf(node, ref.port, `inport ${exported}`);
     if (target.image) {
-      if (target.port in node.inputs) fail(name, `inport ${exported}: port ${ref.port} of ${node.id} already has an incoming edge`);
+      if (Object.hasOwn(node.inputs, target.port)) fail(name, `inport ${exported}: port ${ref.port} of ${node.id} already has an incoming edge`);
       if (exported === 'input') {
         node.inputs[target.port] = SOURCE;
         continue;
@@ -174,24 +179,24 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
       if (target.port === 'input') fail(name, `inport ${exported}: only the exported port named input may feed ${node.id}.input`);
       const portSpec = node.component.imageInputs[target.port];
       const description = typeof ref.metadata?.description === 'string' ? ref.metadata.description : portSpec.description;
-      parameters[exported] = { name: exported, spec: { type: 'image', description, required: portSpec.required }, targets: [{ node: node.id, param: target.port }] };
+      parameters.set(exported, { name: exported, spec: { type: 'image', description, required: portSpec.required }, targets: [{ node: node.id, param: target.port }] });
       continue;
     }
     const spec = exportedSpec(node.component.params[target.port], ref.metadata, node.graphParams[target.port]);
-    const existing = parameters[exported];
+    const existing = parameters.get(exported);
     if (existing) existing.targets.push({ node: node.id, param: target.port });
-    else parameters[exported] = { name: exported, spec, targets: [{ node: node.id, param: target.port }] };
+    else parameters.set(exported, { name: exported, spec, targets: [{ node: node.id, param: target.port }] });
   }
 
-  const boundByParam = new Set(Object.values(parameters).filter((p) => p.spec.type === 'image').map((p) => `${p.targets[0].node}.${p.targets[0].param}`));
+  const boundByParam = new Set([...parameters.values()].filter((p) => p.spec.type === 'image').map((p) => `${p.targets[0].node}.${p.targets[0].param}`));
   for (const node of nodes.values()) {
     for (const [port, spec] of Object.entries(node.component.imageInputs)) {
       if (boundByParam.has(`${node.id}.${port}`)) continue;
-      if (!(port in node.inputs) && (port === 'input' || spec.required)) fail(name, `node ${node.id}: image port ${port} is not connected`);
+      if (!Object.hasOwn(node.inputs, port) && (port === 'input' || spec.required)) fail(name, `node ${node.id}: image port ${port} is not connected`);
     }
   }
 
-  if (options.sizeParams && !parameters.width && !parameters.height) insertSizeNode(nodes, parameters, registry);
+  if (options.sizeParams && !parameters.has('width') && !parameters.has('height')) insertSizeNode(nodes, parameters, registry);
 
   const order = topologicalOrder(name, nodes);
 
@@ -204,13 +209,13 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
   return bindParameters(plan, {});
 }
 
-function insertSizeNode(nodes: Map<string, PlanNode>, parameters: Record<string, ExportedParam>, registry: Registry): void {
+function insertSizeNode(nodes: Map<string, PlanNode>, parameters: Map<string, ExportedParam>, registry: Registry): void {
   const component = registry.get('imgflow/resize')!;
   for (const node of nodes.values()) for (const [port, src] of Object.entries(node.inputs)) if (src === SOURCE) node.inputs[port] = SIZE_NODE;
   nodes.set(SIZE_NODE, { id: SIZE_NODE, component, kind: 'sharp', params: {}, graphParams: {}, inputs: { input: SOURCE } });
   for (const dim of ['width', 'height'] as const) {
     const spec = { ...component.params[dim], description: `Scale the input to this ${dim} before the graph runs, keeping the aspect ratio; never enlarges` };
-    parameters[dim] = { name: dim, spec, targets: [{ node: SIZE_NODE, param: dim }] };
+    parameters.set(dim, { name: dim, spec, targets: [{ node: SIZE_NODE, param: dim }] });
   }
 }
 
@@ -238,11 +243,12 @@ export function bindParameters(plan: Plan, values: Params): Plan {
   const byNode = new Map<string, Params>();
   const imageInputs = new Map<string, Record<string, string>>();
   for (const [name, value] of Object.entries(values)) {
-    if (plan.parameters[name]?.spec.type === 'image') {
-      for (const t of plan.parameters[name].targets) imageInputs.set(t.node, { ...imageInputs.get(t.node), [t.param]: `${IMAGE_PARAM}${name}` });
+    const param = plan.parameters.get(name);
+    if (param?.spec.type === 'image') {
+      for (const t of param.targets) imageInputs.set(t.node, { ...imageInputs.get(t.node), [t.param]: `${IMAGE_PARAM}${name}` });
       continue;
     }
-    for (const t of plan.parameters[name]?.targets ?? []) {
+    for (const t of param?.targets ?? []) {
       const p = byNode.get(t.node) ?? {};
       p[t.param] = value;
       byNode.set(t.node, p);

@@ -9,6 +9,7 @@ import { errors, ImgflowError } from './errors.ts';
 import { IMAGE_PARAM, resolveInput, resolveProducer, SOURCE, type Plan, type PlanNode, type Stage } from './compiler.ts';
 import type { Registry } from './registry.ts';
 import { ComputeAborted, type ComputePool } from './offload/compute-pool.ts';
+import { ownValue } from './own-keys.ts';
 
 export interface EvaluateOptions {
   /** The encoded source image (already checked for format and pixel count by the caller). */
@@ -117,7 +118,7 @@ async function imageParamRaw(run: Run, id: string): Promise<RawImage> {
   let img = run.values.get(id);
   if (!img) {
     const name = id.slice(IMAGE_PARAM.length);
-    const bytes = run.options.images?.[name];
+    const bytes = ownValue(run.options.images, name);
     if (!bytes) throw errors.IMGFLOW_ERR_PARAM_MISSING({ parameter: name }, undefined, name);
     run.stats.decodes++;
     run.stats.pipelines++;

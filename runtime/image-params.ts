@@ -5,10 +5,13 @@
  */
 import type { Plan } from './compiler.ts';
 import type { Params } from '../operations/define.ts';
+import { nullRecord, ownValue, setOwn } from './own-keys.ts';
 
 /** Loads every image parameter given in `params`, in parallel, by parameter name. */
 export async function loadImageParams(plan: Plan, params: Params, load: (ref: string) => Promise<Buffer>): Promise<Record<string, Buffer>> {
-  const given = Object.values(plan.parameters).filter((p) => p.spec.type === 'image' && typeof params[p.name] === 'string');
+  const given = [...plan.parameters.values()].filter((p) => p.spec.type === 'image' && typeof ownValue(params, p.name) === 'string');
   const bytes = await Promise.all(given.map((p) => load(params[p.name] as string)));
-  return Object.fromEntries(given.map((p, i) => [p.name, bytes[i]]));
+  const out = nullRecord<Buffer>();
+  given.forEach((p, i) => setOwn(out, p.name, bytes[i]));
+  return out;
 }

@@ -23,3 +23,4 @@ export type { Limiter } from './limiter.ts';
 export { errors, createError, ImgflowError, toImgflowError } from './errors.ts';
 export type { ErrorCode, ErrorFactory } from './errors.ts';
 export { loadImageParams } from './image-params.ts';
+export { nullRecord, ownValue, setOwn } from './own-keys.ts';

@@ -3,6 +3,7 @@ import type { Params } from '../operations/define.ts';
 import { coerceParam } from './coerce.ts';
 import { errors } from './errors.ts';
 import type { Plan } from './compiler.ts';
+import { nullRecord } from './own-keys.ts';
 
 export type RawParams = Record<string, string | string[] | number | boolean | undefined>;
 
@@ -11,12 +12,13 @@ export type RawParams = Record<string, string | string[] | number | boolean | un
  * accepts, because a typo silently ignored is a wrong image served forever from cache.
  */
 export function parseParams(plan: Plan, raw: RawParams, reserved: ReadonlySet<string> = new Set()): Params {
-  const out: Params = {};
+  // Keys are request parameter names: `__proto__` must be stored, not become the prototype.
+  const out: Params = nullRecord();
   for (const [name, value] of Object.entries(raw)) {
     if (reserved.has(name) || value === undefined) continue;
-    const param = plan.parameters[name];
+    const param = plan.parameters.get(name);
     if (!param) {
-      const accepted = Object.keys(plan.parameters).sort();
+      const accepted = [...plan.parameters.keys()].sort();
       throw errors.IMGFLOW_ERR_PARAM_UNKNOWN({ parameter: name, graph: plan.graph, accepts: accepted }, undefined, name, plan.graph, accepted.join(', ') || '(no parameters)');
     }
     if (Array.isArray(value)) {
@@ -24,8 +26,8 @@ export function parseParams(plan: Plan, raw: RawParams, reserved: ReadonlySet<st
     }
     out[name] = coerceParam(name, param.spec, value);
   }
-  for (const param of Object.values(plan.parameters)) {
-    if (param.spec.required && !(param.name in out)) throw errors.IMGFLOW_ERR_PARAM_MISSING({ parameter: param.name }, undefined, param.name);
+  for (const param of plan.parameters.values()) {
+    if (param.spec.required && !Object.hasOwn(out, param.name)) throw errors.IMGFLOW_ERR_PARAM_MISSING({ parameter: param.name }, undefined, param.name);
   }
   return out;
 }

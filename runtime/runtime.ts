@@ -162,7 +162,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         name,
         description: e.graph.properties?.description ?? '',
         revision: compiled(name).effective,
-        parameters: Object.values(p.parameters).map((x) => ({ name: x.name, ...x.spec })),
+        parameters: [...p.parameters.values()].map((x) => ({ name: x.name, ...x.spec })),
       };
     },
     async close() {

@@ -6,6 +6,7 @@
  */
 import { errors } from './errors.ts';
 import type { Connection, ExportedPort, GraphJson, PortRef } from './graph.ts';
+import { ownValue } from './own-keys.ts';
 
 export interface ResolvedGraph { graph: GraphJson; revision: string }
 export type GraphResolver = (component: string) => ResolvedGraph | undefined;
@@ -43,12 +44,12 @@ export function inlineSubgraphs(name: string, graph: GraphJson, resolve: GraphRe
     const mapInner = (ref: PortRef): PortRef => ({ ...ref, process: id(ref.process) });
     // Where a port of the subgraph node leads inside it.
     const inward = (port: string, what: string): PortRef => {
-      const ref = inner.inports?.[port];
+      const ref = ownValue(inner.inports, port);
       if (!ref) fail(name, `${what}: subgraph ${component} (node ${nodeId}) has no inport ${port}`);
       return mapInner(ref);
     };
     const outward = (port: string, what: string): PortRef => {
-      const ref = inner.outports?.[port] ?? (port === 'output' && inner.outports && Object.keys(inner.outports).length === 1 ? Object.values(inner.outports)[0] : undefined);
+      const ref = ownValue(inner.outports, port) ?? (port === 'output' && inner.outports && Object.keys(inner.outports).length === 1 ? Object.values(inner.outports)[0] : undefined);
       if (!ref) fail(name, `${what}: subgraph ${component} (node ${nodeId}) has no outport ${port}`);
       return mapInner(ref);
     };
@@ -65,7 +66,7 @@ export function inlineSubgraphs(name: string, graph: GraphJson, resolve: GraphRe
       })),
     ];
     inports = Object.fromEntries(Object.entries(inports).map(([k, ref]) =>
-      [k, ref.process === nodeId ? { ...inward(ref.port, `inport ${k}`), metadata: ref.metadata ?? inner.inports?.[ref.port]?.metadata } : ref]));
+      [k, ref.process === nodeId ? { ...inward(ref.port, `inport ${k}`), metadata: ref.metadata ?? ownValue(inner.inports, ref.port)?.metadata } : ref]));
     outports = Object.fromEntries(Object.entries(outports).map(([k, ref]) => [k, ref.process === nodeId ? { ...outward(ref.port, `outport ${k}`), metadata: ref.metadata } : ref]));
   }
   return { ...graph, processes, connections, inports, outports };

@@ -3,7 +3,7 @@
  * payloads with port types its inspector renders (int, number, boolean, string, color, enum with
  * `values`; `buffer` for images) and defaults, and a graph's exported ports for runtime:ports.
  */
-import { GRAPH_COMPONENT_PREFIX, type Component, type GraphJson } from '../runtime/index.ts';
+import { GRAPH_COMPONENT_PREFIX, ownValue, type Component, type GraphJson } from '../runtime/index.ts';
 import type { ParamSpec } from '../operations/index.ts';
 import type { Core } from './core.ts';
 import type { PacketComponent, PortDefinition } from './types.ts';
@@ -56,7 +56,7 @@ export function imageComponentPorts(c: Component): { inPorts: PortDefinition[]; 
 
 /** The port a node of `graph` exposes as `port`, as a definition named `publicName`. */
 function nodePort(core: Core, graph: GraphJson, node: string, port: string, publicName: string, dir: 'in' | 'out'): PortDefinition {
-  const component = graph.processes[node]?.component;
+  const component = ownValue(graph.processes, node)?.component;
   const found = component ? findComponent(core, component) : undefined;
   let def: PortDefinition | undefined;
   if (found?.kind === 'image') {

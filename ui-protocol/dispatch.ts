@@ -29,13 +29,14 @@ export interface RequestContext {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (payload: any, ctx: RequestContext) => void | Promise<void>;
 
-const handlers: Record<string, Record<string, Handler>> = {
-  runtime: runtimeHandlers,
-  graph: graphHandlers,
-  component: componentHandlers,
-  network: networkHandlers,
-  trace: traceHandlers,
-};
+// By the client's `protocol` string: a Map, so `constructor` is an unknown protocol like any other.
+const handlers = new Map<string, Record<string, Handler>>([
+  ['runtime', runtimeHandlers],
+  ['graph', graphHandlers],
+  ['component', componentHandlers],
+  ['network', networkHandlers],
+  ['trace', traceHandlers],
+]);
 
 function parse(text: string): InMessage & { secret?: string } {
   let msg: unknown;
@@ -92,7 +93,7 @@ export async function dispatch(core: Core, session: Session, text: string): Prom
     },
   };
 
-  const table = handlers[protocol];
+  const table = handlers.get(protocol);
   if (!table) {
     ctx.reply('error', { message: `Unknown protocol ${protocol}` }, 'runtime');
     return;

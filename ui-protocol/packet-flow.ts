@@ -3,7 +3,7 @@
  * IIPs are sent when it starts, each packet travels every edge from its port, and packets on
  * exported ports go in and out through runtime:packet.
  */
-import type { GraphJson } from '../runtime/index.ts';
+import { ownValue, type GraphJson } from '../runtime/index.ts';
 import { toProtocolPort, type ProtocolPort } from './edges.ts';
 import type { PacketComponent } from './types.ts';
 
@@ -25,7 +25,7 @@ export function isPacketGraph(graph: GraphJson, components: ReadonlyMap<string, 
 export function createPacketNetwork(graph: GraphJson, components: ReadonlyMap<string, PacketComponent>, events: PacketEvents) {
   let budget = MAX_DELIVERIES;
   const deliver = (node: string, port: string, data: unknown): void => {
-    const component = components.get(graph.processes[node]?.component ?? '');
+    const component = components.get(ownValue(graph.processes, node)?.component ?? '');
     if (!component) return;
     if (--budget < 0) {
       if (budget === -1) events.processError(node, `More than ${MAX_DELIVERIES} packets: stopped (a cycle?)`);
@@ -58,7 +58,7 @@ export function createPacketNetwork(graph: GraphJson, components: ReadonlyMap<st
     },
     packet(port: string, data: unknown) {
       budget = MAX_DELIVERIES;
-      const ref = graph.inports?.[port];
+      const ref = ownValue(graph.inports, port);
       if (ref) deliver(ref.process, ref.port, data);
     },
   };

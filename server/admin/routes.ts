@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseSignedPath } from '../../rig/sign.ts';
-import { parseGraphSource, validateGraph, type Runtime } from '../../runtime/index.ts';
+import { nullRecord, parseGraphSource, validateGraph, type Runtime } from '../../runtime/index.ts';
 import { errors } from '../../runtime/errors.ts';
 import type { RawParams } from '../../runtime/params.ts';
 import { publicApp, type App, type AppRegistry } from '../auth/apps.ts';
@@ -55,7 +55,8 @@ function requireSelfOrAdmin(request: FastifyRequest, key: string): void {
 }
 
 function queryOf(search: URLSearchParams): RawParams {
-  const out: RawParams = {};
+  // Keyed by the URL's parameter names, as fastify's own query parser does: no prototype.
+  const out: RawParams = nullRecord();
   for (const [k, v] of search) {
     const prev = out[k];
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];

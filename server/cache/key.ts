@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errors } from '../../runtime/errors.ts';
+import { nullRecord, ownValue, setOwn } from '../../runtime/own-keys.ts';
 
 /** A parameter value after coercion by the graph's port schema. */
 export type CacheParamValue = string | number | boolean | null | CacheParamValue[] | { [k: string]: CacheParamValue };
@@ -28,8 +29,8 @@ const MAX_KEY_LENGTH = 512;
 /** `<graphName>/<sha256 hex>.<ext>`; identical for any parameter order, different for any other revision. */
 export function cacheKey(parts: CacheKeyParts): string {
   const format = parts.format.toLowerCase();
-  const canonicalFormat = FORMAT_ALIASES[format] ?? format;
-  const ext = EXTENSIONS[canonicalFormat] ?? canonicalFormat;
+  const canonicalFormat = ownValue(FORMAT_ALIASES, format) ?? format;
+  const ext = ownValue(EXTENSIONS, canonicalFormat) ?? canonicalFormat;
   if (!/^[a-z0-9]{1,10}$/.test(ext)) throw errors.IMGFLOW_ERR_CACHE_KEY_INVALID({ format: parts.format }, undefined, JSON.stringify(parts.format), 'format must be a short alphanumeric name');
   const doc = {
     v: KEY_SCHEME,
@@ -53,8 +54,9 @@ export function etagFor(bytes: Uint8Array): string {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    // Keys are parameter names: a `__proto__` parameter must be hashed, not swallowed.
+    const sorted = nullRecord<unknown>();
+    for (const k of Object.keys(v).sort()) setOwn(sorted, k, (v as Record<string, unknown>)[k]);
     return sorted;
   });
 }

@@ -1,11 +1,11 @@
 /** GET /graphs: every graph with its parameters (type, default, range, description). */
 import type { FastifyInstance } from 'fastify';
-import type { GraphInfo, Runtime } from '../../runtime/index.ts';
+import { nullRecord, type GraphInfo, type Runtime } from '../../runtime/index.ts';
 
 export async function catalogueRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
   const { runtime } = opts;
   app.get('/graphs', async () => {
-    const graphs: Record<string, GraphInfo | { name: string; error: string }> = {};
+    const graphs = nullRecord<GraphInfo | { name: string; error: string }>();
     for (const entry of runtime.store.list()) {
       try {
         graphs[entry.name] = runtime.describe(entry.name);

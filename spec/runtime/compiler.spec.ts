@@ -173,8 +173,8 @@ describe('compiler', () => {
       const graph = singleNodeGraph('gegl/gaussian-blur', { 'std-dev-x': 3 });
       graph.inports!.blur = { process: 'op', port: 'std-dev-x', metadata: { description: 'How blurry', maximum: 50 } };
       const plan = compileGraph('g', graph, registry, { sizeParams: true });
-      expect(plan.parameters.blur.spec).to.include({ type: 'number', description: 'How blurry', max: 50, min: 0, default: 3 });
-      expect(Object.keys(plan.parameters).sort()).to.deep.equal(['blur', 'height', 'width']);
+      expect(plan.parameters.get('blur')!.spec).to.include({ type: 'number', description: 'How blurry', max: 50, min: 0, default: 3 });
+      expect([...plan.parameters.keys()].sort()).to.deep.equal(['blur', 'height', 'width']);
     });
 
     it('turns an exported secondary image port into an image URL parameter', async () => {
@@ -185,7 +185,7 @@ describe('compiler', () => {
         connections: [],
       };
       const plan = compileGraph('g', graph, registry);
-      expect(plan.parameters.overlay.spec).to.include({ type: 'image', description: 'Drawn on top', required: true });
+      expect(plan.parameters.get('overlay')!.spec).to.include({ type: 'image', description: 'Drawn on top', required: true });
       const missing = (() => { try { parseParams(plan, {}); } catch (e) { return e as ImgflowError; } })();
       expect(missing?.code).to.equal('IMGFLOW_ERR_PARAM_MISSING');
       expect(() => parseParams(plan, { overlay: 'file:///etc/passwd' })).to.throw(/image URL/);

@@ -31,7 +31,7 @@ describe('HTTP POST /graph: any Content-Type', function () {
     runtime.close();
   });
 
-  const post = (body: Uint8Array, contentType?: string) =>
+  const post = (body: Uint8Array<ArrayBuffer>, contentType?: string) =>
     fetch(`${base}/graph/resize.png?width=20`, { method: 'POST', body, headers: contentType === undefined ? {} : { 'content-type': contentType } });
 
   for (const contentType of ['text/plain', 'text/plain; charset=utf-8', 'application/json', 'application/json; charset=utf-8', undefined, 'garbage', 'x/y; q=1;;;', 'image/jpeg']) {

@@ -4,7 +4,7 @@
  * merged metadata for changes, the removed IIP's data for removeinitial, removeedge/removeinitial
  * before removenode.
  */
-import type { Connection, GraphJson } from '../../runtime/index.ts';
+import { setOwn, type Connection, type GraphJson } from '../../runtime/index.ts';
 import type { Handler, RequestContext } from '../dispatch.ts';
 import { edgeId, isEdge, samePort, toPortRef, toProtocolPort, type ProtocolPort } from '../edges.ts';
 import { emptyGraph, ProtocolError } from '../graphs.ts';
@@ -46,7 +46,7 @@ function mergeMetadata(current: Record<string, unknown> | undefined, change: Rec
   const out = { ...(current ?? {}) };
   for (const [k, v] of Object.entries(change ?? {})) {
     if (v === null) delete out[k];
-    else out[k] = v;
+    else setOwn(out, k, v);
   }
   return out;
 }
@@ -119,7 +119,8 @@ export const graphHandlers = {
     return change(ctx, p, (g) => {
       if (Object.hasOwn(g.processes, id)) throw new ProtocolError(`Node ${id} already exists`);
       const metadata = metadataOf(p);
-      g.processes[id] = { component, ...(metadata ? { metadata } : {}) };
+      // The id is the client's: `__proto__` must become a node, not the record's prototype.
+      setOwn(g.processes, id, { component, ...(metadata ? { metadata } : {}) });
       return { id, component, ...(p.metadata !== undefined ? { metadata: metadata ?? {} } : {}) };
     });
   },

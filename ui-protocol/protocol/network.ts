@@ -204,7 +204,7 @@ export function createNetworks(core: Core): Networks {
       else {
         try {
           const plan = compileGraph(graphId, previewGraph(core.runtime, handle.graph), core.runtime.registry, core.runtime.limits);
-          const param = plan.parameters[port];
+          const param = plan.parameters.get(port);
           if (!param) throw new ProtocolError(`Port ${port} of graph ${graphId} is not a parameter`);
           s.params = { ...s.params, [port]: coerceParam(port, param.spec, data) };
         } catch (err) {
