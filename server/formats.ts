@@ -2,18 +2,19 @@
 import type { OutputFormat } from '../operations/define.ts';
 import { errors } from '../runtime/errors.ts';
 
-const byExtension: Record<string, OutputFormat> = {
-  jpg: 'jpeg', jpeg: 'jpeg', png: 'png', webp: 'webp', avif: 'avif', tif: 'tiff', tiff: 'tiff', gif: 'gif',
-};
+// Keyed by the URL's extension: a Map, so `.constructor` is an unsupported format like any other.
+const byExtension = new Map<string, OutputFormat>([
+  ['jpg', 'jpeg'], ['jpeg', 'jpeg'], ['png', 'png'], ['webp', 'webp'], ['avif', 'avif'], ['tif', 'tiff'], ['tiff', 'tiff'], ['gif', 'gif'],
+]);
 
 export const mimeTypes: Record<OutputFormat, string> = {
   jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif', tiff: 'image/tiff', gif: 'image/gif',
 };
 
-export const extensions = Object.keys(byExtension);
+export const extensions = [...byExtension.keys()];
 
 export function formatFromExtension(ext: string): OutputFormat {
-  const format = byExtension[ext.toLowerCase()];
+  const format = byExtension.get(ext.toLowerCase());
   if (!format) throw errors.IMGFLOW_ERR_FORMAT_UNSUPPORTED({ extension: ext, supported: extensions }, undefined, ext, extensions.join(', '));
   return format;
 }

@@ -47,6 +47,14 @@ describe('prototype names as parameters', function () {
       }
     });
 
+    it('answers each name as an output extension with 415 IMGFLOW_ERR_FORMAT_UNSUPPORTED', async () => {
+      for (const name of PROTOTYPE_NAMES) {
+        const res = await app.inject({ url: `/graph/passthrough.${encodeURIComponent(name)}` });
+        expect(res.statusCode, `${name}: ${res.body}`).to.equal(415);
+        expect(res.json().code, name).to.equal('IMGFLOW_ERR_FORMAT_UNSUPPORTED');
+      }
+    });
+
     it('answers each name as a colour or enum value with 400 IMGFLOW_ERR_PARAM_INVALID', async () => {
       let checked = 0;
       for (const { name: graph } of runtime.store.list()) {
