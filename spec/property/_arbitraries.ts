@@ -43,3 +43,55 @@ export function queryArb(realNames: readonly string[]): fc.Arbitrary<string> {
 
 /** Anything JSON: the shape of what arrives in a body or a protocol message. */
 export const jsonArb: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3 });
+
+/** One edit of a JSON document: at the `at`-th container (mod their count), set, rename or delete a member. */
+export interface Mutation {
+  op: 'set' | 'rename' | 'delete' | 'addKey';
+  at: number;
+  pick: number;
+  name: string;
+  value: unknown;
+}
+
+export const mutationArb: fc.Arbitrary<Mutation> = fc.record({
+  op: fc.constantFrom('set', 'set', 'rename', 'delete', 'addKey'),
+  at: fc.nat(),
+  pick: fc.nat(),
+  name: nameArb(['input', 'output', 'process', 'port', 'component', 'data', 'src', 'tgt', 'processes', 'connections', 'inports', 'outports', 'metadata']),
+  value: fc.oneof(jsonArb, nameArb(), fc.constantFrom('imgflow/negate', 'gegl/crop', 'graphs/passthrough', 'gegl:gaussian-blur', 'imgflow/nonexistent')),
+});
+
+function containers(value: unknown, out: (Record<string, unknown> | unknown[])[] = []): (Record<string, unknown> | unknown[])[] {
+  if (value !== null && typeof value === 'object') {
+    out.push(value as Record<string, unknown>);
+    for (const v of Object.values(value)) containers(v, out);
+  }
+  return out;
+}
+
+/**
+ * Applies mutations to a JSON text and returns JSON text. Members are written with define
+ * semantics, so a generated `__proto__` becomes a key as it would in a client's JSON.
+ */
+export function mutateJson(text: string, mutations: readonly Mutation[]): string {
+  const doc = JSON.parse(text) as unknown;
+  for (const m of mutations) {
+    const all = containers(doc);
+    if (all.length === 0) break;
+    const target = all[m.at % all.length];
+    const keys = Object.keys(target);
+    const key = Array.isArray(target) ? String(m.pick % (target.length + 1)) : keys.length ? keys[m.pick % keys.length] : m.name;
+    const define = (k: string, v: unknown) => Object.defineProperty(target, k, { value: v, writable: true, enumerable: true, configurable: true });
+    if (m.op === 'set') define(key, m.value);
+    else if (m.op === 'addKey' && !Array.isArray(target)) define(m.name, m.value);
+    else if (m.op === 'delete') {
+      if (Array.isArray(target)) target.splice(Number(key), 1);
+      else delete target[key];
+    } else if (m.op === 'rename' && !Array.isArray(target) && Object.hasOwn(target, key)) {
+      const v = target[key];
+      delete target[key];
+      define(m.name, v);
+    }
+  }
+  return JSON.stringify(doc);
+}
