@@ -34,11 +34,30 @@ function port(payload: Payload, key: string): ProtocolPort {
   return v.index === undefined ? { node: v.node, port: v.port } : { node: v.node, port: v.port, index: v.index };
 }
 
-function metadataOf(payload: Payload): Record<string, unknown> | undefined {
+/**
+ * The metadata fields fbp-protocol types. Whatever a client sends is echoed to every client,
+ * so a value outside the schema would make every reply about that node invalid.
+ */
+const TYPED_METADATA = {
+  node: [['x', 'integer'], ['y', 'integer']],
+  edge: [['route', 'integer'], ['schema', 'string'], ['secure', 'boolean']],
+  group: [['description', 'string']],
+} as const;
+
+function metadataOf(payload: Payload, kind: keyof typeof TYPED_METADATA): Record<string, unknown> | undefined {
   const m = payload.metadata;
   if (m === undefined || m === null) return undefined;
   if (typeof m !== 'object' || Array.isArray(m)) throw new ProtocolError('metadata must be an object');
-  return m as Record<string, unknown>;
+  const out = { ...(m as Record<string, unknown>) };
+  for (const [field, type] of TYPED_METADATA[kind]) {
+    const v = Object.hasOwn(out, field) ? out[field] : undefined;
+    // null deletes the field in a change (mergeMetadata).
+    if (v === undefined || v === null) continue;
+    // Positions and routes may come fractional from an editor: rounded, they are what the schema says.
+    if (type === 'integer' && typeof v === 'number' && Number.isFinite(v)) out[field] = Math.round(v);
+    else if (type === 'integer' || typeof v !== type) throw new ProtocolError(`metadata.${field} must be ${type === 'integer' ? 'a number' : `a ${type}`}`);
+  }
+  return out;
 }
 
 /** noflo's rule: keys set to null are deleted, others merged. */
@@ -75,7 +94,7 @@ function exportedPorts(kind: 'inports' | 'outports') {
   const add: Handler = (p: Payload, ctx) => change(ctx, p, (g) => {
     const pub = text(p, 'public'), node = text(p, 'node'), prt = text(p, 'port');
     needNode(g, node);
-    const metadata = metadataOf(p);
+    const metadata = metadataOf(p, 'node');
     g[kind] = { ...(g[kind] ?? {}), [pub]: { process: node, port: prt, ...(metadata ? { metadata } : {}) } };
     return { public: pub, node, port: prt, ...(metadata ? { metadata } : {}) };
   }, true);
@@ -118,7 +137,7 @@ export const graphHandlers = {
     if (!findComponent(ctx.core, component)) throw new ProtocolError(`Component ${component} not found`);
     return change(ctx, p, (g) => {
       if (Object.hasOwn(g.processes, id)) throw new ProtocolError(`Node ${id} already exists`);
-      const metadata = metadataOf(p);
+      const metadata = metadataOf(p, 'node');
       // The id is the client's: `__proto__` must become a node, not the record's prototype.
       setOwn(g.processes, id, { component, ...(metadata ? { metadata } : {}) });
       return { id, component, ...(p.metadata !== undefined ? { metadata: metadata ?? {} } : {}) };
@@ -175,7 +194,7 @@ export const graphHandlers = {
   changenode: (p: Payload, ctx) => change(ctx, p, (g) => {
     const id = text(p, 'id');
     needNode(g, id);
-    const metadata = mergeMetadata(g.processes[id].metadata, metadataOf(p));
+    const metadata = mergeMetadata(g.processes[id].metadata, metadataOf(p, 'node'));
     g.processes[id] = { ...g.processes[id], metadata };
     return { id, metadata };
   }),
@@ -183,7 +202,7 @@ export const graphHandlers = {
     const src = port(p, 'src'), tgt = port(p, 'tgt');
     needNode(g, src.node);
     needNode(g, tgt.node);
-    const metadata = metadataOf(p);
+    const metadata = metadataOf(p, 'edge');
     const c: Connection = { src: toPortRef(src), tgt: toPortRef(tgt), ...(metadata ? { metadata } : {}) };
     if (g.connections.some((e) => e.src && samePort(e.src, c.src!) && samePort(e.tgt, c.tgt))) throw new ProtocolError(`Edge ${edgeId(src, tgt)} already exists`);
     g.connections.push(c);
@@ -200,7 +219,7 @@ export const graphHandlers = {
     const src = port(p, 'src'), tgt = port(p, 'tgt');
     const c = g.connections.find((e) => e.src && samePort(e.src, toPortRef(src)) && samePort(e.tgt, toPortRef(tgt)));
     if (!c) throw new ProtocolError(`Edge ${edgeId(src, tgt)} not found`);
-    c.metadata = mergeMetadata(c.metadata, metadataOf(p));
+    c.metadata = mergeMetadata(c.metadata, metadataOf(p, 'edge'));
     return { src, tgt, metadata: c.metadata };
   }),
   addinitial: (p: Payload, ctx) => change(ctx, p, (g) => {
@@ -208,7 +227,7 @@ export const graphHandlers = {
     if (!src || typeof src !== 'object' || !('data' in src)) throw new ProtocolError('Missing src: expected {data}');
     const tgt = port(p, 'tgt');
     needNode(g, tgt.node);
-    const metadata = metadataOf(p);
+    const metadata = metadataOf(p, 'edge');
     g.connections.push({ data: src.data, tgt: toPortRef(tgt), ...(metadata ? { metadata } : {}) });
     return { src: { data: src.data }, tgt, ...(p.metadata !== undefined ? { metadata: metadata ?? {} } : {}) };
   }),
@@ -231,7 +250,7 @@ export const graphHandlers = {
     if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string')) throw new ProtocolError('Missing nodes: expected an array of node ids');
     for (const n of nodes) needNode(g, n);
     if ((g.groups ?? []).some((gr) => gr.name === name)) throw new ProtocolError(`Group ${name} already exists`);
-    const metadata = metadataOf(p);
+    const metadata = metadataOf(p, 'group');
     g.groups = [...(g.groups ?? []), { name, nodes: [...nodes], ...(metadata ? { metadata } : {}) }];
     return { name, nodes, ...(metadata ? { metadata } : {}) };
   }),
@@ -252,7 +271,7 @@ export const graphHandlers = {
     const name = text(p, 'name');
     const group = (g.groups ?? []).find((gr) => gr.name === name);
     if (!group) throw new ProtocolError(`Group ${name} not found`);
-    group.metadata = mergeMetadata(group.metadata, metadataOf(p));
+    group.metadata = mergeMetadata(group.metadata, metadataOf(p, 'group'));
     return { name, metadata: group.metadata };
   }),
 } satisfies { [C in GraphCommand]: Handler };
