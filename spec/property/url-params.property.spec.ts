@@ -9,7 +9,7 @@ import { createRuntime, type Runtime } from '../../runtime/index.ts';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { testPng } from '../_helpers/images.ts';
-import { queryArb } from './_arbitraries.ts';
+import { nameArb, queryArb, rawOddArb } from './_arbitraries.ts';
 import { expectCoded, within } from './_check.ts';
 
 const GRAPHS = ['passthrough', 'resize', 'gradientmap', 'crop', 'gaussianblur', 'retro'];
@@ -47,6 +47,23 @@ describe('property: URL parameters on real graphs', function () {
       );
     });
   }
+
+  it('any path under /graph (signed form included) and any Accept / If-None-Match give a coded 4xx or an image', async () => {
+    const segment = fc.oneof(fc.constantFrom(...GRAPHS), nameArb(GRAPHS).map(encodeURIComponent), rawOddArb);
+    const path = fc.tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.option(fc.constantFrom('png', 'jpg', 'webp', 'constructor', '', '.')))
+      .map(([parts, ext]) => `/graph/${parts.join('/')}${ext === null ? '' : `.${ext}`}`);
+    const header = fc.oneof(fc.constantFrom('*', 'W/"x"', '"a", W/"b"', 'image/avif;q=0,image/webp', 'image/*;q=abc'), fc.string({ maxLength: 20 }));
+    await fc.assert(
+      fc.asyncProperty(path, fc.option(header), fc.option(header), async (url, accept, inm) => {
+        const headers: Record<string, string> = {};
+        if (accept !== null) headers.accept = accept;
+        if (inm !== null) headers['if-none-match'] = inm;
+        const res = await within(5000, url, () => app.inject({ url, headers }));
+        expectCoded(res.statusCode, res.body, `${url} ${JSON.stringify(headers)}`);
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
 
 function decodeURIComponentSafe(s: string): string {
