@@ -6,6 +6,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { errors } from '../runtime/errors.ts';
+import { allowlistProblems } from './input/host-allowlist.ts';
 
 type Kind = 'int' | 'number' | 'boolean' | 'string' | 'enum';
 
@@ -28,6 +29,7 @@ export const settings = {
   graphsDir: { env: 'IMGFLOW_GRAPHS_DIR', kind: 'string', default: 'graphs', description: 'Directory of graph files (.json, .fbp); also where Flowhub and the admin API save' },
   cacheDir: { env: 'IMGFLOW_CACHE_DIR', kind: 'string', default: '.cache/results', description: 'Directory of the disk result cache' },
   allowPrivateSources: { env: 'IMGFLOW_ALLOW_PRIVATE_SOURCES', kind: 'boolean', default: false, description: 'Let input URLs reach loopback and private addresses (tests, trusted networks only)' },
+  allowedSourceHosts: { env: 'IMGFLOW_ALLOWED_SOURCE_HOSTS', kind: 'string', default: undefined, description: 'Hosts input and image-parameter URLs (and every redirect hop) may name, comma-separated: `images.example.com` exact, `*.example.com` any subdomain; any port; case-insensitive. Unset or blank: any host. Narrows, never widens, the private-address rule' },
   fetchTimeoutMs: { env: 'IMGFLOW_FETCH_TIMEOUT_MS', kind: 'int', default: 10000, min: 100, max: 600000, description: 'Total time to fetch an input, redirects included (ms)' },
   maxInputBytes: { env: 'IMGFLOW_MAX_INPUT_BYTES', kind: 'int', default: 25 * MiB, min: 1024, max: 2 ** 31 - 1, description: 'Largest input accepted, fetched or POSTed (bytes)' },
   maxInputPixels: { env: 'IMGFLOW_MAX_INPUT_PIXELS', kind: 'int', default: 50_000_000, min: 1, max: 2 ** 31 - 1, description: 'Largest input width x height (x frames), checked from the header before decoding' },
@@ -146,6 +148,9 @@ function checkCombinations(c: Record<string, unknown>, problems: string[]): void
   if (c.cacheServe === 'redirect' && cacheStoreKind(c as unknown as Config) !== 's3') problems.push('IMGFLOW_CACHE_SERVE=redirect needs the s3 store (IMGFLOW_S3_BUCKET)');
   if (set('s3AccessKeyId') !== set('s3SecretAccessKey')) problems.push('IMGFLOW_S3_ACCESS_KEY_ID and IMGFLOW_S3_SECRET_ACCESS_KEY go together');
   if (set('jwtSecret') && String(c.jwtSecret).length < 32) problems.push('IMGFLOW_JWT_SECRET must be at least 32 characters');
+  if (set('allowedSourceHosts')) {
+    for (const problem of allowlistProblems(String(c.allowedSourceHosts))) problems.push(`IMGFLOW_ALLOWED_SOURCE_HOSTS: ${problem}`);
+  }
   if (set('s3Endpoint')) {
     try {
       new URL(String(c.s3Endpoint));

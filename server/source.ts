@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from './config.ts';
 import { errors } from '../runtime/errors.ts';
 import { fetchSource } from './input/fetch-source.ts';
+import { parseAllowlist } from './input/host-allowlist.ts';
 import { checkImage } from './input/check-image.ts';
 
 export interface Source {
@@ -22,13 +23,27 @@ export function sourceIdentity(input: unknown, body: Buffer | undefined): string
   return undefined;
 }
 
-/** Fetches a URL with the configured time, byte and redirect limits and source policy. */
+// The allowlist is parsed once per distinct setting (config is frozen, usually one per process).
+const allowlists = new Map<string, readonly string[] | undefined>();
+function allowlistOf(config: Config): readonly string[] | undefined {
+  const text = config.allowedSourceHosts;
+  if (text === undefined) return undefined;
+  if (!allowlists.has(text)) allowlists.set(text, parseAllowlist(text));
+  return allowlists.get(text);
+}
+
+/**
+ * Fetches a URL with the configured time, byte and redirect limits and source policy
+ * (private-address rule, host allowlist). Every server-side fetch goes through here: inputs,
+ * image parameters (deepdream's guide), Flowhub sample URLs and the CLI.
+ */
 export async function fetchWithConfig(config: Config, url: string, signal?: AbortSignal, userAgent = USER_AGENT): Promise<Buffer> {
   const fetched = await fetchSource(url, {
     timeoutMs: config.fetchTimeoutMs,
     maxBytes: config.maxInputBytes,
     maxRedirects: config.maxRedirects,
     allowPrivate: config.allowPrivateSources,
+    allowedHosts: allowlistOf(config),
     userAgent,
     signal,
   });

@@ -11,6 +11,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { errors, ImgflowError } from '../../runtime/errors.ts';
 import { isPublicAddress } from './address.ts';
+import { hostAllowed } from './host-allowlist.ts';
 
 export interface FetchSourceOptions {
   /** Total time for all hops: DNS, connect, headers and body. */
@@ -22,7 +23,10 @@ export interface FetchSourceOptions {
   /** Allow loopback, private, link-local... addresses (trusted networks, tests). */
   allowPrivate: boolean;
   userAgent: string;
-  /** Hostnames allowed at every hop: `example.com` or `*.example.com`. Unset: any host. */
+  /**
+   * Hosts allowed at every hop, as parseAllowlist returns them: `example.com` or
+   * `*.example.com`. Unset: any host.
+   */
   allowedHosts?: readonly string[];
   /** Cancels the fetch (client went away); rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -112,14 +116,6 @@ export function closeSourceAgents(): void {
   strictPolicy = openPolicy = undefined;
 }
 
-function hostAllowed(hostname: string, patterns: readonly string[]): boolean {
-  const host = hostname.replace(/\.$/, '');
-  return patterns.some((p) => {
-    const pattern = p.toLowerCase().replace(/\.$/, '');
-    return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern;
-  });
-}
-
 function bareHost(url: URL): string {
   return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
@@ -136,7 +132,7 @@ function validateUrl(raw: string | URL, opts: FetchSourceOptions, policy: Policy
     errors.IMGFLOW_ERR_INPUT_URL({ url: url.href, reason, ...(base ? { redirectedFrom: base.href } : {}) }, undefined, url.href, reason);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse('only http and https are allowed');
   if (url.username || url.password) throw refuse('credentials in URLs are not allowed');
-  if (opts.allowedHosts && !hostAllowed(url.hostname, opts.allowedHosts)) throw refuse('its host is not in the allowlist');
+  if (opts.allowedHosts && !hostAllowed(url.hostname, opts.allowedHosts)) throw refuse(`its host ${url.hostname} is not in the allowlist`);
   // WHATWG parsing has already turned numeric forms (2130706433, 0x7f.1, 127.1) into
   // dotted quads. Literal IPs skip DNS, hence the lookup guard, so they are checked here.
   const host = bareHost(url);
