@@ -11,6 +11,7 @@ import { createMetrics, metricsRoutes, type Metrics } from './metrics.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
+import { startupWarnings } from './startup-warnings.ts';
 import { version } from './version.ts';
 
 export interface AppDeps {
@@ -43,6 +44,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     app.log.warn('OPEN MODE: no application is configured, so anyone can request any image processing without a signature. Set IMGFLOW_KEY/IMGFLOW_SECRET or IMGFLOW_APPS_FILE to require signed URLs (docs/auth-and-cache.md)');
   } else if (config.allowUnsigned) {
     app.log.warn('IMGFLOW_ALLOW_UNSIGNED=1: unsigned /graph/<graph> requests are served alongside signed ones');
+  }
+  for (const w of startupWarnings(config, { open: apps.open })) {
+    app.log.warn({ warning: w.code, fixes: w.fixes }, `${w.message}. Fixes: ${w.fixes.join('; ')}`);
   }
 
   installErrorHandling(app);
