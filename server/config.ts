@@ -62,6 +62,8 @@ export const settings = {
   cacheMemoryMaxBytes: { env: 'IMGFLOW_CACHE_MEMORY_MAX_BYTES', kind: 'int', default: 256 * MiB, min: 0, max: 2 ** 48, description: 'Memory tier budget in bytes (0 turns the memory tier off)' },
   cacheMemoryMaxEntryBytes: { env: 'IMGFLOW_CACHE_MEMORY_MAX_ENTRY_BYTES', kind: 'int', default: undefined, min: 1, max: 2 ** 48, description: 'Larger results skip the memory tier (default: an eighth of the budget)' },
   cacheStore: { env: 'IMGFLOW_CACHE_STORE', kind: 'enum', default: 'auto', values: ['auto', 'none', 'disk', 's3'], description: 'Shared tier: disk (under IMGFLOW_CACHE_DIR), s3, or none; auto = s3 when IMGFLOW_S3_BUCKET is set, else disk' },
+  cacheDiskMaxBytes: { env: 'IMGFLOW_CACHE_DISK_MAX_BYTES', kind: 'int', default: 1024 * MiB, min: 0, max: 2 ** 48, description: 'Disk store budget in bytes (files under IMGFLOW_CACHE_DIR); least recently used results are deleted past it; 0 = unlimited' },
+  cacheDiskMaxAgeSeconds: { env: 'IMGFLOW_CACHE_DISK_MAX_AGE_SECONDS', kind: 'int', default: 0, min: 0, max: 315360000, description: 'Disk store results older than this are deleted (s); 0 = no expiry' },
   cacheServe: { env: 'IMGFLOW_CACHE_SERVE', kind: 'enum', default: 'stream', values: ['stream', 'redirect'], description: 'stream the bytes, or redirect (302) to the S3/CDN URL of the stored result (needs the s3 store)' },
   signedMaxAgeSeconds: { env: 'IMGFLOW_SIGNED_MAX_AGE_SECONDS', kind: 'int', default: 31536000, min: 0, max: 31536000, description: 'Cache-Control max-age of responses to signed URLs, sent with immutable (s)' },
   s3Bucket: { env: 'IMGFLOW_S3_BUCKET', kind: 'string', default: undefined, description: 'S3 bucket of the result cache' },

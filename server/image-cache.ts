@@ -11,6 +11,7 @@ import {
   createResultCache,
   createS3Store,
   type CacheLogger,
+  type DiskStore,
   type MemoryStore,
   type ResultCache,
   type ResultStore,
@@ -19,6 +20,8 @@ import {
 export interface ImageCache {
   readonly cache: ResultCache;
   readonly memory: MemoryStore | undefined;
+  /** The disk store when it is the shared tier (its usage feeds /healthz and /metrics). */
+  readonly disk: DiskStore | undefined;
   /** `none`, `disk`, `s3` (or the name of a store passed in). */
   readonly storeName: string;
   readonly serve: 'stream' | 'redirect';
@@ -57,6 +60,7 @@ function tracked(store: ResultStore, known: LRUCache<string, true>): ResultStore
       await store.put(key, entry);
       known.set(key, true);
     },
+    ...(store.touch ? { touch: (key: string) => store.touch!(key) } : {}),
     async delete(key) {
       known.delete(key);
       await store.delete(key);
@@ -72,12 +76,17 @@ function tracked(store: ResultStore, known: LRUCache<string, true>): ResultStore
   return wrapped;
 }
 
-function configuredStore(config: Config): ResultStore | undefined {
+function configuredStore(config: Config, logger: CacheLogger | undefined): ResultStore | undefined {
   switch (cacheStoreKind(config)) {
     case 'none':
       return undefined;
     case 'disk':
-      return createDiskStore({ directory: config.cacheDir });
+      return createDiskStore({
+        directory: config.cacheDir,
+        maxBytes: config.cacheDiskMaxBytes,
+        maxAgeMs: config.cacheDiskMaxAgeSeconds * 1000,
+        logger,
+      });
     case 's3':
       return createS3Store({
         bucket: config.s3Bucket!,
@@ -103,7 +112,8 @@ export function createImageCache(config: Config, options: ImageCacheOptions = {}
       maxEntryBytes: Math.min(config.cacheMemoryMaxEntryBytes ?? Math.floor(config.cacheMemoryMaxBytes / 8), config.cacheMemoryMaxBytes),
     })
     : undefined;
-  const raw = options.store === undefined ? configuredStore(config) : options.store ?? undefined;
+  const raw = options.store === undefined ? configuredStore(config, options.logger) : options.store ?? undefined;
+  const disk = raw?.name === 'disk' && 'usage' in raw ? raw as DiskStore : undefined;
   const known = new LRUCache<string, true>({ max: KNOWN_KEYS });
   const store = raw && tracked(raw, known);
   const cache = createResultCache({ memory, store, logger: options.logger });
@@ -111,6 +121,7 @@ export function createImageCache(config: Config, options: ImageCacheOptions = {}
   return {
     cache,
     memory,
+    disk,
     storeName: raw?.name ?? 'none',
     serve,
     redirectUrl(key) {
@@ -124,6 +135,7 @@ export function createImageCache(config: Config, options: ImageCacheOptions = {}
         store: raw?.name ?? 'none',
         serve,
         memory: memory ? { ...memory.usage(), maxBytes: config.cacheMemoryMaxBytes } : null,
+        ...(disk ? { disk: disk.usage() } : {}),
         ...cache.stats(),
       };
     },

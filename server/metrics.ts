@@ -71,6 +71,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
           metric('imgflow_cache_memory_bytes', 'gauge', 'Bytes held by the memory tier.', [['', u.bytes]]);
           metric('imgflow_cache_memory_entries', 'gauge', 'Entries held by the memory tier.', [['', u.entries]]);
         }
+        if (c.disk) {
+          const d = c.disk.usage();
+          metric('imgflow_cache_disk_bytes', 'gauge', 'Bytes of result files in the disk store (as indexed by this process).', [['', d.bytes]]);
+          metric('imgflow_cache_disk_max_bytes', 'gauge', 'Byte budget of the disk store (0: unlimited).', [['', d.maxBytes]]);
+          metric('imgflow_cache_disk_entries', 'gauge', 'Result files in the disk store.', [['', d.entries]]);
+          metric('imgflow_cache_disk_evictions_total', 'counter', 'Disk store entries deleted to stay within the budget (least recently used first).', [['', d.evictions]]);
+          metric('imgflow_cache_disk_expirations_total', 'counter', 'Disk store entries deleted for being older than IMGFLOW_CACHE_DISK_MAX_AGE_SECONDS.', [['', d.expirations]]);
+        }
       }
       metric('imgflow_evaluations_total', 'counter', 'Graph evaluations run for requests (cache misses), by outcome.', [['{outcome="ok"}', count - failed], ['{outcome="error"}', failed]]);
       metric('imgflow_evaluations_active', 'gauge', 'Graph evaluations running now.', [['', sources.runtime.limiter.active]]);

@@ -92,6 +92,8 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
     const local = await memory?.get(key);
     if (local) {
       counters.memoryHits++;
+      // Keeps a hot entry from looking cold to the store's eviction while memory serves it.
+      store?.touch?.(key);
       return { entry: local, tier: 'memory' };
     }
     const remote = (await tryStore('get', key, (s) => s.get(key)))?.value;

@@ -34,6 +34,11 @@ export interface ResultStore {
   delete(key: string): Promise<void>;
   /** Removes every entry whose key starts with `prefix` (`<graphName>/` purges a graph); resolves to how many. */
   deletePrefix?(prefix: string): Promise<number>;
+  /**
+   * Marks the entry used without reading it: a hit served by a tier in front. Only stores that
+   * keep recency cheaply (disk) have it; it must cost no I/O.
+   */
+  touch?(key: string): void;
   /** A URL a client can GET the entry from (redirect mode); only stores that can be served directly have it. */
   publicUrl?(key: string): string;
 }

@@ -41,7 +41,7 @@ describe('server/startup-warnings', () => {
     this.timeout(20_000);
     // 192.0.2.1 (TEST-NET-1) is on no interface here: the server logs its start-up warnings,
     // then listen() fails with EADDRNOTAVAIL, so nothing is ever exposed by this test.
-    const env = { ...process.env, IMGFLOW_HOST: '192.0.2.1', PORT: '0', IMGFLOW_ALLOW_PRIVATE_SOURCES: '1', IMGFLOW_CACHE_STORE: 'none', IMGFLOW_LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, IMGFLOW_HOST: '192.0.2.1', PORT: '0', IMGFLOW_ALLOW_PRIVATE_SOURCES: '1', IMGFLOW_CACHE_STORE: 'none', IMGFLOW_LOG_LEVEL: 'info' };
     for (const name of ['IMGFLOW_KEY', 'IMGFLOW_SECRET', 'IMGFLOW_ADMIN_KEY', 'IMGFLOW_ADMIN_SECRET', 'IMGFLOW_APPS_FILE', 'IMGFLOW_ALLOW_UNSIGNED', 'IMGFLOW_ALLOWED_SOURCE_HOSTS', 'IMGFLOW_RUNTIME_SECRET', 'IMGFLOW_RUNTIME_READ_SECRET']) delete env[name];
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../server/main.ts', import.meta.url))], {
       env,
