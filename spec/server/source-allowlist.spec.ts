@@ -80,7 +80,7 @@ describe('server: source-host allowlist (IMGFLOW_ALLOWED_SOURCE_HOSTS)', functio
     expectUntouched();
   });
 
-  it('applies to Flowhub sample URLs (start.ts fetches them with fetchWithConfig)', async () => {
+  it('applies to Flowhub sample URLs (server/runtime-options.ts fetches them with fetchWithConfig)', async () => {
     const config = loadConfig({ allowPrivateSources: true, allowedSourceHosts: '127.0.0.1' }, {});
     expect((await fetchWithConfig(config, allowed.url('/sample.png'), undefined, 'imgflow-runtime')).equals(png)).to.equal(true);
     const err = await rejection(fetchWithConfig(config, otherUrl('/sample.png'), undefined, 'imgflow-runtime'));
