@@ -2,9 +2,15 @@
 import { errors } from './errors.ts';
 
 export interface Limiter {
-  run<T>(task: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` once a slot is free. A caller whose `signal` aborts while it waits leaves the
+   * queue at once (rejecting with the signal's reason): a client that went away holds no place.
+   */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   readonly active: number;
   readonly queued: number;
+  /** True when a new caller would be refused: every slot busy and the queue full. */
+  readonly full: boolean;
 }
 
 export function createLimiter(concurrency: number, maxQueue: number): Limiter {
@@ -18,13 +24,30 @@ export function createLimiter(concurrency: number, maxQueue: number): Limiter {
       next();
     }
   };
+  const wait = (signal: AbortSignal | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      if (!signal) return void waiting.push(resolve);
+      const onAbort = () => {
+        const at = waiting.indexOf(admit);
+        if (at >= 0) waiting.splice(at, 1);
+        reject(signal.reason);
+      };
+      const admit = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      waiting.push(admit);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   return {
     get active() { return active; },
     get queued() { return waiting.length; },
-    async run(task) {
+    get full() { return active >= concurrency && waiting.length >= maxQueue; },
+    async run(task, signal) {
+      signal?.throwIfAborted();
       if (active >= concurrency) {
         if (waiting.length >= maxQueue) throw errors.IMGFLOW_ERR_OVERLOADED({ queued: waiting.length }, undefined, waiting.length);
-        await new Promise<void>((resolve) => waiting.push(resolve));
+        await wait(signal);
       } else active++;
       try {
         return await task();

@@ -50,8 +50,11 @@ export interface ResultCache {
   purge(target: { key: string } | { prefix: string }): Promise<void>;
   /** Where a client can fetch the stored entry (redirect mode); undefined when the store cannot serve directly. */
   publicUrl(key: string): string | undefined;
-  /** Identical concurrent calls share one `compute` (and its result or error). */
-  singleFlight<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /**
+   * Identical concurrent calls share one `compute` (and its result or error). A caller passing
+   * `signal` may leave; when the last one leaves, `compute`'s signal aborts (SingleFlight.run).
+   */
+  singleFlight<T>(key: string, compute: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** `lookup`, else one shared `compute` whose entry is saved; says where the entry came from. */
   getOrCompute(key: string, compute: () => Promise<CachedEntry>): Promise<{ entry: CachedEntry; source: CacheTier | 'computed' }>;
   /** Resolves when every store write started so far has settled (shutdown, tests). */
@@ -153,7 +156,7 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
       assertCacheKey(key);
       return store?.publicUrl?.(key);
     },
-    singleFlight: (key, compute) => flights.run(key, compute),
+    singleFlight: (key, compute, signal) => flights.run(key, compute, signal),
     async getOrCompute(key, compute) {
       const hit = await lookup(key);
       if (hit) return { entry: hit.entry, source: hit.tier };

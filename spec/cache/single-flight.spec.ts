@@ -58,4 +58,73 @@ describe('cache/single-flight', () => {
     expect([a, b]).to.deep.equal(['A', 'B']);
     expect(flights.joined).to.equal(0);
   });
+
+  describe('callers that leave', () => {
+    /** A compute that resolves when released, and records whether its signal aborted. */
+    function controllable() {
+      let release!: (v: string) => void;
+      const seen: { signal?: AbortSignal } = {};
+      const compute = (signal: AbortSignal) => {
+        seen.signal = signal;
+        return new Promise<string>((resolve, reject) => {
+          release = resolve;
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        });
+      };
+      return { compute, seen, release: (v: string) => release(v) };
+    }
+
+    it('cancels the run when its only caller leaves, and frees the key', async () => {
+      const flights = createSingleFlight();
+      const c = controllable();
+      const client = new AbortController();
+      const p = flights.run('k', c.compute, client.signal);
+      await sleep(1);
+      client.abort(new Error('gone'));
+      const err = await p.catch((e: unknown) => e);
+      expect(err).to.have.property('message', 'gone');
+      expect(c.seen.signal?.aborted).to.equal(true);
+      expect(flights.inFlight).to.equal(0);
+      expect(flights.cancelled).to.equal(1);
+    });
+
+    it('keeps the run while another caller waits, and gives that caller the result', async () => {
+      const flights = createSingleFlight();
+      const c = controllable();
+      const first = new AbortController();
+      const second = new AbortController();
+      const a = flights.run('k', c.compute, first.signal);
+      const b = flights.run('k', c.compute, second.signal);
+      await sleep(1);
+      first.abort(new Error('first left'));
+      expect(await a.catch((e: unknown) => (e as Error).message)).to.equal('first left');
+      expect(c.seen.signal?.aborted).to.equal(false);
+      c.release('done');
+      expect(await b).to.equal('done');
+      expect(flights.cancelled).to.equal(0);
+    });
+
+    it('never cancels a run that a caller without a signal waits for', async () => {
+      const flights = createSingleFlight();
+      const c = controllable();
+      const leaving = new AbortController();
+      const a = flights.run('k', c.compute, leaving.signal);
+      const b = flights.run('k', c.compute);
+      leaving.abort(new Error('left'));
+      await a.catch(() => {});
+      expect(c.seen.signal?.aborted).to.equal(false);
+      c.release('kept');
+      expect(await b).to.equal('kept');
+    });
+
+    it('starts afresh for a caller arriving after a cancelled run', async () => {
+      const flights = createSingleFlight();
+      const c = controllable();
+      const client = new AbortController();
+      const a = flights.run('k', c.compute, client.signal);
+      client.abort(new Error('gone'));
+      await a.catch(() => {});
+      expect(await flights.run('k', async () => 'fresh')).to.equal('fresh');
+    });
+  });
 });
