@@ -63,6 +63,8 @@ export const errors = {
   IMGFLOW_ERR_PROCESSING: createError('IMGFLOW_ERR_PROCESSING', 'Node %s failed: %s', 422),
   IMGFLOW_ERR_PROCESSING_TIMEOUT: createError('IMGFLOW_ERR_PROCESSING_TIMEOUT', 'Processing took longer than %s ms', 503),
   IMGFLOW_ERR_OVERLOADED: createError('IMGFLOW_ERR_OVERLOADED', 'Server is busy: %s evaluations queued; retry later', 429),
+  IMGFLOW_ERR_INPUT_BYTES_BUSY: createError('IMGFLOW_ERR_INPUT_BYTES_BUSY', 'Server is busy: %s input bytes are held by requests in progress (limit %s); retry later', 429),
+  IMGFLOW_ERR_CLIENT_CLOSED: createError('IMGFLOW_ERR_CLIENT_CLOSED', 'The client closed the connection before the response', 499),
   IMGFLOW_ERR_CONFIG_INVALID: createError('IMGFLOW_ERR_CONFIG_INVALID', 'Invalid configuration: %s', 500),
   IMGFLOW_ERR_NOT_FOUND: createError('IMGFLOW_ERR_NOT_FOUND', 'Route %s not found', 404),
   IMGFLOW_ERR_BAD_REQUEST: createError('IMGFLOW_ERR_BAD_REQUEST', 'Bad request: %s', 400),

@@ -80,7 +80,14 @@ export interface Runtime {
   checkLimits(name: string, graph: GraphJson): void;
   /** Checks request parameters against the graph; throws 404 / 400 with codes. */
   prepare(name: string, raw: RawParams, reserved?: ReadonlySet<string>): PreparedRequest;
+  /** Evaluates under the limiter: waits for a slot, or 429 past the queue. */
   evaluate(prepared: PreparedRequest, options: Omit<EvaluateOptions, 'format'> & { format: OutputFormat }): Promise<EvaluateResult>;
+  /**
+   * Evaluates now, for a caller that admitted the work itself: the graph route holds a limiter
+   * slot from before the input is downloaded until the evaluation ends; jobs run under their
+   * queue's concurrency.
+   */
+  evaluateAdmitted(prepared: PreparedRequest, options: Omit<EvaluateOptions, 'format'> & { format: OutputFormat }): Promise<EvaluateResult>;
   describe(name: string): GraphInfo;
   /** Writes pending graph saves, stops watching the store and ends the compute threads. */
   close(): Promise<void>;
@@ -153,7 +160,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return { entry: entry(name), plan: c.plan, params: parseParams(c.plan, raw, reserved), revision: c.effective };
     },
     evaluate(prepared, evalOptions) {
-      return limiter.run(() => evaluatePlan(bindParameters(prepared.plan, prepared.params), registry, { compute, ...evalOptions }));
+      return limiter.run(() => evaluatePlan(bindParameters(prepared.plan, prepared.params), registry, { compute, ...evalOptions }), evalOptions.signal);
+    },
+    evaluateAdmitted(prepared, evalOptions) {
+      return evaluatePlan(bindParameters(prepared.plan, prepared.params), registry, { compute, ...evalOptions });
     },
     describe(name) {
       const e = entry(name);

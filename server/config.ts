@@ -34,6 +34,8 @@ export const settings = {
   maxInputBytes: { env: 'IMGFLOW_MAX_INPUT_BYTES', kind: 'int', default: 25 * MiB, min: 1024, max: 2 ** 31 - 1, description: 'Largest input accepted, fetched or POSTed (bytes)' },
   maxInputPixels: { env: 'IMGFLOW_MAX_INPUT_PIXELS', kind: 'int', default: 50_000_000, min: 1, max: 2 ** 31 - 1, description: 'Largest input width x height (x frames), checked from the header before decoding' },
   maxOutputPixels: { env: 'IMGFLOW_MAX_OUTPUT_PIXELS', kind: 'int', default: 25_000_000, min: 1, max: 2 ** 31 - 1, description: 'Largest width x height a request may ask for' },
+  maxConcurrentFetches: { env: 'IMGFLOW_MAX_CONCURRENT_FETCHES', kind: 'int', default: 16, min: 1, max: 10000, description: 'Input downloads running at once, server-wide; more wait for one to end (a request is admitted, with a slot or a queue place, before it downloads anything)' },
+  maxFetchBytesInFlight: { env: 'IMGFLOW_MAX_FETCH_BYTES_IN_FLIGHT', kind: 'int', default: 512 * MiB, min: 1024, max: 2 ** 48, description: 'Input bytes held at once, server-wide: downloads in progress, POSTed bodies and inputs waiting for their evaluation; past it, 429 (at least IMGFLOW_MAX_INPUT_BYTES)' },
   maxRedirects: { env: 'IMGFLOW_MAX_REDIRECTS', kind: 'int', default: 3, min: 0, max: 20, description: 'Redirects followed when fetching an input (each one re-checked)' },
   processingTimeoutMs: { env: 'IMGFLOW_PROCESSING_TIMEOUT_MS', kind: 'int', default: 30000, min: 1000, max: 3600000, description: 'Longest a graph evaluation may run (ms)' },
   concurrency: { env: 'IMGFLOW_CONCURRENCY', kind: 'int', default: Math.max(2, cpus().length), min: 1, max: 1024, description: 'Graph evaluations running at once (default: CPU count, at least 2)' },
@@ -149,6 +151,7 @@ function checkCombinations(c: Record<string, unknown>, problems: string[]): void
   if (c.cacheStore === 's3' && !set('s3Bucket')) problems.push('IMGFLOW_CACHE_STORE=s3 needs IMGFLOW_S3_BUCKET');
   if (c.cacheServe === 'redirect' && cacheStoreKind(c as unknown as Config) !== 's3') problems.push('IMGFLOW_CACHE_SERVE=redirect needs the s3 store (IMGFLOW_S3_BUCKET)');
   if (set('s3AccessKeyId') !== set('s3SecretAccessKey')) problems.push('IMGFLOW_S3_ACCESS_KEY_ID and IMGFLOW_S3_SECRET_ACCESS_KEY go together');
+  if ((c.maxFetchBytesInFlight as number) < (c.maxInputBytes as number)) problems.push('IMGFLOW_MAX_FETCH_BYTES_IN_FLIGHT must be at least IMGFLOW_MAX_INPUT_BYTES, or the largest input could never be held');
   if (set('jwtSecret') && String(c.jwtSecret).length < 32) problems.push('IMGFLOW_JWT_SECRET must be at least 32 characters');
   if (set('allowedSourceHosts')) {
     for (const problem of allowlistProblems(String(c.allowedSourceHosts))) problems.push(`IMGFLOW_ALLOWED_SOURCE_HOSTS: ${problem}`);

@@ -8,6 +8,7 @@ import { errors } from '../runtime/errors.ts';
 import type { RawParams } from '../runtime/params.ts';
 import type { Config } from './config.ts';
 import { formatFromExtension, negotiateFormat } from './formats.ts';
+import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
 import { loadSource } from './source.ts';
 
 /** Query keys that are not graph parameters. */
@@ -48,15 +49,29 @@ export function parseImageRequest(runtime: Runtime, config: Config, req: ImageRe
   return { prepared, format, negotiated: req.ext === undefined };
 }
 
+/**
+ * Loads the inputs and evaluates, now: admission is the caller's (the graph route holds a
+ * limiter slot around this call, from before any download; jobs run under their queue's
+ * concurrency). Downloaded inputs count against the server's bytes in flight until this ends.
+ */
 export async function processImage(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest): Promise<ImageResult> {
+  const hold = inputBudgetFor(config).hold();
+  try {
+    return await loadAndEvaluate(runtime, config, parsed, req, hold);
+  } finally {
+    hold.release();
+  }
+}
+
+async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, hold: BytesHold): Promise<ImageResult> {
   const { plan, params } = parsed.prepared;
   // Secondary images (image parameters such as deepdream's guide) are fetched alongside the input.
   const [source, images] = await Promise.all([
-    loadSource(config, req.query.input, req.body, req.signal),
-    loadImageParams(plan, params, async (url) => (await loadSource(config, url, undefined, req.signal)).bytes),
+    loadSource(config, req.query.input, req.body, req.signal, hold),
+    loadImageParams(plan, params, async (url) => (await loadSource(config, url, undefined, req.signal, hold)).bytes),
   ]);
   const t0 = performance.now();
-  const result = await runtime.evaluate(parsed.prepared, {
+  const result = await runtime.evaluateAdmitted(parsed.prepared, {
     input: source.bytes,
     images,
     format: parsed.format,

@@ -4,11 +4,14 @@ import type { Config } from './config.ts';
 import { errors } from '../runtime/errors.ts';
 import { fetchSource } from './input/fetch-source.ts';
 import { parseAllowlist } from './input/host-allowlist.ts';
-import { checkImage } from './input/check-image.ts';
+import { checkImage, type ImageInfo } from './input/check-image.ts';
+import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
 
 export interface Source {
   bytes: Buffer;
   fetchMs: number;
+  /** Format and size from the header (nothing decoded). */
+  info: ImageInfo;
 }
 
 const USER_AGENT = 'imgflow/0.1 (+https://github.com/imgflow)';
@@ -35,29 +38,41 @@ function allowlistOf(config: Config): readonly string[] | undefined {
 /**
  * Fetches a URL with the configured time, byte and redirect limits and source policy
  * (private-address rule, host allowlist). Every server-side fetch goes through here: inputs,
- * image parameters (deepdream's guide), Flowhub sample URLs and the CLI.
+ * image parameters (deepdream's guide), Flowhub sample URLs and the CLI. It runs within the
+ * server's input budget: it waits for a download slot, and its bytes count against the bytes
+ * in flight in `hold` (the caller releases it when done with the bytes), or only while
+ * downloading when no hold is given.
  */
-export async function fetchWithConfig(config: Config, url: string, signal?: AbortSignal, userAgent = USER_AGENT): Promise<Buffer> {
-  const fetched = await fetchSource(url, {
-    timeoutMs: config.fetchTimeoutMs,
-    maxBytes: config.maxInputBytes,
-    maxRedirects: config.maxRedirects,
-    allowPrivate: config.allowPrivateSources,
-    allowedHosts: allowlistOf(config),
-    userAgent,
-    signal,
-  });
-  return fetched.bytes;
+export async function fetchWithConfig(config: Config, url: string, signal?: AbortSignal, userAgent = USER_AGENT, hold?: BytesHold): Promise<Buffer> {
+  const budget = inputBudgetFor(config);
+  const own = hold ? undefined : budget.hold();
+  const bytes = own ?? hold!;
+  try {
+    const fetched = await budget.download(() => fetchSource(url, {
+      timeoutMs: config.fetchTimeoutMs,
+      maxBytes: config.maxInputBytes,
+      maxRedirects: config.maxRedirects,
+      allowPrivate: config.allowPrivateSources,
+      allowedHosts: allowlistOf(config),
+      userAgent,
+      signal,
+      reserveBytes: (n) => bytes.take(n),
+    }), signal);
+    return fetched.bytes;
+  } finally {
+    own?.release();
+  }
 }
 
-export async function loadSource(config: Config, input: unknown, body: Buffer | undefined, signal?: AbortSignal): Promise<Source> {
+/** The request's input, fetched (its bytes taken from `hold`) or POSTed, checked from its header. */
+export async function loadSource(config: Config, input: unknown, body: Buffer | undefined, signal?: AbortSignal, hold?: BytesHold): Promise<Source> {
   const t0 = performance.now();
   let bytes: Buffer;
   if (body && body.length > 0) {
     bytes = body;
   } else if (typeof input === 'string' && input !== '') {
     if (!/^https?:\/\//i.test(input)) throw errors.IMGFLOW_ERR_INPUT_URL({ input }, undefined, input, 'only http and https URLs are fetched');
-    bytes = await fetchWithConfig(config, input, signal);
+    bytes = await fetchWithConfig(config, input, signal, USER_AGENT, hold);
   } else if (Array.isArray(input)) {
     throw errors.IMGFLOW_ERR_PARAM_INVALID({ parameter: 'input' }, undefined, 'a single URL', 'input', `${input.length} values`);
   } else {
@@ -65,6 +80,6 @@ export async function loadSource(config: Config, input: unknown, body: Buffer | 
   }
   const fetchMs = performance.now() - t0;
   // Format and pixel count from the header, before anything decodes it.
-  await checkImage(bytes, { maxPixels: config.maxInputPixels });
-  return { bytes, fetchMs };
+  const info = await checkImage(bytes, { maxPixels: config.maxInputPixels });
+  return { bytes, fetchMs, info };
 }

@@ -31,6 +31,12 @@ export interface FetchSourceOptions {
   /** Cancels the fetch (client went away); rejects with the signal's reason. */
   signal?: AbortSignal;
   /**
+   * Accounts for body bytes before they are held: called with Content-Length before the buffer
+   * is allocated, then with each chunk's bytes beyond what was reserved. Throwing ends the
+   * download (socket closed) with that error: how a server-wide byte budget is enforced.
+   */
+  reserveBytes?: (bytes: number) => void;
+  /**
    * DNS resolver replacing dns.lookup (caching resolver, tests); its answers still go
    * through the address rule. Setting it or isAddressAllowed disables keep-alive.
    */
@@ -228,6 +234,16 @@ function readBody(res: http.IncomingMessage, url: URL, opts: FetchSourceOptions,
   // With a Content-Length (within the cap) the body is copied once into a buffer of that size
   // as it arrives, instead of kept as chunks and concatenated: one pass over the bytes less.
   const expected = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  let reserved = 0;
+  if (expected !== undefined && opts.reserveBytes) {
+    try {
+      opts.reserveBytes(expected);
+    } catch (err) {
+      res.destroy();
+      return Promise.reject(err);
+    }
+    reserved = expected;
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const body = expected !== undefined && expected > 0 ? Buffer.allocUnsafe(expected) : undefined;
@@ -251,8 +267,16 @@ function readBody(res: http.IncomingMessage, url: URL, opts: FetchSourceOptions,
     // Content-Length is a hint only: the cap is enforced on the bytes that arrive.
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > opts.maxBytes) finish(tooLarge(url, opts.maxBytes, size));
-      else if (body && chunks.length === 0 && filled + chunk.length <= expected!) filled += chunk.copy(body, filled);
+      if (size > opts.maxBytes) return finish(tooLarge(url, opts.maxBytes, size));
+      if (size > reserved && opts.reserveBytes) {
+        try {
+          opts.reserveBytes(size - reserved);
+        } catch (err) {
+          return finish(err as Error);
+        }
+        reserved = size;
+      }
+      if (body && chunks.length === 0 && filled + chunk.length <= expected!) filled += chunk.copy(body, filled);
       else chunks.push(chunk);
     };
     const onAbort = () => finish(toFetchError(signal.reason, url, opts, timeout));

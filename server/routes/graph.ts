@@ -5,11 +5,16 @@
  * Order of work, cheapest first: auth (onRequest hook, server/auth/plugin.ts) -> parameters
  * checked against the graph -> cache key (graph revision, coerced parameters, input URL or body
  * hash, format: no fetch) -> If-None-Match answered from the cache's ETag -> hit -> miss:
- * quota, then one shared evaluation per key (single flight) -> stored -> served.
+ * quota, then one shared evaluation per key (single flight), admitted (a limiter slot or a
+ * queue place, else 429) before its input is downloaded and holding the slot until it ends ->
+ * stored -> served. A POSTed body is admitted before it is read (admission/post-body.ts).
+ * A client that disconnects cancels the download and evaluation unless another waits for them.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { Runtime } from '../../runtime/index.ts';
+import { clientGoneSignal } from '../admission/client-gone.ts';
+import { admitPostBody } from '../admission/post-body.ts';
 import type { RawParams } from '../../runtime/params.ts';
 import type { AppRegistry } from '../auth/apps.ts';
 import { authPlugin, SIGNED_ROUTE, UNSIGNED_ROUTE, type RequestAuth } from '../auth/plugin.ts';
@@ -18,6 +23,7 @@ import type { Config } from '../config.ts';
 import { mimeTypes } from '../formats.ts';
 import type { ImageCache } from '../image-cache.ts';
 import type { Metrics } from '../metrics.ts';
+import { inputBudgetFor } from '../input/input-budget.ts';
 import { parseImageRequest, processImage, type ImageRequest, type ParsedRequest } from '../process-request.ts';
 import { sourceIdentity } from '../source.ts';
 
@@ -65,7 +71,10 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     request.headers['content-type'] = 'application/octet-stream';
   };
 
-  /** Fetch + evaluate + store: runs once per key however many requests wait for it. */
+  /**
+   * Admit + fetch + evaluate + store: runs once per key however many requests wait for it;
+   * `req.signal` aborts when every one of them has left.
+   */
   async function compute(key: string, parsed: ParsedRequest, req: ImageRequest): Promise<CachedEntry> {
     // A request that missed just as an identical evaluation finished: use its result.
     const ready = await imageCache.memory?.get(key);
@@ -73,7 +82,7 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     const t0 = performance.now();
     let result;
     try {
-      result = await processImage(runtime, config, parsed, req);
+      result = await runtime.limiter.run(() => processImage(runtime, config, parsed, req), req.signal);
     } catch (err) {
       metrics.observeEvaluation((performance.now() - t0) / 1000, false);
       throw err;
@@ -158,12 +167,13 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     // A miss costs an evaluation: the app must be allowed one (quota 0 reads cached results only).
     if (auth.app) apps.chargeEvaluation(auth.app);
     parsed ??= parseImageRequest(runtime, config, req);
-    const entry = await cache.singleFlight(key, () => compute(key, parsed, req));
+    const entry = await cache.singleFlight(key, (everyoneLeft) => compute(key, parsed, { ...req, signal: everyoneLeft }), clientGoneSignal(reply));
     return send(request, reply, key, entry, 'miss');
   };
 
   for (const url of [UNSIGNED_ROUTE, SIGNED_ROUTE]) {
     app.get(url, handler);
-    app.post(url, { bodyLimit: config.maxInputBytes, preParsing: bodyIsBytes }, handler);
+    const admit = admitPostBody({ limiter: runtime.limiter, budget: inputBudgetFor(config), maxBytes: config.maxInputBytes });
+    app.post(url, { bodyLimit: config.maxInputBytes, preParsing: [admit, bodyIsBytes] }, handler);
   }
 }

@@ -1,0 +1,228 @@
+/**
+ * Admission before download, bounded inputs, and cancellation on disconnect: a real server on
+ * 127.0.0.1 fetching from a real origin that counts requests and sees sockets close.
+ */
+import { expect } from 'chai';
+import type { FastifyInstance } from 'fastify';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRuntime, type Runtime } from '../../runtime/index.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
+import { inputBudgetFor } from '../../server/input/input-budget.ts';
+import { testPng } from '../_helpers/images.ts';
+import { startOrigin, type Origin } from '../input/_origin.ts';
+
+interface Server { app: FastifyInstance; runtime: Runtime; config: Config; base: string }
+
+async function startServer(overrides: Partial<Config>): Promise<Server> {
+  const config = loadConfig({ graphsDir: 'graphs', logLevel: 'silent', cacheStore: 'none', allowPrivateSources: true, ...overrides }, {});
+  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, concurrency: config.concurrency, maxQueue: config.maxQueue });
+  const app = await buildApp(config, { runtime });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, runtime, config, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+}
+
+async function stopServer(s: Server) {
+  await s.app.close();
+  s.runtime.close();
+}
+
+/** Polls `ok` until true; fails after `ms` (only a hang detector). */
+async function until(ok: () => boolean, what: string, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** A GET the test can abort by destroying its socket. */
+function rawGet(url: string) {
+  const req = http.get(url);
+  const done = new Promise<number | undefined>((resolve) => {
+    req.on('response', (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', () => resolve(undefined));
+  });
+  return { abort: () => req.destroy(), done };
+}
+
+describe('admission before download', function () {
+  this.timeout(20000);
+  let png: Buffer;
+  let origin: Origin;
+  /** Responses held back until the test releases them. */
+  let held: { path: string; res: http.ServerResponse }[] = [];
+  let holding = true;
+  /** Paths whose upstream socket closed before the whole body was sent. */
+  const closedEarly = new Set<string>();
+
+  const serve = (res: http.ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length });
+    res.end(png);
+  };
+  const release = () => {
+    holding = false;
+    for (const h of held) serve(h.res);
+    held = [];
+  };
+
+  before(async () => {
+    png = await testPng(256, 256);
+    origin = await startOrigin((req, res) => {
+      const path = req.url ?? '';
+      res.on('close', () => { if (!res.writableFinished) closedEarly.add(path); });
+      if (path.startsWith('/stall/')) {
+        // Half the body, then nothing: a download in progress until the client gives up.
+        res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length });
+        res.write(png.subarray(0, png.length >> 1));
+        held.push({ path, res });
+        return;
+      }
+      if (holding) held.push({ path, res });
+      else serve(res);
+    });
+  });
+
+  beforeEach(() => {
+    held = [];
+    holding = true;
+    origin.hits.clear();
+    closedEarly.clear();
+  });
+
+  after(() => origin.close());
+
+  it('with concurrency C and queue Q, 30 requests for distinct inputs download exactly C+Q; the refused never reach the origin', async () => {
+    const C = 2, Q = 3;
+    const server = await startServer({ concurrency: C, maxQueue: Q });
+    try {
+      const urls = Array.from({ length: 30 }, (_, i) => `${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url(`/img/${i}`))}`);
+      let answered = 0;
+      const answers = urls.map((u) => fetch(u).then(async (r) => ({ status: r.status, body: await r.arrayBuffer(), url: u })).finally(() => answered++));
+      // The refused are answered while the admitted are still downloading (the origin holds them).
+      await until(() => answered === 30 - C - Q, 'every refusal');
+      await sleep(50);
+      expect(server.runtime.limiter.queued).to.equal(Q);
+      expect(origin.hits.size, 'downloads started while C run and Q wait').to.equal(C);
+      release();
+      const done = await Promise.all(answers);
+      const ok = done.filter((a) => a.status === 200);
+      const refused = done.filter((a) => a.status === 429);
+      expect([ok.length, refused.length]).to.deep.equal([C + Q, 30 - C - Q]);
+      expect(origin.hits.size, 'distinct inputs fetched').to.equal(C + Q);
+      expect([...origin.hits.values()].every((n) => n === 1)).to.equal(true);
+      for (const r of refused) {
+        const path = decodeURIComponent(r.url.split('input=')[1]).replace(/^http:\/\/[^/]+/, '');
+        expect(origin.hits.has(path), `${path} was refused yet fetched`).to.equal(false);
+      }
+      expect(inputBudgetFor(server.config).bytesInFlight).to.equal(0);
+    } finally {
+      release();
+      await stopServer(server);
+    }
+  });
+
+  it('a client that disconnects mid-download makes the server close its upstream fetch', async () => {
+    const server = await startServer({ concurrency: 2, maxQueue: 2, fetchTimeoutMs: 60000 });
+    try {
+      const path = '/stall/alone';
+      const client = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url(path))}`);
+      await until(() => origin.hits.get(path) === 1, 'the download to start');
+      client.abort();
+      await until(() => closedEarly.has(path), 'the origin to see its socket closed');
+      await until(() => server.runtime.limiter.active === 0, 'the slot to be given back');
+      expect(inputBudgetFor(server.config).bytesInFlight).to.equal(0);
+    } finally {
+      await stopServer(server);
+    }
+  });
+
+  it('a client that disconnects while another waits for the same result cancels nothing', async () => {
+    const server = await startServer({ concurrency: 2, maxQueue: 2 });
+    try {
+      const url = `${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/shared'))}`;
+      const leaving = rawGet(url);
+      await until(() => origin.hits.get('/img/shared') === 1, 'the download to start');
+      const staying = rawGet(url);
+      await sleep(50); // the second request joins the flight
+      leaving.abort();
+      await sleep(100);
+      expect(closedEarly.has('/img/shared'), 'upstream closed although a client still waits').to.equal(false);
+      release();
+      expect(await staying.done).to.equal(200);
+      expect(origin.hits.get('/img/shared')).to.equal(1);
+    } finally {
+      release();
+      await stopServer(server);
+    }
+  });
+
+  it('a queued client that disconnects gives up its place without downloading', async () => {
+    const server = await startServer({ concurrency: 1, maxQueue: 1 });
+    try {
+      const running = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/running'))}`);
+      await until(() => origin.hits.get('/img/running') === 1, 'the first download');
+      const queued = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/queued'))}`);
+      await until(() => server.runtime.limiter.queued === 1, 'the second request to queue');
+      queued.abort();
+      await until(() => server.runtime.limiter.queued === 0, 'the queue place to be given up');
+      release();
+      expect(await running.done).to.equal(200);
+      expect(origin.hits.has('/img/queued')).to.equal(false);
+    } finally {
+      release();
+      await stopServer(server);
+    }
+  });
+
+  it('refuses a download past IMGFLOW_MAX_FETCH_BYTES_IN_FLIGHT with 429 and a code', async () => {
+    const server = await startServer({ concurrency: 4, maxQueue: 4, maxInputBytes: png.length + 1024, maxFetchBytesInFlight: Math.floor(png.length * 1.5) });
+    try {
+      // The first holds its input (stalled at half, Content-Length reserved); the second cannot fit.
+      const first = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/stall/first'))}`);
+      await until(() => inputBudgetFor(server.config).bytesInFlight === png.length, 'the first input to be reserved');
+      holding = false;
+      const second = await fetch(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/second'))}`);
+      expect(second.status).to.equal(429);
+      expect((await second.json()).code).to.equal('IMGFLOW_ERR_INPUT_BYTES_BUSY');
+      first.abort();
+      await until(() => inputBudgetFor(server.config).bytesInFlight === 0, 'the budget to be given back');
+      const again = await fetch(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/third'))}`);
+      expect(again.status).to.equal(200);
+    } finally {
+      await stopServer(server);
+    }
+  });
+
+  it('refuses a POST with 429 before reading its body when the queue is full', async () => {
+    const server = await startServer({ concurrency: 1, maxQueue: 0 });
+    try {
+      const running = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/busy'))}`);
+      await until(() => origin.hits.get('/img/busy') === 1, 'the slot to be taken');
+      const { status, code, bodyBytesRead } = await postUnsent(`${server.base}/graph/passthrough.png`, png.length);
+      expect([status, code]).to.deep.equal([429, 'IMGFLOW_ERR_OVERLOADED']);
+      expect(bodyBytesRead).to.equal(false);
+      release();
+      expect(await running.done).to.equal(200);
+    } finally {
+      release();
+      await stopServer(server);
+    }
+  });
+});
+
+/** POSTs with a declared body but sends none: an answer proves the server did not wait to read it. */
+function postUnsent(url: string, length: number): Promise<{ status?: number; code?: string; bodyBytesRead: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'image/png', 'content-length': length } });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => { resolve({ status: res.statusCode, code: JSON.parse(text).code, bodyBytesRead: false }); req.destroy(); });
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
