@@ -1,5 +1,5 @@
 import { defineOperation } from './define.ts';
-import { slot } from './sharp-order.ts';
+import { extractSlot } from './sharp-order.ts';
 
 export default defineOperation({
   name: 'crop',
@@ -14,10 +14,13 @@ export default defineOperation({
     width: { type: 'int', default: 10, min: 1, max: 65535, description: 'Width of the rectangle, in pixels' },
     height: { type: 'int', default: 10, min: 1, max: 65535, description: 'Height of the rectangle, in pixels' },
   },
+  // A rectangle reaching outside the image is refused by libvips (422); its part inside is the bound.
+  outputSize: (input, p) => ({
+    width: Math.max(0, Math.min(p.width as number, input.width - (p.x as number))),
+    height: Math.max(0, Math.min(p.height as number, input.height - (p.y as number))),
+  }),
   sharp: {
-    // sharp extracts before resizing unless a resize precedes it in the same pipeline, and a
-    // rotate called before a pre-resize extract runs before it (rotateBeforePreExtract).
-    slot: (before) => (before.includes('resize') || (before.length === 1 && before[0] === 'rotate') ? slot.extractPost : slot.extractPre),
+    slot: extractSlot,
     apply: (pipe, p) => pipe.extract({ left: p.x as number, top: p.y as number, width: p.width as number, height: p.height as number }),
   },
 });

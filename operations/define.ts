@@ -44,6 +44,8 @@ export interface RawImage {
 
 export type Params = Record<string, number | boolean | string>;
 
+export interface Size { width: number; height: number }
+
 /** A parsed colour: 0..255 channels, alpha 0..1 (what sharp's colour options take). */
 export interface Rgba { r: number; g: number; b: number; alpha: number }
 
@@ -54,8 +56,11 @@ export interface Rgba { r: number; g: number; b: number; alpha: number }
  * slots strictly increase, and otherwise starts a new pipeline from raw pixels.
  */
 export interface SharpStep {
-  /** A function gets the names of the operations already in the pipeline. */
-  slot: number | ((stepsSoFar: readonly string[]) => number);
+  /**
+   * A function gets the names of the operations already in the pipeline and their parameters;
+   * a negative slot means "start a new pipeline".
+   */
+  slot: number | ((stepsSoFar: readonly string[], paramsSoFar: readonly Params[]) => number);
   /** `base` describes the pipeline's input (meaningful to a step that must come first). */
   apply(pipe: Sharp, params: Params, aux: Record<string, RawImage>, base: { width: number; height: number; channels: number }): Sharp;
 }
@@ -103,6 +108,13 @@ export interface OperationDef {
   passthrough?: true;
   /** True when these parameters leave the image unchanged: the node is skipped (and fusion sees through it). */
   identity?: (params: Params) => boolean;
+  /**
+   * The output's size from the input's and the parameters, as the implementation will produce
+   * it (spec/operations/output-size.spec.ts checks it against sharp), so that limits are checked
+   * from the plan before any pixel is decoded. Absent: the output has the input's size. Where
+   * the size depends on the pixels (trim), an upper bound. `aux`: sizes of secondary inputs.
+   */
+  outputSize?: (input: Size, params: Params, aux: Record<string, Size>) => Size;
 }
 
 export function defineOperation<T extends OperationDef>(def: T): T {

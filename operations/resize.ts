@@ -1,5 +1,40 @@
-import { defineOperation } from './define.ts';
+import { defineOperation, type Params, type Size } from './define.ts';
 import { slot } from './sharp-order.ts';
+
+/**
+ * sharp's resize arithmetic (src/common.cc ResolveShrink, src/pipeline.cc): shrink factors per
+ * axis, clamped by withoutEnlargement and to at least one pixel, then the canvas: `cover`
+ * crops to the box, `contain` pads to it, the others keep the scaled size.
+ */
+function resizedSize(input: Size, p: Params): Size {
+  const { width: w, height: h } = input;
+  const tw = p.width as number | undefined;
+  const th = p.height as number | undefined;
+  let hs = 1;
+  let vs = 1;
+  if (tw && th) {
+    hs = w / tw;
+    vs = h / th;
+    if (p.fit === 'cover' || p.fit === 'outside') hs = vs = Math.min(hs, vs);
+    else if (p.fit === 'contain' || p.fit === 'inside') hs = vs = Math.max(hs, vs);
+  } else if (tw) {
+    hs = w / tw;
+    if (p.fit !== 'fill') vs = hs;
+  } else if (th) {
+    vs = h / th;
+    if (p.fit !== 'fill') hs = vs;
+  }
+  if (!p.enlarge) {
+    hs = Math.max(1, hs);
+    vs = Math.max(1, vs);
+  }
+  // libvips scales by the reciprocals sharp passes (1 / shrink), rounding half up.
+  const scaled = { width: Math.round(w * (1 / Math.min(hs, w))), height: Math.round(h * (1 / Math.min(vs, h))) };
+  const box = { width: tw ?? scaled.width, height: th ?? scaled.height };
+  if (p.fit === 'contain') return { width: Math.max(scaled.width, box.width), height: Math.max(scaled.height, box.height) };
+  if (p.fit === 'cover') return { width: Math.min(scaled.width, box.width), height: Math.min(scaled.height, box.height) };
+  return scaled;
+}
 
 export default defineOperation({
   name: 'resize',
@@ -17,6 +52,7 @@ export default defineOperation({
     background: { type: 'color', default: '#000000', description: "Padding colour for fit 'contain'" },
   },
   identity: (p) => p.width === undefined && p.height === undefined,
+  outputSize: resizedSize,
   sharp: {
     slot: slot.resize,
     apply: (pipe, p) =>

@@ -30,3 +30,21 @@ export const slot = {
   ensureAlpha: 31,
   negate: 34,
 } as const;
+
+/**
+ * A crop's place: sharp extracts before resizing unless a resize precedes it in the same
+ * pipeline, and a rotate called before a pre-resize extract runs before it (rotateBeforePreExtract).
+ */
+export function extractSlot(before: readonly string[]): number {
+  return before.includes('resize') || (before.length === 1 && before[0] === 'rotate') ? slot.extractPost : slot.extractPre;
+}
+
+/**
+ * True when `before` holds a post-resize extract. sharp then reports the extract's size as the
+ * output's (src/pipeline.cc, the info object), whatever follows: a step that changes the size
+ * after one (extend) must start a new pipeline, or the raw pixels would be read with the wrong size.
+ */
+export function hasPostExtract(before: readonly string[]): boolean {
+  const at = before.indexOf('crop');
+  return at >= 0 && extractSlot(before.slice(0, at)) === slot.extractPost;
+}

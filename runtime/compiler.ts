@@ -285,9 +285,9 @@ export function resolveProducer(plan: Plan, id: string): string {
   return src;
 }
 
-function slotOf(node: PlanNode, before: string[]): number {
+function slotOf(node: PlanNode, before: string[], paramsBefore: Params[]): number {
   const s = node.component.op.sharp!.slot;
-  return typeof s === 'function' ? s(before) : s;
+  return typeof s === 'function' ? s(before, paramsBefore) : s;
 }
 
 function groupStages(plan: Plan): { stages: Stage[]; consumers: Map<string, number> } {
@@ -306,7 +306,7 @@ function groupStages(plan: Plan): { stages: Stage[]; consumers: Map<string, numb
   realConsumers.set(outputSrc, (realConsumers.get(outputSrc) ?? 0) + 1);
 
   const stageOf = new Map<string, Stage>();
-  const sharpSteps = new Map<Stage, { names: string[]; slot: number }>();
+  const sharpSteps = new Map<Stage, { names: string[]; params: Params[]; slot: number }>();
   for (const id of plan.order) {
     const node = plan.nodes.get(id)!;
     if (node.skip || node.kind === 'encoder') continue;
@@ -318,17 +318,17 @@ function groupStages(plan: Plan): { stages: Stage[]; consumers: Map<string, numb
     const canExtend = prev && !hasAux && prev.nodes[prev.nodes.length - 1] === from && realConsumers.get(from) === 1 && prev.kind === node.kind;
     if (node.kind === 'sharp') {
       const info = canExtend ? sharpSteps.get(prev)! : undefined;
-      const names = info?.names ?? [];
-      const slot = slotOf(node, names);
+      const slot = info ? slotOf(node, info.names, info.params) : -1;
       if (prev && info && canExtend && slot > info.slot) {
         prev.nodes.push(id);
         info.names.push(node.component.op.name);
+        info.params.push(node.params);
         info.slot = slot;
         stageOf.set(id, prev);
         continue;
       }
       const stage: Stage = { kind: 'sharp', nodes: [id], from };
-      sharpSteps.set(stage, { names: [node.component.op.name], slot: slotOf(node, []) });
+      sharpSteps.set(stage, { names: [node.component.op.name], params: [node.params], slot: slotOf(node, [], []) });
       stages.push(stage);
       stageOf.set(id, stage);
       continue;

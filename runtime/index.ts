@@ -24,3 +24,5 @@ export { errors, createError, ImgflowError, toImgflowError } from './errors.ts';
 export type { ErrorCode, ErrorFactory } from './errors.ts';
 export { loadImageParams } from './image-params.ts';
 export { nullRecord, ownValue, setOwn } from './own-keys.ts';
+export { planSizes, checkPlanSizes } from './plan-size.ts';
+export type { SizeLimits } from './plan-size.ts';

@@ -3,11 +3,12 @@
  * loaded and checked, the graph evaluated. Routes (and the job worker) call this.
  */
 import type { OutputFormat } from '../operations/define.ts';
-import { loadImageParams, type Runtime, type PreparedRequest } from '../runtime/index.ts';
+import { bindParameters, checkPlanSizes, IMAGE_PARAM, loadImageParams, planSizes, SOURCE, type Runtime, type PreparedRequest } from '../runtime/index.ts';
 import { errors } from '../runtime/errors.ts';
 import type { RawParams } from '../runtime/params.ts';
 import type { Config } from './config.ts';
 import { formatFromExtension, negotiateFormat } from './formats.ts';
+import { orientedSize, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
 import { loadSource } from './source.ts';
 
@@ -63,13 +64,37 @@ export async function processImage(runtime: Runtime, config: Config, parsed: Par
   }
 }
 
+/**
+ * Every image the plan will make, sized from the inputs' headers: the output and anything on
+ * the way (an enlarge before a shrink) are refused before a pixel is decoded.
+ */
+function checkSizesBeforeWork(config: Config, prepared: PreparedRequest, input: ImageInfo, imageParams: Map<string, ImageInfo>): void {
+  const plan = bindParameters(prepared.plan, prepared.params);
+  const sizes = planSizes(plan, (id) => {
+    if (id === SOURCE) return orientedSize(input);
+    const url = prepared.params[id.slice(IMAGE_PARAM.length)];
+    const info = typeof url === 'string' ? imageParams.get(url) : undefined;
+    return info && orientedSize(info);
+  });
+  checkPlanSizes(plan, sizes, {
+    maxOutputPixels: config.maxOutputPixels,
+    maxIntermediatePixels: Math.max(config.maxOutputPixels, config.maxInputPixels),
+  });
+}
+
 async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, hold: BytesHold): Promise<ImageResult> {
   const { plan, params } = parsed.prepared;
+  const headers = new Map<string, ImageInfo>();
   // Secondary images (image parameters such as deepdream's guide) are fetched alongside the input.
   const [source, images] = await Promise.all([
     loadSource(config, req.query.input, req.body, req.signal, hold),
-    loadImageParams(plan, params, async (url) => (await loadSource(config, url, undefined, req.signal, hold)).bytes),
+    loadImageParams(plan, params, async (url) => {
+      const loaded = await loadSource(config, url, undefined, req.signal, hold);
+      headers.set(url, loaded.info);
+      return loaded.bytes;
+    }),
   ]);
+  checkSizesBeforeWork(config, parsed.prepared, source.info, headers);
   const t0 = performance.now();
   const result = await runtime.evaluateAdmitted(parsed.prepared, {
     input: source.bytes,

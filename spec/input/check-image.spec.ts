@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sharp, { type Sharp } from 'sharp';
-import { checkImage, jpegFrameSize } from '../../server/input/check-image.ts';
+import { checkImage, jpegFrameSize, orientedSize } from '../../server/input/check-image.ts';
 import { ImgflowError } from '../../runtime/errors.ts';
 import { rejection } from '../_helpers/rejection.ts';
 import { makeSamples, pngWithHeaderSize, type Sample } from './_origin.ts';
@@ -87,9 +87,20 @@ describe('input/check-image', () => {
         const bytes = await encode(sharp({ create: { width: 301, height: 77, channels: 3, background: '#3a6' } })).toBuffer();
         const meta = await sharp(bytes).metadata();
         expect(jpegFrameSize(bytes)).to.deep.equal({ width: meta.width, height: meta.height });
-        expect(await checkImage(bytes, { maxPixels })).to.deep.equal({ format: 'jpeg', width: 301, height: 77 });
+        // The EXIF orientation is read without libvips too, and agrees with it.
+        const orientation = meta.orientation !== undefined && meta.orientation > 1 ? { orientation: meta.orientation } : {};
+        expect(await checkImage(bytes, { maxPixels })).to.deep.equal({ format: 'jpeg', width: 301, height: 77, ...orientation });
       });
     }
+
+    it('gives the size the graph receives after auto-orientation', async () => {
+      const bytes = await sharp({ create: { width: 301, height: 77, channels: 3, background: '#3a6' } }).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+      const info = await checkImage(bytes, { maxPixels });
+      expect(info.orientation).to.equal(6);
+      const decoded = await sharp(bytes, { autoOrient: true }).raw().toBuffer({ resolveWithObject: true });
+      expect(orientedSize(info)).to.deep.equal({ width: decoded.info.width, height: decoded.info.height });
+      expect(orientedSize(info)).to.deep.equal({ width: 77, height: 301 });
+    });
 
     it('leaves anything but a complete header to libvips', () => {
       const sos = samples.jpeg.indexOf(Buffer.from([0xff, 0xda]));
