@@ -26,7 +26,7 @@ async function startServer(overrides: Partial<Config>): Promise<Server> {
 
 async function stopServer(s: Server) {
   await s.app.close();
-  s.runtime.close();
+  await s.runtime.close();
 }
 
 /** Polls `ok` until true; fails after `ms` (only a hang detector). */

@@ -50,7 +50,7 @@ describe('output size checked before the work', function () {
 
   after(async () => {
     await app.close();
-    runtime.close();
+    await runtime.close();
     await rm(dir, { recursive: true, force: true });
   });
 
