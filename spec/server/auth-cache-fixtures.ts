@@ -63,7 +63,7 @@ export interface TestServer {
   config: Config;
   runtime: Runtime;
   graphsDir: string;
-  /** Graph evaluations run so far (runtime.evaluate is wrapped). */
+  /** Graph evaluations run so far (runtime.evaluateAdmitted, what the graph route calls, is wrapped). */
   evaluations(): number;
   url(pathAndQuery: string): string;
   close(): Promise<void>;
@@ -88,8 +88,8 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
   const config = loadConfig({ graphsDir, allowPrivateSources: true, logLevel: 'silent', cacheStore: 'none', ...overrides }, {});
   const runtime = await createRuntime({ graphsDir, watch: false, concurrency: 2, maxQueue: 64 });
   let evaluations = 0;
-  const evaluate = runtime.evaluate;
-  runtime.evaluate = (prepared, opts) => {
+  const evaluate = runtime.evaluateAdmitted;
+  runtime.evaluateAdmitted = (prepared, opts) => {
     evaluations++;
     return evaluate(prepared, opts);
   };
