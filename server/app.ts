@@ -7,6 +7,7 @@ import { createAppRegistry, type AppRegistry } from './auth/apps.ts';
 import type { Config } from './config.ts';
 import { installErrorHandling } from './errors-plugin.ts';
 import { createImageCache, type ImageCache } from './image-cache.ts';
+import { inputBudgetFor } from './input/input-budget.ts';
 import { createMetrics, metricsRoutes, type Metrics } from './metrics.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
 import { graphRoutes } from './routes/graph.ts';
@@ -38,7 +39,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const apps = deps.apps ?? await createAppRegistry(config);
   const imageCache = deps.imageCache ?? createImageCache(config, { logger: app.log });
   if (!deps.imageCache) app.addHook('onClose', () => imageCache.close());
-  const metrics = deps.metrics ?? createMetrics({ runtime, imageCache });
+  const metrics = deps.metrics ?? createMetrics({ runtime, imageCache, inputs: inputBudgetFor(config) });
 
   if (apps.open) {
     app.log.warn('OPEN MODE: no application is configured, so anyone can request any image processing without a signature. Set IMGFLOW_KEY/IMGFLOW_SECRET or IMGFLOW_APPS_FILE to require signed URLs (docs/auth-and-cache.md)');

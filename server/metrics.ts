@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime/index.ts';
 import type { ImageCache } from './image-cache.ts';
+import type { InputBudget } from './input/input-budget.ts';
 
 /** Upper bounds of the processing-time histogram, in seconds. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -20,6 +21,8 @@ export interface Metrics {
 export interface MetricsSources {
   runtime: Runtime;
   imageCache?: ImageCache;
+  /** Source downloads and input bytes held now (server/input/input-budget.ts). */
+  inputs?: InputBudget;
 }
 
 export function createMetrics(sources: MetricsSources): Metrics {
@@ -83,6 +86,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
       metric('imgflow_evaluations_total', 'counter', 'Graph evaluations run for requests (cache misses), by outcome.', [['{outcome="ok"}', count - failed], ['{outcome="error"}', failed]]);
       metric('imgflow_evaluations_active', 'gauge', 'Graph evaluations running now.', [['', sources.runtime.limiter.active]]);
       metric('imgflow_evaluations_queued', 'gauge', 'Graph evaluations waiting for a slot.', [['', sources.runtime.limiter.queued]]);
+      if (sources.inputs) {
+        const { active, waiting } = sources.inputs.downloads;
+        metric('imgflow_input_downloads', 'gauge', 'Source downloads running now, and waiting for a download slot.', [['{state="active"}', active], ['{state="waiting"}', waiting]]);
+        metric('imgflow_input_bytes_in_flight', 'gauge', 'Input bytes held now: downloads, POSTed bodies, inputs waiting for their evaluation.', [['', sources.inputs.bytesInFlight]]);
+      }
       lines.push('# HELP imgflow_processing_seconds Time to fetch the input and evaluate the graph, per cache miss.', '# TYPE imgflow_processing_seconds histogram');
       // observeEvaluation counts each observation in every bucket it fits: already cumulative.
       for (let i = 0; i < BUCKETS.length; i++) lines.push(`imgflow_processing_seconds_bucket{le="${BUCKETS[i]}"} ${buckets[i]}`);

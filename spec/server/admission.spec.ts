@@ -183,6 +183,9 @@ describe('admission before download', function () {
       // The first holds its input (stalled at half, Content-Length reserved); the second cannot fit.
       const first = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/stall/first'))}`);
       await until(() => inputBudgetFor(server.config).bytesInFlight === png.length, 'the first input to be reserved');
+      const metrics = await (await fetch(`${server.base}/metrics`)).text();
+      expect(metrics).to.contain(`imgflow_input_bytes_in_flight ${png.length}\n`);
+      expect(metrics).to.contain('imgflow_input_downloads{state="active"} 1\n');
       holding = false;
       const second = await fetch(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/second'))}`);
       expect(second.status).to.equal(429);
