@@ -159,6 +159,41 @@ describe('admission before download', function () {
     }
   });
 
+  it('the evaluation\'s signal aborts when its only client leaves, and not while another waits', async () => {
+    const server = await startServer({ concurrency: 2, maxQueue: 2 });
+    holding = false;
+    // Evaluations wait here (as a long stage would) and record the signal they were given.
+    const signals: AbortSignal[] = [];
+    let proceed!: () => void;
+    const gate = new Promise<void>((resolve) => { proceed = resolve; });
+    const evaluate = server.runtime.evaluateAdmitted.bind(server.runtime);
+    server.runtime.evaluateAdmitted = async (prepared, options) => {
+      signals.push(options.signal!);
+      await gate;
+      return evaluate(prepared, options);
+    };
+    try {
+      const alone = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/eval-alone'))}`);
+      await until(() => signals.length === 1, 'the first evaluation');
+      alone.abort();
+      await until(() => signals[0].aborted, 'its signal to abort');
+
+      const url = `${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/eval-shared'))}`;
+      const leaving = rawGet(url);
+      await until(() => signals.length === 2, 'the shared evaluation');
+      const staying = rawGet(url);
+      await sleep(50);
+      leaving.abort();
+      await sleep(100);
+      expect(signals[1].aborted, 'aborted although a client still waits').to.equal(false);
+      proceed();
+      expect(await staying.done).to.equal(200);
+    } finally {
+      proceed();
+      await stopServer(server);
+    }
+  });
+
   it('a queued client that disconnects gives up its place without downloading', async () => {
     const server = await startServer({ concurrency: 1, maxQueue: 1 });
     try {
