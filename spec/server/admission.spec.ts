@@ -234,6 +234,24 @@ describe('admission before download', function () {
     }
   });
 
+  it('counts POSTed bodies against the bytes in flight, declared or chunked', async () => {
+    const server = await startServer({ concurrency: 4, maxQueue: 4, maxInputBytes: png.length + 1024, maxFetchBytesInFlight: Math.floor(png.length * 1.5) });
+    try {
+      const first = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/stall/holder'))}`);
+      await until(() => inputBudgetFor(server.config).bytesInFlight === png.length, 'the first input to be reserved');
+      const declared = await postBody(`${server.base}/graph/passthrough.png`, png, false);
+      const chunked = await postBody(`${server.base}/graph/passthrough.png`, png, true);
+      expect([declared.status, declared.code]).to.deep.equal([429, 'IMGFLOW_ERR_INPUT_BYTES_BUSY']);
+      expect([chunked.status, chunked.code]).to.deep.equal([429, 'IMGFLOW_ERR_INPUT_BYTES_BUSY']);
+      first.abort();
+      await until(() => inputBudgetFor(server.config).bytesInFlight === 0, 'the budget to be given back');
+      expect((await postBody(`${server.base}/graph/passthrough.png`, png, true)).status).to.equal(200);
+      await until(() => inputBudgetFor(server.config).bytesInFlight === 0, 'the POST to give its bytes back');
+    } finally {
+      await stopServer(server);
+    }
+  });
+
   it('refuses a POST with 429 before reading its body when the queue is full', async () => {
     const server = await startServer({ concurrency: 1, maxQueue: 0 });
     try {
@@ -264,3 +282,26 @@ function postUnsent(url: string, length: number): Promise<{ status?: number; cod
     req.flushHeaders();
   });
 }
+
+/** POSTs `body` with a Content-Length, or chunked in 16 KiB pieces without one. */
+function postBody(url: string, body: Buffer, chunked: boolean): Promise<{ status?: number; code?: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { 'content-type': 'image/png' };
+    if (!chunked) headers['content-length'] = body.length;
+    const req = http.request(url, { method: 'POST', headers });
+    req.on('response', (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(parts);
+        const code = res.statusCode === 200 ? undefined : JSON.parse(text.toString()).code;
+        resolve({ status: res.statusCode, code });
+      });
+    });
+    // The server may answer and close before the whole body is written.
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
+    for (let at = 0; at < body.length; at += 16384) req.write(body.subarray(at, at + 16384));
+    req.end();
+  });
+}
+
