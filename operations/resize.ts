@@ -4,7 +4,9 @@ import { slot } from './sharp-order.ts';
 /**
  * sharp's resize arithmetic (src/common.cc ResolveShrink, src/pipeline.cc): shrink factors per
  * axis, clamped by withoutEnlargement and to at least one pixel, then the canvas: `cover`
- * crops to the box, `contain` pads to it, the others keep the scaled size.
+ * crops to the box, `contain` pads to it, the others keep the scaled size. Exact for every
+ * kernel but `nearest`, where libvips may round a half pixel down: then one pixel more than
+ * made (spec/runtime/plan-size.spec.ts), which is safe for limits.
  */
 function resizedSize(input: Size, p: Params): Size {
   const { width: w, height: h } = input;
