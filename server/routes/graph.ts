@@ -171,9 +171,9 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     return send(request, reply, key, entry, 'miss');
   };
 
+  const admit = admitPostBody({ limiter: runtime.limiter, budget: inputBudgetFor(config), maxBytes: config.maxInputBytes });
   for (const url of [UNSIGNED_ROUTE, SIGNED_ROUTE]) {
     app.get(url, handler);
-    const admit = admitPostBody({ limiter: runtime.limiter, budget: inputBudgetFor(config), maxBytes: config.maxInputBytes });
     app.post(url, { bodyLimit: config.maxInputBytes, preParsing: [admit, bodyIsBytes] }, handler);
   }
 }
