@@ -162,18 +162,22 @@ describe('ui-protocol: graph limits, coalesced saves, bounded clients', function
 
   it('closes the connection of a message over IMGFLOW_RUNTIME_MAX_MESSAGE_BYTES (1009)', async () => {
     const h = await startHarness({ main: mainGraph }, { runtimeMaxMessageBytes: 64 * 1024 });
+    let timer: NodeJS.Timeout | undefined;
     try {
       const client = await h.connect();
       const closed = new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('connection not closed')), 5000);
+        timer = setTimeout(() => reject(new Error('connection not closed')), 5000);
         client.ws.once('close', (code) => { clearTimeout(timer); resolve(code); });
       });
+      // Awaited below; if an earlier step fails first, its rejection must not end the whole run.
+      closed.catch(() => undefined);
       const small = await client.request('graph', 'addnode', { id: 'ok', component: 'gegl/nop', graph: 'main', metadata: { note: 'y'.repeat(60 * 1024) } });
       expect(small.command).to.equal('addnode');
       client.send('graph', 'addnode', { id: 'big', component: 'gegl/nop', graph: 'main', metadata: { note: 'x'.repeat(70 * 1024) } });
       expect(await closed).to.equal(1009);
       expect(client.ws.readyState).to.equal(WebSocket.CLOSED);
     } finally {
+      clearTimeout(timer);
       await h.close();
     }
   });
