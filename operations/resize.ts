@@ -4,10 +4,18 @@ import { slot } from './sharp-order.ts';
 /**
  * sharp's resize arithmetic (src/common.cc ResolveShrink, src/pipeline.cc): shrink factors per
  * axis, clamped by withoutEnlargement and to at least one pixel, then the canvas: `cover`
- * crops to the box, `contain` pads to it, the others keep the scaled size. Exact for every
- * kernel but `nearest`, where libvips may round a half pixel down: then one pixel more than
- * made (spec/runtime/plan-size.spec.ts), which is safe for limits.
+ * crops to the box, `contain` pads to it, the others keep the scaled size. Exact except where
+ * a side's exact size is a whole number and a half: libvips' shrink-then-reduce rounds those
+ * up or down depending on the factors, and the `nearest` kernel may round other sizes down
+ * too; there the prediction is the larger, one pixel more than made at most
+ * (spec/runtime/plan-size.spec.ts), which is what limits need.
  */
+/** n / shrink rounded half up; a quotient a rounding error away from a half counts as the half. */
+function side(n: number, shrink: number): number {
+  const q = n / shrink;
+  return Math.abs(q - Math.floor(q) - 0.5) < 1e-9 ? Math.ceil(q) : Math.round(q);
+}
+
 function resizedSize(input: Size, p: Params): Size {
   const { width: w, height: h } = input;
   const tw = p.width as number | undefined;
@@ -30,8 +38,7 @@ function resizedSize(input: Size, p: Params): Size {
     hs = Math.max(1, hs);
     vs = Math.max(1, vs);
   }
-  // libvips scales by the reciprocals sharp passes (1 / shrink), rounding half up.
-  const scaled = { width: Math.round(w * (1 / Math.min(hs, w))), height: Math.round(h * (1 / Math.min(vs, h))) };
+  const scaled = { width: side(w, Math.min(hs, w)), height: side(h, Math.min(vs, h)) };
   const box = { width: tw ?? scaled.width, height: th ?? scaled.height };
   if (p.fit === 'contain') return { width: Math.max(scaled.width, box.width), height: Math.max(scaled.height, box.height) };
   if (p.fit === 'cover') return { width: Math.min(scaled.width, box.width), height: Math.min(scaled.height, box.height) };
