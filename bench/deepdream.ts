@@ -2,13 +2,14 @@
  * DeepDream bench (issue 6): 512x512, 3 octaves x 10 iterations, layer mixed3, cpu backend.
  *   node --import tsx bench/deepdream.ts [--input photo.jpg] [--backend cpu|gpu|auto]
  *        [--layer mixed3] [--size 512] [--octaves 3] [--iterations 10] [--out bench/deepdream-sample.jpg]
- * Without --input it dreams on a deterministic synthetic photo (the peer-bench mkimg recipe).
+ * Without --input it dreams on a deterministic synthetic photo (bench/lib/photo-like.ts).
  * Prints total time, time per ascent step, and GMAC/s counting forward + backward as 2x forward.
  */
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { RawImage } from '../operations/define.ts';
 import { dream, forwardMacs, loadNet, octaveSizes, minInputSize, subnet, selectBackend, type BackendChoice, type DreamLayer } from '../operations/deepdream/index.ts';
+import { photoLikeJpeg } from './lib/photo-like.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -23,24 +24,7 @@ const { values: a } = parseArgs({
 });
 const size = Number(a.size);
 
-/** The peer-bench photo recipe (gradient + sinusoid + LCG noise), generated in memory. */
-function syntheticPhoto(W = 2000, H = 1500): Promise<Buffer> {
-  const buf = Buffer.alloc(W * H * 3);
-  let s = 12345;
-  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 16) % 40;
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = (y * W + x) * 3;
-      const n = (Math.sin(x * 0.05) * Math.cos(y * 0.037) + 1) * 60;
-      buf[i] = ((x * 255) / W + n + rnd()) & 255;
-      buf[i + 1] = ((y * 255) / H + rnd()) & 255;
-      buf[i + 2] = (((x + y) * 128) / (W + H) + n + rnd()) & 255;
-    }
-  }
-  return sharp(buf, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
-}
-
-const src = a.input ?? (await syntheticPhoto());
+const src = a.input ?? (await photoLikeJpeg());
 const { data, info } = await sharp(src).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 const image: RawImage = { data, width: info.width, height: info.height, channels: 3 };
 

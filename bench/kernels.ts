@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import type { OperationDef, Params, RawImage } from '../operations/define.ts';
 import { configureGpu, kernelCounters, resetKernelCounters, runKernelChain } from '../operations/kernels/index.ts';
 import { kernelOperations } from '../operations/kernels/catalog.ts';
+import { photoLikePixels } from './lib/photo-like.ts';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,22 +55,12 @@ console.log(`# gpu: ${JSON.stringify(info)}`);
 console.log(`# node ${process.version}, ${size}x${size} RGBA (${imageKind}), median of ${runs} after ${warmup} warm-up calls`);
 
 /**
- * `photo` (default): ../shared/peer-bench/mkimg.mjs's photo-like formula (gradients, a
+ * `photo` (default): bench/lib/photo-like.ts's formula (gradients, a
  * sinusoid, LCG noise) at size x size, opaque: neighbouring pixels alike, as in the images a
  * server sees. `noise`: every byte hashed, the worst case for the branches in min/max clamps.
  */
-const raw = Buffer.alloc(size * size * 4);
-if (imageKind === 'noise') {
-  for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
-} else {
-  let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) % 40;
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const i = (y * size + x) * 4, n = (Math.sin(x * 0.05) * Math.cos(y * 0.037) + 1) * 60;
-    raw[i] = (x * 255 / size + n + rnd()) & 255; raw[i + 1] = (y * 255 / size + rnd()) & 255;
-    raw[i + 2] = ((x + y) * 128 / (2 * size) + n + rnd()) & 255; raw[i + 3] = 255;
-  }
-}
+const raw = imageKind === 'noise' ? Buffer.alloc(size * size * 4) : photoLikePixels(size, size, 4);
+if (imageKind === 'noise') for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
 const img: RawImage = { data: raw, width: size, height: size, channels: 4 };
 const sharpIn = () => sharp(raw, { raw: { width: size, height: size, channels: 4 } });
 

@@ -1,28 +1,24 @@
 /**
  * The resize benchmarks' common parts (resize-cpu, resize-threads, gc-windows): the 2000x1500
- * JPEG from ../shared/peer-bench/mkimg.mjs, a local origin serving it, the server started the
+ * photo-like JPEG (bench/lib/photo-like.ts), a local origin serving it, the server started the
  * way `npm start` starts it, the request load, and bare sharp doing the same work in a process
  * of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { photoLikeJpeg } from './photo-like.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const outDir = `${root}bench/out`;
 export const image = `${outDir}/test.jpg`;
 
-/** Generates bench/out/test.jpg once (1.16 MB), with the shared generator. */
+/** Generates bench/out/test.jpg once (1.16 MB). */
 export async function ensureImage(): Promise<Buffer> {
   mkdirSync(outDir, { recursive: true });
-  if (!existsSync(image)) {
-    // The generator imports sharp: run a copy from inside the repo so it resolves.
-    copyFileSync(`${root}../shared/peer-bench/mkimg.mjs`, `${outDir}/mkimg.mjs`);
-    const child = spawn(process.execPath, [`${outDir}/mkimg.mjs`, image], { stdio: 'inherit' });
-    await new Promise((r) => child.once('exit', r));
-  }
+  if (!existsSync(image)) writeFileSync(image, await photoLikeJpeg(2000, 1500));
   return readFileSync(image);
 }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { buildImgfloUrl, imgfloToken } from '../../rig/sign.ts';
 
-// Vectors published in imgflo-url 1.2.0's spec/imgflo-url.coffee (see /work/shared/notes/imgflo.md section 1).
+// Vectors published in imgflo-url 1.2.0's spec/imgflo-url.coffee (https://github.com/imgflo/imgflo-url).
 const config = { server: 'https://imgflo.herokuapp.com/', key: 'key', secret: 'secret' };
 const gradient = { color1: '#0A2A2F', color2: '#FDE7A0', srgb: true };
 
