@@ -13,6 +13,7 @@ import { catalogueRoutes } from './routes/catalogue.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
 import { startupWarnings } from './startup-warnings.ts';
+import { openapiPlugin } from './openapi/index.ts';
 import { version } from './version.ts';
 
 export interface AppDeps {
@@ -73,6 +74,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     cache: imageCache.describe(),
     ...deps.healthSections?.(),
   });
+  await app.register(openapiPlugin, { runtime });
   await app.register(healthRoutes, { runtime, version, sections });
   if (config.metrics) await app.register(metricsRoutes, { metrics });
   await app.register(catalogueRoutes, { runtime });

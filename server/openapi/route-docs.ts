@@ -1,0 +1,106 @@
+/**
+ * What the OpenAPI document says about each route, keyed by `METHOD url` as fastify registers it.
+ * Kept here rather than as route `schema`s because a fastify schema also validates and
+ * serialises: a response schema would drop fields the JSON routes return, and a querystring
+ * schema on the graph routes would refuse the parameters each graph defines. A route may
+ * instead carry its own `schema.summary`; spec/server/openapi.spec.ts fails for a route that
+ * has neither.
+ */
+type Schema = Record<string, unknown>;
+
+export interface RouteDoc {
+  tags: string[];
+  summary: string;
+  description?: string;
+  params?: Schema;
+  querystring?: Schema;
+  body?: Schema;
+  response?: Record<string, Schema>;
+  security?: Array<Record<string, string[]>>;
+}
+
+const json = (description: string, schema: Schema = { type: 'object', additionalProperties: true }) => ({ description, content: { 'application/json': { schema } } });
+const error = (description: string) => json(description, { $ref: '#/components/schemas/Error' });
+const stringParams = (...names: string[]) => ({ type: 'object', required: names, properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])) });
+const image = { description: 'The processed image', content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } };
+const admin = [{ bearer: [] as string[] }];
+
+const graphRequest = (signed: boolean, method: 'GET' | 'POST'): RouteDoc => ({
+  tags: ['images'],
+  summary: `${signed ? 'Signed' : 'Unsigned'} image request${method === 'POST' ? ' with the image as the body' : ''}`,
+  description: [
+    signed
+      ? 'The signature covers the graph, extension and every query parameter (docs/signing.md); required once applications are configured.'
+      : 'Served in open mode (no application configured) or with IMGFLOW_ALLOW_UNSIGNED=1.',
+    '`file` is `<graph>.<ext>` (jpg, jpeg, png, webp, avif, tif, tiff, gif) or `<graph>` alone (format negotiated from Accept). The query carries `input` and the graph\'s parameters: the "graphs" section lists each graph with its own parameters.',
+    method === 'POST' ? 'The body is the image (any Content-Type: the format is sniffed from the bytes).' : '',
+  ].filter(Boolean).join(' '),
+  params: signed ? stringParams('key', 'sig', 'file') : stringParams('file'),
+  response: {
+    200: image,
+    202: json('The graph runs as a job: Location: /jobs/<id>'),
+    304: { description: 'Not modified' },
+    400: error('Bad parameter or input'),
+    403: error('Signature, key or unsigned request refused'),
+    404: error('No such graph'),
+    429: error('Too many evaluations queued'),
+  },
+});
+
+export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDoc>([
+  ['GET /healthz', { tags: ['operations'], summary: 'Liveness and status', description: 'Version, uptime, graphs, evaluations running and queued, compute threads, auth mode, cache statistics, kernel backend.', response: { 200: json('Status') } }],
+  ['GET /metrics', { tags: ['operations'], summary: 'Prometheus metrics', description: 'Off with IMGFLOW_METRICS=false.', response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } }],
+  ['GET /graphs', { tags: ['catalogue'], summary: 'Every graph with its parameters', description: 'Type, default, hard range, slider range, enum values and description of each parameter.', response: { 200: json('The catalogue', { type: 'object', properties: { graphs: { type: 'object', additionalProperties: { $ref: '#/components/schemas/GraphInfo' } } } }) } }],
+  ['GET /graphs/:name', { tags: ['catalogue'], summary: "One graph's entry", params: stringParams('name'), response: { 200: json('The graph', { $ref: '#/components/schemas/GraphInfo' }), 404: error('No such graph') } }],
+  ['GET /graph/:file', graphRequest(false, 'GET')],
+  ['POST /graph/:file', graphRequest(false, 'POST')],
+  ['GET /graph/:key/:sig/:file', graphRequest(true, 'GET')],
+  ['POST /graph/:key/:sig/:file', graphRequest(true, 'POST')],
+  ['GET /admin/apps', { tags: ['admin'], security: admin, summary: 'List applications', description: 'An app token sees only its own app.', response: { 200: json('Applications'), 401: error('No or bad token') } }],
+  ['GET /admin/apps/:key', { tags: ['admin'], security: admin, summary: 'One application', params: stringParams('key'), response: { 200: json('The application'), 403: error('Another app'), 404: error('No such app') } }],
+  ['POST /admin/apps', { tags: ['admin'], security: admin, summary: 'Add an application (admin)', description: 'Answers its secrets, the only time they leave the server.', body: { type: 'object', additionalProperties: true }, response: { 201: json('The new application with its secrets'), 400: error('Bad application'), 403: error('Not an admin token') } }],
+  ['PATCH /admin/apps/:key', { tags: ['admin'], security: admin, summary: 'Change an application (admin)', description: 'enabled, quota, secrets, imgfloCompat...', params: stringParams('key'), body: { type: 'object', additionalProperties: true }, response: { 200: json('The application'), 404: error('No such app') } }],
+  ['POST /admin/apps/:key/disable', { tags: ['admin'], security: admin, summary: 'Disable an application (admin)', params: stringParams('key'), response: { 200: json('The application') } }],
+  ['POST /admin/apps/:key/enable', { tags: ['admin'], security: admin, summary: 'Enable an application (admin)', params: stringParams('key'), response: { 200: json('The application') } }],
+  ['PUT /admin/graphs/:name', { tags: ['admin'], security: admin, summary: 'Upload or replace a graph (admin)', description: 'FBP JSON (application/json) or .fbp text (text/plain); compiled before it is saved.', params: stringParams('name'), response: { 200: json('Replaced'), 201: json('Created'), 400: error('The graph does not compile') } }],
+  ['DELETE /admin/graphs/:name', { tags: ['admin'], security: admin, summary: 'Delete a graph (admin)', params: stringParams('name'), response: { 204: { description: 'Deleted' }, 404: error('No such graph') } }],
+  ['POST /admin/purge', { tags: ['admin'], security: admin, summary: 'Purge cached results', description: '{"graph": name} (admin) or {"url": image URL} (admin, or the app whose key signed it).', body: { type: 'object', properties: { graph: { type: 'string' }, url: { type: 'string' } } }, response: { 200: json('What was purged'), 400: error('Neither graph nor url') } }],
+]);
+
+export const COMPONENT_SCHEMAS: Record<string, Schema> = {
+  Error: {
+    type: 'object',
+    description: 'Every error: a machine-readable code (docs/errors.md) and details such as the parameter at fault.',
+    required: ['statusCode', 'code', 'error', 'message'],
+    properties: { statusCode: { type: 'integer' }, code: { type: 'string', example: 'IMGFLOW_ERR_PARAM_INVALID' }, error: { type: 'string' }, message: { type: 'string' } },
+    additionalProperties: true,
+  },
+  GraphInfo: {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      description: { type: 'string' },
+      revision: { type: 'string' },
+      parameters: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            type: { type: 'string', enum: ['int', 'number', 'boolean', 'string', 'color', 'enum', 'image'] },
+            description: { type: 'string' },
+            default: {},
+            min: { type: 'number' },
+            max: { type: 'number' },
+            uiMin: { type: 'number' },
+            uiMax: { type: 'number' },
+            values: { type: 'array', items: { type: 'string' } },
+            unit: { type: 'string' },
+            required: { type: 'boolean' },
+          },
+        },
+      },
+    },
+    additionalProperties: true,
+  },
+};
