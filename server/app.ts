@@ -14,6 +14,7 @@ import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
 import { startupWarnings } from './startup-warnings.ts';
 import { openapiPlugin } from './openapi/index.ts';
+import { playgroundRoutes } from './playground/index.ts';
 import { version } from './version.ts';
 
 export interface AppDeps {
@@ -80,5 +81,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(catalogueRoutes, { runtime });
   await app.register(graphRoutes, { runtime, config, apps, imageCache, metrics });
   await app.register(adminRoutes, { runtime, config, apps, imageCache, prefix: '/admin' });
+  await app.register(playgroundRoutes, { runtime, config, apps });
   return app;
 }
