@@ -107,7 +107,7 @@ export function renderPage(assets: Assets): Page {
     "style-src 'self'",
     // The "before" image may come straight from the URL the user typed.
     "img-src 'self' blob: data: http: https:",
-    "connect-src 'self'",
+    "connect-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'self'",

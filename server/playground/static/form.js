@@ -44,7 +44,7 @@ function field(p, id, onInput) {
   const unit = p.unit ? ` (${p.unit})` : '';
   const label = el('label', { for: id, text: `${p.name}${unit}` });
   const range = p.min !== undefined || p.max !== undefined ? ` Range ${p.min ?? ''}..${p.max ?? ''}.` : '';
-  const hint = el('p', { id: hintId, class: 'hint', text: `${p.description}${range}` });
+  const hint = el('p', { id: hintId, class: 'hint', text: `${p.description.replace(/[^.!?]$/, '$&.')}${range}` });
   const wrap = el('div', { class: `field field-${p.type}`, 'data-param': p.name });
   const def = p.default === undefined ? '' : String(p.default);
   let read;

@@ -1,0 +1,178 @@
+/**
+ * The playground in headless Chromium (Debian's, driven by playwright-core), against the real
+ * server on 127.0.0.1: pick gaussianblur, upload an image made here, move the std-dev slider
+ * with the keyboard and see the preview's pixels change; copy the request URL and fetch it
+ * (the same bytes as the preview); use an image URL; /docs lists every route. It also takes
+ * the screenshots in docs/ (desktop and phone width): IMGFLOW_SCREENSHOTS_DIR=docs to refresh them.
+ */
+import { expect } from 'chai';
+import type { FastifyInstance } from 'fastify';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { createRuntime, type Runtime } from '../../runtime/index.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { registeredRoutes } from '../../server/openapi/index.ts';
+import { startOrigin, type Origin } from '../input/_origin.ts';
+import { noiseRaw } from '../_helpers/images.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Sum of absolute horizontal neighbour differences: a blur lowers it. */
+async function roughness(image: Buffer): Promise<number> {
+  const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  let s = 0;
+  for (let y = 0; y < info.height; y++) for (let x = 1; x < info.width; x++) for (let c = 0; c < 3; c++) {
+    const i = (y * info.width + x) * 3 + c;
+    s += Math.abs(data[i] - data[i - 3]);
+  }
+  return s / (info.width * info.height);
+}
+
+/** The bytes the page shows as its preview (the blob behind #after). */
+async function previewBytes(page: Page): Promise<Buffer> {
+  const b64 = await page.evaluate(async () => {
+    const src = (document.getElementById('after') as HTMLImageElement).src;
+    const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  });
+  return Buffer.from(b64, 'base64');
+}
+
+/** Waits for a preview newer than `after` (the generation counter the page sets on #after). */
+async function nextPreview(page: Page, after: number): Promise<number> {
+  await page.waitForFunction((n) => Number(document.getElementById('after')?.dataset.generation ?? 0) > n, after, { timeout: 20000 });
+  // A later keystroke may still be on its way: wait until the page is idle, then read.
+  await page.waitForFunction(() => !document.getElementById('compare')?.hasAttribute('aria-busy'), undefined, { timeout: 20000 });
+  return Number(await page.getAttribute('#after', 'data-generation'));
+}
+
+describe('playground in headless Chromium', function () {
+  this.timeout(90000);
+  let app: FastifyInstance;
+  let runtime: Runtime;
+  let origin: Origin;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  let cacheDir: string;
+  let upload: Buffer;
+  let remote: Buffer;
+
+  before(async () => {
+    upload = await sharp(noiseRaw(320, 200), { raw: { width: 320, height: 200, channels: 3 } }).png().toBuffer();
+    remote = await sharp(noiseRaw(240, 160, 3, 7), { raw: { width: 240, height: 160, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+    origin = await startOrigin((_req, res) => { res.writeHead(200, { 'content-type': 'image/jpeg' }); res.end(remote); });
+    cacheDir = await mkdtemp(join(tmpdir(), 'imgflow-playground-'));
+    const config = loadConfig({ graphsDir: 'graphs', cacheDir, allowPrivateSources: true, logLevel: 'silent' }, {});
+    runtime = await createRuntime({ graphsDir: 'graphs', watch: false, concurrency: 2 });
+    app = await buildApp(config, { runtime });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    page = await context.newPage();
+    page.on('pageerror', (err) => { throw err; });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await runtime?.close();
+    await origin?.close();
+    if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  let generation = 0;
+  let blurred: Buffer;
+
+  it('previews gaussianblur on an uploaded image and follows the std-dev slider', async () => {
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-ready=true]');
+    await page.click('label[for=graph-gaussianblur]');
+    expect(await page.textContent('#graph-description')).to.contain('Blurs the image');
+    await page.setInputFiles('#file', { name: 'generated.png', mimeType: 'image/png', buffer: upload });
+    generation = await nextPreview(page, generation);
+    const first = await previewBytes(page);
+    expect((await sharp(first).metadata()).format).to.equal('png');
+
+    // The slider, by keyboard: 1.5 -> 5.5 in steps of 0.1.
+    await page.focus('#param-std-dev-x');
+    for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowRight');
+    expect(await page.inputValue('#param-std-dev-x-number')).to.equal('5.5');
+    generation = await nextPreview(page, generation);
+    blurred = await previewBytes(page);
+    expect(blurred.equals(first)).to.equal(false);
+    const [r0, r1] = [await roughness(first), await roughness(blurred)];
+    expect(r1, `roughness ${r0} -> ${r1}`).to.be.lessThan(r0 * 0.8);
+    expect(await page.textContent('#error')).to.equal('');
+  });
+
+  it('copies a request URL that gives the same bytes as the preview', async () => {
+    await page.click('#copy-url');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied.startsWith(`${base}/graph/gaussianblur.png?`)).to.equal(true);
+    expect(new URL(copied).searchParams.get('std-dev-x')).to.equal('5.5');
+    // An uploaded image travels as the body: the same request, made outside the page.
+    const res = await fetch(copied, { method: 'POST', body: new Uint8Array(upload) });
+    expect(res.status).to.equal(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(blurred)).to.equal(true);
+  });
+
+  it('takes an image URL, and its copied URL is a plain GET with the same bytes', async () => {
+    await page.fill('#url', origin.url('/photo.jpg'));
+    await page.click('#url-form button[type=submit]');
+    generation = await nextPreview(page, generation);
+    const shown = await previewBytes(page);
+    await page.click('#copy-url');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(new URL(copied).searchParams.get('input')).to.equal(origin.url('/photo.jpg'));
+    const res = await fetch(copied);
+    expect(res.status).to.equal(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(shown)).to.equal(true);
+    expect(await page.textContent('#snippets')).to.contain('npx imgflow sign');
+  });
+
+  it('fits a phone: no sideways scrolling at 390 px, sliders full width', async () => {
+    await page.click('button[data-sample=landscape]');
+    generation = await nextPreview(page, generation);
+    await page.click('label[for=graph-xproii]');
+    generation = await nextPreview(page, generation);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(process.env.IMGFLOW_SCREENSHOTS_DIR ?? cacheDir, 'playground-desktop.jpg'), type: 'jpeg', quality: 80 });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).to.be.at.most(0);
+    // The result comes first, above the controls, and the snippets after them.
+    const top = async (sel: string) => (await page.locator(sel).boundingBox())!.y;
+    expect(await top('#result-heading')).to.be.lessThan(await top('#graph-heading'));
+    expect(await top('#snippets-heading')).to.be.greaterThan(await top('#params-heading'));
+    const box = await page.locator('#param-strength').boundingBox();
+    expect(box!.width).to.be.greaterThan(100);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(process.env.IMGFLOW_SCREENSHOTS_DIR ?? cacheDir, 'playground-phone.jpg'), type: 'jpeg', quality: 80 });
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('/docs lists every route', async () => {
+    await page.goto(`${base}/docs`);
+    await page.waitForSelector('.opblock-summary-path', { timeout: 20000 });
+    const shown = new Set(await page.$$eval('.opblock', (blocks) => blocks.map((b) => {
+      const method = b.querySelector('.opblock-summary-method')?.textContent?.trim().toUpperCase();
+      const path = b.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? b.querySelector('.opblock-summary-path')?.textContent?.trim();
+      return `${method} ${path?.replace(/\u200b/g, '')}`;
+    })));
+    const routes = registeredRoutes(app).filter((r) => !r.hidden && r.method !== 'HEAD');
+    expect(routes.length).to.be.greaterThan(15);
+    for (const r of routes) expect(shown.has(`${r.method} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`), `${r.method} ${r.url}`).to.equal(true);
+    expect(shown.has('GET /graph/gaussianblur.{ext}')).to.equal(true);
+  });
+});
