@@ -6,6 +6,7 @@
  * the screenshots in docs/ (desktop and phone width): IMGFLOW_SCREENSHOTS_DIR=docs to refresh them.
  */
 import { expect } from 'chai';
+import jwt from 'jsonwebtoken';
 import type { FastifyInstance } from 'fastify';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -174,5 +175,59 @@ describe('playground in headless Chromium', function () {
     expect(routes.length).to.be.greaterThan(15);
     for (const r of routes) expect(shown.has(`${r.method} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`), `${r.method} ${r.url}`).to.equal(true);
     expect(shown.has('GET /graph/gaussianblur.{ext}')).to.equal(true);
+  });
+});
+
+describe('playground in headless Chromium, signed mode', function () {
+  this.timeout(60000);
+  const JWT_SECRET = 'browser-jwt-secret-0123456789abcdefgh';
+  let app: FastifyInstance;
+  let runtime: Runtime;
+  let browser: Browser;
+  let base: string;
+
+  before(async () => {
+    const config = loadConfig({ graphsDir: 'graphs', cacheStore: 'none', appKey: 'site', appSecret: 'site-secret-0001', jwtSecret: JWT_SECRET, logLevel: 'silent' }, {});
+    runtime = await createRuntime({ graphsDir: 'graphs', watch: false, concurrency: 2 });
+    app = await buildApp(config, { runtime });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await runtime?.close();
+  });
+
+  it('asks for an admin token, then previews through URLs the server signed', async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (err) => { throw err; });
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-ready=true]');
+    expect(await page.isVisible('#token')).to.equal(true);
+    await page.click('button[data-sample=shapes]');
+    await page.waitForFunction(() => document.getElementById('error')?.textContent !== '');
+    expect(await page.textContent('#error')).to.contain('admin token');
+
+    await page.fill('#token', jwt.sign({ admin: true }, JWT_SECRET, { algorithm: 'HS256', expiresIn: 300 }));
+    await page.dispatchEvent('#token', 'change');
+    await nextPreview(page, 0);
+    expect(await page.textContent('#error')).to.equal('');
+    const shown = await previewBytes(page);
+    const request = (await page.textContent('#request-url'))!;
+    expect(request).to.match(new RegExp(`^POST ${base}/graph/site/[A-Za-z0-9_-]{43}/gaussianblur\\.png$`));
+    // The page holds no secret: nothing it was sent contains one.
+    const config = await (await fetch(`${base}/playground/config`)).text();
+    expect(config).to.not.contain('site-secret-0001');
+    const sample = await page.evaluate(async () => {
+      const bytes = new Uint8Array(await (await fetch(document.querySelector<HTMLImageElement>('#before')!.src)).arrayBuffer());
+      return Array.from(bytes);
+    });
+    const res = await fetch(request.slice('POST '.length), { method: 'POST', body: new Uint8Array(sample) });
+    expect(res.status).to.equal(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(shown)).to.equal(true);
+    await page.close();
   });
 });
