@@ -118,13 +118,13 @@ describe('playground (server side)', function () {
       expect(key).to.equal('site');
       expect(url).to.match(/^\/graph\/site\/[A-Za-z0-9_-]{43}\/gaussianblur\.png\?std-dev-x=3$/);
       const image = await makePng(3);
-      const ok = await request(server.url(url), { method: 'POST', body: image });
+      const ok = await request(server.url(url), { method: 'POST', body: new Uint8Array(image) });
       expect(ok.status).to.equal(200);
       expect(ok.headers.get('content-type')).to.equal('image/png');
       // The same request, unsigned, is refused: the signature is what let it through.
-      const unsigned = await request(server.url('/graph/gaussianblur.png?std-dev-x=3'), { method: 'POST', body: image });
+      const unsigned = await request(server.url('/graph/gaussianblur.png?std-dev-x=3'), { method: 'POST', body: new Uint8Array(image) });
       expect(unsigned.status).to.equal(403);
-      const tampered = await request(server.url(url.replace('std-dev-x=3', 'std-dev-x=4')), { method: 'POST', body: image });
+      const tampered = await request(server.url(url.replace('std-dev-x=3', 'std-dev-x=4')), { method: 'POST', body: new Uint8Array(image) });
       expect(tampered.status).to.equal(403);
       for (const [body, code] of [
         [{ graph: 'gaussianblur', ext: 'png', key: 'other' }, 'IMGFLOW_ERR_APP_NOT_FOUND'],
