@@ -4,6 +4,7 @@
  * documented parameters are the ones the runtime validates.
  */
 import type { GraphParameterInfo, Runtime } from '../../runtime/index.ts';
+import { nullRecord } from '../../runtime/own-keys.ts';
 import { extensions } from '../formats.ts';
 
 type Schema = Record<string, unknown>;
@@ -43,7 +44,8 @@ const ERROR = (description: string) => ({ description, content: { 'application/j
 
 /** `/graph/<name>.{ext}` for every graph that compiles; a broken graph is listed with its problem. */
 export function graphPaths(runtime: Runtime): Record<string, Schema> {
-  const paths: Record<string, Schema> = {};
+  // Keys carry graph names, which users choose.
+  const paths = nullRecord<Schema>();
   for (const entry of runtime.store.list()) {
     let info;
     try {

@@ -163,6 +163,16 @@ describe('playground in headless Chromium', function () {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  it('moves between graphs with the arrow keys, like any radio group', async () => {
+    await page.focus('#graph-gaussianblur');
+    await page.keyboard.press('ArrowRight');
+    const focused = await page.evaluate(() => (document.activeElement as HTMLInputElement).value);
+    expect(focused).to.not.equal('gaussianblur');
+    expect(await page.isChecked(`#graph-${focused}`)).to.equal(true);
+    expect(await page.textContent('#graph-description')).to.match(new RegExp(`^${focused}: `));
+    expect(await page.locator('#params .field').count()).to.be.greaterThan(0);
+  });
+
   it('/docs lists every route', async () => {
     await page.goto(`${base}/docs`);
     await page.waitForSelector('.opblock-summary-path', { timeout: 20000 });
