@@ -109,7 +109,26 @@ export function normalizePortName(port: string): string {
   return port.replace(/_/g, '-');
 }
 
+/** Names the fbp parser must never see as node or port names (see refuseInheritedNames). */
+const INHERITED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+/**
+ * fbp 1.8 collects nodes in a plain object (`if (!nodes[name]) nodes[name] = {}; nodes[name]
+ * .component = ...`), so a node named `__proto__` writes `component` onto Object.prototype for
+ * the whole process, and `constructor` onto Object itself. Such names are refused before the
+ * parser runs: every word outside quoted IIPs and comments is checked.
+ */
+function refuseInheritedNames(name: string, source: string): void {
+  const code = source.replace(/'(?:[^'\\]|\\.)*'/g, "''").replace(/#.*$/gm, '');
+  for (const [word] of code.matchAll(/[A-Za-z_$][\w$]*/g)) {
+    if (INHERITED_NAMES.has(word)) {
+      throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph: name, problem: `name ${word}` }, undefined, name, `${word} cannot name a node or port in .fbp text (the parser would treat it as a built-in property)`);
+    }
+  }
+}
+
 export function parseFbp(name: string, source: string): GraphJson {
+  refuseInheritedNames(name, source);
   let parsed: GraphJson;
   try {
     parsed = fbp.parse(source, { caseSensitive: true }) as GraphJson;

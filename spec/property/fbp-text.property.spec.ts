@@ -86,6 +86,10 @@ describe('property: .fbp text', function () {
         } catch (err) {
           expectCodedRefusal(err, text);
         }
+        // The parser keeps nodes in a plain object: no text may leave a property on Object.prototype.
+        const inherited: string[] = [];
+        for (const key in {}) inherited.push(key);
+        expect(inherited, text).to.deep.equal([]);
       }),
       { numRuns: 300 },
     );
