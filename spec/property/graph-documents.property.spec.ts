@@ -42,10 +42,14 @@ describe('property: graph documents', function () {
     sources = await Promise.all(files.map((f) => readFile(join('graphs', f), 'utf8')));
     sources.push(JSON.stringify(parseGraphSource('passthrough', await readFile('graphs/passthrough.fbp', 'utf8'), 'fbp')));
     dir = await mkdtemp(join(tmpdir(), 'imgflow-prop-graphs-'));
-    const config = loadConfig({ graphsDir: dir, logLevel: 'silent', jwtSecret: SECRET, maxOutputPixels: 1_000_000, processingTimeoutMs: 5000 }, {});
+    const config = loadConfig({ graphsDir: dir, logLevel: 'silent', jwtSecret: SECRET, maxOutputPixels: 1_000_000, processingTimeoutMs: 30000 }, {});
     runtime = await createRuntime({ graphsDir: dir, watch: false });
     app = await buildApp(config, { runtime });
     png = await testPng(24, 16);
+    // The first kernel graph starts a compute thread (modules loaded in the thread): not part
+    // of the property, and on a busy machine it can take seconds.
+    const raw = { data: Buffer.alloc(4 * 4 * 3, 128), width: 4, height: 4, channels: 3 as const };
+    await runtime.compute!.run('kernel', [{ op: 'sepia', params: { scale: 1, srgb: true }, aux: {} }], raw);
   });
   after(async () => {
     await app.close();
@@ -78,7 +82,7 @@ describe('property: graph documents', function () {
         expectCoded(put.statusCode, put.body, `PUT ${text}`);
         if (put.statusCode >= 300) return;
         const url = `/graph/${name}.png`;
-        const res = await within(10000, `${url} ${text}`, () => app.inject({ method: 'POST', url, payload: png, headers: { 'content-type': 'image/png' } }));
+        const res = await within(40000, `${url} ${text}`, () => app.inject({ method: 'POST', url, payload: png, headers: { 'content-type': 'image/png' } }));
         expectCoded(res.statusCode, res.body, `${url} of ${text}`);
       }),
       { numRuns: 60 },
