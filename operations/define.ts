@@ -149,6 +149,13 @@ export interface AliasDef {
   fixed?: Params;
   /** Converts alias parameter values to the operation's (e.g. GEGL's 0..1 opacity scale). */
   map?: (params: Params) => Params;
+  /**
+   * Ports accepted but not honoured: a graph that sets one (to anything but `honouredWhen`) or
+   * exports it gets it listed, with the note, among its ignored properties (/graphs, the log).
+   */
+  unhonoured?: Record<string, { note: string; honouredWhen?: number | boolean | string }>;
+  /** Ports the component lacks are accepted and listed as ignored (as GEGL's nop took any). */
+  acceptsUnknownPorts?: boolean;
 }
 
 export function defineAlias(def: AliasDef): AliasDef {

@@ -29,8 +29,16 @@ const svgBlends: Record<string, string> = {
   xor: 'xor', 'src-in': 'in', 'src-out': 'out', 'dst-over': 'dest-over', 'dst-in': 'dest-in', 'dst-out': 'dest-out',
 };
 
+/** SVG compositing in imgflo's graphs sets GEGL's `srgb` (blend in sRGB rather than linear light). */
+const srgb = {
+  extraParams: { srgb: { type: 'boolean' as const, default: false, description: "GEGL: composite in sRGB instead of linear light. Accepted for imgflo graphs; compositing here is always in sRGB" } },
+  unhonoured: { srgb: { honouredWhen: true, note: 'compositing is always done in sRGB (srgb true)' } },
+};
+
 export const geglAliases: AliasDef[] = [
-  defineAlias({ name: 'gegl/nop', of: 'nop' }),
+  // GEGL sets an unknown property with a warning and carries on; imgflo's passthrough.fbp
+  // exports nop's nonexistent IGNORED port as a URL parameter that does nothing.
+  defineAlias({ name: 'gegl/nop', of: 'nop', acceptsUnknownPorts: true }),
   defineAlias({ name: 'gegl/crop', of: 'crop' }),
   defineAlias({ name: 'gegl/rotate-on-center', of: 'rotate', extraParams: { sampler } }),
   defineAlias({ name: 'gegl/rotate', of: 'rotate', extraParams: { sampler } }),
@@ -47,20 +55,22 @@ export const geglAliases: AliasDef[] = [
     fixed: { enlarge: true },
     map: scaleToResize,
   }),
-  defineAlias({ name: 'gegl/gaussian-blur', of: 'gaussian-blur', extraParams: { filter: { type: 'enum', values: ['auto', 'fir', 'iir'], default: 'auto', description: "GEGL's algorithm choice; accepted for imgflo graphs" } } }),
+  defineAlias({
+    name: 'gegl/gaussian-blur',
+    of: 'gaussian-blur',
+    extraParams: {
+      filter: { type: 'enum', values: ['auto', 'fir', 'iir'], default: 'auto', description: "GEGL's algorithm choice; accepted for imgflo graphs (the result is the same Gaussian)" },
+      'clip-extent': { type: 'boolean', default: true, description: 'Keep the input size (GEGL: true). Only true is honoured: the output never grows by the blur radius' },
+    },
+    unhonoured: {
+      'clip-extent': { honouredWhen: true, note: 'the output always keeps the input size (clip-extent true)' },
+      'abyss-policy': { honouredWhen: 'clamp', note: 'pixels beyond the edge always repeat the edge (clamp); none and black are not honoured' },
+    },
+  }),
   defineAlias({ name: 'gegl/opacity', of: 'opacity' }),
   defineAlias({ name: 'gegl/gray', of: 'grayscale' }),
   defineAlias({ name: 'gegl/grey', of: 'grayscale' }),
-  defineAlias({
-    name: 'gegl/c2g',
-    of: 'grayscale',
-    description: "GEGL's colour-to-grey, approximated by luminance greyscale (the local-contrast part of c2g is not reproduced)",
-    extraParams: {
-      radius: { type: 'int', default: 300, min: 2, max: 3000, description: 'Neighbourhood radius; accepted, unused by the approximation' },
-      samples: { type: 'int', default: 4, min: 1, max: 16, description: 'Samples per pixel; accepted, unused by the approximation' },
-      iterations: { type: 'int', default: 10, min: 1, max: 30, description: 'Iterations; accepted, unused by the approximation' },
-    },
-  }),
+  defineAlias({ name: 'gegl/c2g', of: 'c2g' }),
   defineAlias({ name: 'gegl/brightness-contrast', of: 'brightness-contrast' }),
   defineAlias({ name: 'gegl/invert', of: 'negate', hidden: ['alpha'] }),
   defineAlias({ name: 'gegl/invert-gamma', of: 'negate', hidden: ['alpha'] }),
@@ -75,5 +85,5 @@ export const geglAliases: AliasDef[] = [
   defineAlias({ name: 'gegl/png-save', of: 'encode-png', extraParams: { bitdepth: { type: 'int', default: 8, min: 8, max: 8, description: 'Bits per channel; 8 only' } } }),
   defineAlias({ name: 'gegl/webp-save', of: 'encode-webp' }),
   ...Object.entries(svgBlends).map(([svg, blend]) =>
-    defineAlias({ name: `svg/${svg}`, of: 'composite', description: `SVG ${svg} compositing: aux drawn over input`, hidden: ['blend'], fixed: { blend } })),
+    defineAlias({ name: `svg/${svg}`, of: 'composite', description: `SVG ${svg} compositing: aux drawn over input`, hidden: ['blend'], fixed: { blend }, ...srgb })),
 ];

@@ -1,6 +1,7 @@
 /** The operation catalogue: every operation and alias the runtime knows. */
 import type { AliasDef, OperationDef } from './define.ts';
 import brightnessContrast from './brightness-contrast.ts';
+import c2g from './c2g.ts';
 import composite from './composite.ts';
 import crop from './crop.ts';
 import deepdream from './deepdream.ts';
@@ -31,7 +32,7 @@ import { geglAliases } from './gegl.ts';
 import { kernelAliases, kernelOperations } from './kernels/catalog.ts';
 
 export const operations: readonly OperationDef[] = [
-  brightnessContrast, composite, crop, deepdream, encodeAvif, encodeGif, encodeJpeg, encodePng, encodeTiff, encodeWebp,
+  brightnessContrast, c2g, composite, crop, deepdream, encodeAvif, encodeGif, encodeJpeg, encodePng, encodeTiff, encodeWebp,
   extend, flip, flop, gamma, gaussianBlur, grayscale, modulate, negate, nop, normalize, opacity, resize,
   rotate, sharpen, threshold, tint, trim, ...kernelOperations,
 ];

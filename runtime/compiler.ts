@@ -7,7 +7,7 @@
 import { kindOf, type OperationKind, type ParamSpec, type Params } from '../operations/define.ts';
 import { coerceParam } from './coerce.ts';
 import { errors } from './errors.ts';
-import { describeEdge, validateGraph, type GraphJson } from './graph.ts';
+import { describeEdge, matchPortName, validateGraph, type GraphJson } from './graph.ts';
 import { checkGraphLimits, type GraphLimits } from './graph-limits.ts';
 import { ownValue } from './own-keys.ts';
 import { normalizeComponentName, type Component, type Registry } from './registry.ts';
@@ -51,6 +51,18 @@ export interface ExportedParam {
   targets: { node: string; param: string }[];
 }
 
+/** A property a graph sets or exports that this runtime accepts but cannot honour. */
+export interface IgnoredProperty {
+  node: string;
+  component: string;
+  property: string;
+  /** The IIP value, when the graph sets one. */
+  value?: unknown;
+  /** The URL parameter, when the graph exports the property. */
+  parameter?: string;
+  note: string;
+}
+
 export interface Stage {
   kind: 'sharp' | 'pixel' | 'kernel' | 'process';
   /** Node ids in execution order; the stage's output is the last node's output. */
@@ -72,6 +84,22 @@ export interface Plan {
   encoder?: PlanNode;
   /** How many stages read each producer's (and SOURCE's) output, seeing through skipped nodes. */
   consumers: Map<string, number>;
+  /** Properties accepted but not honoured (GEGL-only ones): listed, never silently dropped. */
+  ignored: IgnoredProperty[];
+  /**
+   * imgflo's `noop` environment: the input's own bytes are the result when the requested format
+   * is the input's (animations and metadata intact); otherwise it is re-encoded.
+   */
+  copyInput?: boolean;
+}
+
+/** A graph whose `properties.environment.type` is `noop` (imgflo's caching proxy, e.g. for GIFs). */
+export function isNoopGraph(graph: GraphJson): boolean {
+  return graph.properties?.environment?.type === 'noop';
+}
+
+function noopPlan(name: string): Plan {
+  return { graph: name, nodes: new Map(), order: [], stages: [], parameters: new Map(), output: SOURCE, consumers: new Map([[SOURCE, 1]]), ignored: [], copyInput: true };
 }
 
 export interface CompileOptions extends GraphLimits {
@@ -105,6 +133,7 @@ function exportedSpec(base: ParamSpec, metadata: Record<string, unknown> | undef
 }
 
 export function compileGraph(name: string, outerGraph: GraphJson, registry: Registry, options: CompileOptions = {}): Plan {
+  if (isNoopGraph(outerGraph)) return noopPlan(name);
   // Callers may hand over graphs nobody validated (previews, checks before a save), and
   // inlining can leave references dangling: every node and port reference is checked first.
   const graph = validateGraph(name, options.resolveGraph ? inlineSubgraphs(name, validateGraph(name, outerGraph), options.resolveGraph, options.usedGraphs ?? new Map()) : outerGraph);
@@ -112,7 +141,8 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
   const processIds = Object.keys(graph.processes).sort();
   const inports = graph.inports ?? {};
   const outports = graph.outports ?? {};
-  const outRef = ownValue(outports, 'output') ?? (Object.keys(outports).length === 1 ? Object.values(outports)[0] : undefined);
+  const outName = matchPortName(Object.keys(outports), 'output');
+  const outRef = outName !== undefined ? ownValue(outports, outName) : Object.keys(outports).length === 1 ? Object.values(outports)[0] : undefined;
   if (!outRef) fail(name, 'no exported outport named output');
 
   const componentName = (id: string) => graph.processes[id].component;
@@ -139,27 +169,44 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
     nodes.set(id, { id, component, kind: kindOf(component.op), params: {}, graphParams: {}, inputs: {} });
   }
 
-  // Port names come from the graph document: only the component's own ports count.
-  const portOf = (node: PlanNode, port: string, edge: string) => {
-    if (Object.hasOwn(node.component.imageInputs, port)) return { image: true as const, port };
-    if (Object.hasOwn(node.component.params, port)) return { image: false as const, port };
-    fail(name, `edge ${edge}: node ${node.id} (${node.component.name}) has no port ${port}`);
+  // Port names come from the graph document: only the component's own ports count, matched
+  // without case as noflo matches them.
+  const portOf = (node: PlanNode, wanted: string, edge: string) => {
+    const image = matchPortName(Object.keys(node.component.imageInputs), wanted);
+    if (image !== undefined) return { image: true as const, port: image };
+    const port = matchPortName(Object.keys(node.component.params), wanted);
+    if (port !== undefined) return { image: false as const, port, ignored: unhonoured(node.component, port) };
+    if (node.component.alias?.acceptsUnknownPorts) {
+      const note = `${node.component.name} has no property ${wanted} here; accepted and ignored, as GEGL did`;
+      return { image: false as const, port: wanted, ignored: { note } };
+    }
+    fail(name, `edge ${edge}: node ${node.id} (${node.component.name}) has no port ${wanted}`);
   };
 
+  const ignored: IgnoredProperty[] = [];
   for (const c of graph.connections) {
     const node = nodes.get(c.tgt.process);
     if (!node) continue;
     const edge = describeEdge(c);
     if (c.src && isEditorSource(componentName(c.src.process))) continue;
     const target = portOf(node, c.tgt.port, edge);
+    if (!target.image && target.ignored && !Object.hasOwn(node.component.params, target.port)) {
+      if (c.src) fail(name, `edge ${edge}: node ${node.id} (${node.component.name}) has no image port ${c.tgt.port}`);
+      ignored.push({ node: node.id, component: node.component.name, property: target.port, value: c.data, note: target.ignored.note });
+      continue;
+    }
     if (!c.src) {
       if (target.image) fail(name, `edge ${edge}: an IIP cannot feed image port ${c.tgt.port}`);
+      const honoured = target.ignored?.honouredWhen;
+      if (target.ignored && !(honoured !== undefined && coerceParam(`${node.id}.${target.port}`, node.component.params[target.port], c.data) === honoured)) {
+        ignored.push({ node: node.id, component: node.component.name, property: target.port, value: c.data, note: target.ignored.note });
+      }
       node.graphParams[target.port] = coerceParam(`${node.id}.${target.port}`, node.component.params[target.port], c.data);
       continue;
     }
     if (!target.image) fail(name, `edge ${edge}: connects an image to ${node.component.params[target.port].type} port ${c.tgt.port}`);
     if (!nodes.has(c.src.process)) fail(name, `edge ${edge}: source node ${c.src.process} is not an image operation`);
-    if (c.src.port !== 'output' && c.src.port !== 'out') fail(name, `edge ${edge}: node ${c.src.process} has no output port ${c.src.port}`);
+    if (!['output', 'out'].includes(c.src.port.toLowerCase())) fail(name, `edge ${edge}: node ${c.src.process} has no output port ${c.src.port}`);
     if (Object.hasOwn(node.inputs, target.port)) fail(name, `edge ${edge}: port ${c.tgt.port} of ${node.id} already has an incoming edge`);
     node.inputs[target.port] = c.src.process;
   }
@@ -171,7 +218,7 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
     const target = portOf(node, ref.port, `inport ${exported}`);
     if (target.image) {
       if (Object.hasOwn(node.inputs, target.port)) fail(name, `inport ${exported}: port ${ref.port} of ${node.id} already has an incoming edge`);
-      if (exported === 'input') {
+      if (exported.toLowerCase() === 'input') {
         node.inputs[target.port] = SOURCE;
         continue;
       }
@@ -180,6 +227,13 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
       const portSpec = node.component.imageInputs[target.port];
       const description = typeof ref.metadata?.description === 'string' ? ref.metadata.description : portSpec.description;
       parameters.set(exported, { name: exported, spec: { type: 'image', description, required: portSpec.required }, targets: [{ node: node.id, param: target.port }] });
+      continue;
+    }
+    if (target.ignored) ignored.push({ node: node.id, component: node.component.name, property: target.port, parameter: exported, note: target.ignored.note });
+    if (!Object.hasOwn(node.component.params, target.port)) {
+      // A port the operation lacks: the URL parameter is accepted and has no effect.
+      const description = `Accepted for imgflo compatibility; has no effect (${target.ignored!.note})`;
+      if (!parameters.has(exported)) parameters.set(exported, { name: exported, spec: { type: 'string', description }, targets: [] });
       continue;
     }
     const spec = exportedSpec(node.component.params[target.port], ref.metadata, node.graphParams[target.port]);
@@ -200,13 +254,18 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
 
   const order = topologicalOrder(name, nodes);
 
-  const plan: Plan = { graph: name, nodes, order, stages: [], parameters, output: outRef.process, consumers: new Map() };
+  const plan: Plan = { graph: name, nodes, order, stages: [], parameters, output: outRef.process, consumers: new Map(), ignored };
   const last = nodes.get(outRef.process)!;
   if (last.kind === 'encoder') {
     plan.encoder = last;
     plan.output = last.inputs.input;
   }
   return bindParameters(plan, {});
+}
+
+function unhonoured(component: Component, port: string): { note: string; honouredWhen?: number | boolean | string } | undefined {
+  const u = component.alias?.unhonoured;
+  return u && Object.hasOwn(u, port) ? u[port] : undefined;
 }
 
 function insertSizeNode(nodes: Map<string, PlanNode>, parameters: Map<string, ExportedParam>, registry: Registry): void {

@@ -10,6 +10,7 @@ import { IMAGE_PARAM, resolveInput, resolveProducer, SOURCE, type Plan, type Pla
 import type { Registry } from './registry.ts';
 import { ComputeAborted, type ComputePool } from './offload/compute-pool.ts';
 import { ownValue } from './own-keys.ts';
+import { decodeCmykJpeg, sameFormatSize } from './source-image.ts';
 
 export interface EvaluateOptions {
   /** The encoded source image (already checked for format and pixel count by the caller). */
@@ -278,6 +279,22 @@ export async function evaluatePlan(plan: Plan, registry: Registry, options: Eval
     timings: [],
     deadline: options.timeoutMs ? Date.now() + options.timeoutMs : Infinity,
   };
+  if (plan.copyInput && !options.collect && !options.encoderParams) {
+    const size = await sameFormatSize(options.input, options.format);
+    if (size) return { bytes: options.input, format: options.format, ...size, timings: [], stats: run.stats };
+  }
+  if (!run.values.has(SOURCE)) {
+    let cmyk: RawImage | undefined;
+    try {
+      cmyk = await decodeCmykJpeg(options.input, options.limitInputPixels ?? 0x3fff * 0x3fff);
+    } catch (err) {
+      throw asProcessingError(err, [SOURCE], true);
+    }
+    if (cmyk) {
+      run.stats.decodes++;
+      run.values.set(SOURCE, cmyk);
+    }
+  }
   const stages = options.collect ? singleNodeStages(plan) : plan.stages;
   let result: { data: Buffer; width: number; height: number } | undefined;
   for (const [i, stage] of stages.entries()) {

@@ -96,6 +96,17 @@ export function validateGraph(name: string, graph: unknown): GraphJson {
   return g;
 }
 
+/**
+ * The name in `names` that `wanted` means: itself, else the one equal to it ignoring case (noflo
+ * matches ports without case; imgflo's graphs rely on it). Undefined when there is none.
+ */
+export function matchPortName(names: Iterable<string>, wanted: string): string | undefined {
+  const list = [...names];
+  if (list.includes(wanted)) return wanted;
+  const lower = wanted.toLowerCase();
+  return list.find((n) => n.toLowerCase() === lower);
+}
+
 export function describeEdge(c: Connection): string {
   const src = c.src ? `${c.src.process}.${c.src.port}` : `'${String(c.data)}'`;
   return `${src} -> ${c.tgt.process}.${c.tgt.port}`;
@@ -110,28 +121,33 @@ export function normalizePortName(port: string): string {
 }
 
 /** Names the fbp parser must never see as node or port names (see refuseInheritedNames). */
-const INHERITED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+const INHERITED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype'].map((n) => n.toLowerCase()));
 
 /**
  * fbp 1.8 collects nodes in a plain object (`if (!nodes[name]) nodes[name] = {}; nodes[name]
  * .component = ...`), so a node named `__proto__` writes `component` onto Object.prototype for
  * the whole process, and `constructor` onto Object itself. Such names are refused before the
- * parser runs: every word outside quoted IIPs and comments is checked.
+ * parser runs: every word outside quoted IIPs and comments is checked, without case since the
+ * parser lower-cases port names.
  */
 function refuseInheritedNames(name: string, source: string): void {
   const code = source.replace(/'(?:[^'\\]|\\.)*'/g, "''").replace(/#.*$/gm, '');
   for (const [word] of code.matchAll(/[A-Za-z_$][\w$]*/g)) {
-    if (INHERITED_NAMES.has(word)) {
+    if (INHERITED_NAMES.has(word.toLowerCase())) {
       throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph: name, problem: `name ${word}` }, undefined, name, `${word} cannot name a node or port in .fbp text (the parser would treat it as a built-in property)`);
     }
   }
 }
 
+/**
+ * `.fbp` files are read as noflo reads them: port and exported names are case-insensitive and
+ * lower-cased (imgflo's files spell them `INPORT=crop.X:X`, `crop OUTPUT -> INPUT nop`).
+ */
 export function parseFbp(name: string, source: string): GraphJson {
   refuseInheritedNames(name, source);
   let parsed: GraphJson;
   try {
-    parsed = fbp.parse(source, { caseSensitive: true }) as GraphJson;
+    parsed = fbp.parse(source, { caseSensitive: false }) as GraphJson;
   } catch (err) {
     throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph: name }, err, name, (err as Error).message);
   }

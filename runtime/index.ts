@@ -2,7 +2,7 @@
 export { createRuntime } from './runtime.ts';
 export type { GraphInfo, GraphParameterInfo, PreparedRequest, Runtime, RuntimeOptions } from './runtime.ts';
 export { compileGraph, bindParameters, isEditorSink, isEditorSource, isExternal, IMAGE_PARAM, SOURCE } from './compiler.ts';
-export type { CompileOptions, ExportedParam, Plan, PlanNode, Stage } from './compiler.ts';
+export type { CompileOptions, ExportedParam, IgnoredProperty, Plan, PlanNode, Stage } from './compiler.ts';
 export { evaluatePlan } from './executor.ts';
 export type { EvaluateOptions, EvaluateResult, StageTiming } from './executor.ts';
 export { coerceParam, describeAccepts, parseColor, formatColor } from './coerce.ts';

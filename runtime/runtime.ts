@@ -4,7 +4,7 @@
  */
 import { aliases, operations } from '../operations/index.ts';
 import type { OutputFormat, Params, ParamSpec } from '../operations/define.ts';
-import { bindParameters, compileGraph, type Plan } from './compiler.ts';
+import { bindParameters, compileGraph, type IgnoredProperty, type Plan } from './compiler.ts';
 import { errors } from './errors.ts';
 import { evaluatePlan, type EvaluateOptions, type EvaluateResult } from './executor.ts';
 import { createLimiter, type Limiter } from './limiter.ts';
@@ -34,6 +34,8 @@ export interface RuntimeOptions extends GraphLimits {
   /** Edits saved with store.schedule() reach the file at most this often per graph (ms, default 100). */
   saveDelayMs?: number;
   onStoreError?: (err: unknown, file: string) => void;
+  /** Told once per graph revision about properties the graph sets that are accepted but not honoured. */
+  onIgnoredProperties?: (graph: string, ignored: IgnoredProperty[]) => void;
 }
 
 export interface PreparedRequest {
@@ -51,6 +53,8 @@ export interface GraphInfo {
   description: string;
   revision: string;
   parameters: GraphParameterInfo[];
+  /** GEGL properties the graph sets or exports that are accepted but not honoured here. */
+  ignoredProperties: IgnoredProperty[];
 }
 
 export interface Runtime {
@@ -128,6 +132,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const effective = deps.size === 0 ? e.revision : revisionOf([e.revision, ...[...deps].sort().map(([c, r]) => `${c}@${r}`)].join('\n'));
     const fresh = { revision: e.revision, deps, effective, plan };
     plans.set(name, fresh);
+    if (plan.ignored.length) options.onIgnoredProperties?.(name, plan.ignored);
     return fresh;
   };
   const plan = (name: string) => compiled(name).plan;
@@ -173,6 +178,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         description: e.graph.properties?.description ?? '',
         revision: compiled(name).effective,
         parameters: [...p.parameters.values()].map((x) => ({ name: x.name, ...x.spec })),
+        ignoredProperties: p.ignored,
       };
     },
     async close() {

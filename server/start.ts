@@ -26,6 +26,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     computeThreads: config.computeThreads,
     gpu: config.gpu as GpuMode,
     onStoreError: (err, file) => app.log.warn({ err, file }, 'graph not loaded'),
+    onIgnoredProperties: (graph, ignored) => app.log.warn({ graph, ignored }, 'graph sets properties that are accepted but not honoured (listed in /graphs)'),
   });
   // One kernel device per process, chosen once; its real kernel class is what gets reported.
   const gpu = await configureGpu(config.gpu as 'auto');
