@@ -4,6 +4,7 @@
  *   imgflow graphs
  *   imgflow serve
  *   imgflow sign <graph>[.ext] name=value ... [--key K --secret S --server URL --expires SECONDS]
+ *   imgflow imgflo-url <graph> --name=value ...   (imgflo-url 1.2's tool)
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { closeSourceAgents } from '../server/input/fetch-source.ts';
 import { fetchWithConfig } from '../server/source.ts';
 import { RESERVED_PARAMS } from '../server/process-request.ts';
 import { createProgressBar } from './progress.ts';
+import { imgfloUrlCli } from './imgflo-url.ts';
 import type { GpuMode } from '../operations/kernels/index.ts';
 
 const USAGE = `Usage:
@@ -31,6 +33,9 @@ const USAGE = `Usage:
       --secret <secret> its secret (default: the first of IMGFLOW_SECRET)
       --server <url>    server base URL (default http://localhost:$PORT)
       --expires <s>     valid for this many seconds (adds a signed expires)
+  imgflow imgflo-url <graph> --name=value ...
+                                       print an imgflo-server URL as imgflo-url 1.2's tool did
+                                       (IMGFLO_API_KEY, IMGFLO_API_SECRET, IMGFLO_API_SERVER)
 
 Options:
   --graphs <dir>    graph directory (default: IMGFLOW_GRAPHS_DIR, ./graphs, or the bundled graphs)
@@ -207,6 +212,13 @@ async function main(argv: string[]): Promise<number> {
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     console.log(USAGE);
     return command ? 0 : 64;
+  }
+  if (command === 'imgflo-url') {
+    // Its own output contract (imgflo-url's): the URL without a newline, or `ERROR: ...`.
+    const out = imgfloUrlCli(rest, process.env);
+    process.stdout.write(out.stdout);
+    process.stderr.write(out.stderr);
+    return out.code;
   }
   const handler = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!handler) {
