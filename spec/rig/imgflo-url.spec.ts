@@ -70,5 +70,10 @@ describe('imgflo-url compatibility', () => {
     it('requires an input', () => {
       expect(() => buildImgfloUrl(config, 'passthrough', {})).to.throw('imgflo params must contain an "input" key');
     });
+
+    it("throws imgflo-url's errors instead of building 'undefinedgraph/...' URLs", () => {
+      expect(() => buildImgfloUrl({ key: 'k', secret: 's' } as never, 'passthrough', { input: 'https://a.com/b.png' })).to.throw('imgflo config must contain a "server" key');
+      expect(() => buildImgfloUrl(config, undefined as never, { input: 'https://a.com/b.png' })).to.throw('imgflo graph name not provided');
+    });
   });
 });
