@@ -11,6 +11,7 @@ import { formatFromExtension, negotiateFormat } from './formats.ts';
 import { orientedSize, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
 import { loadSource } from './source.ts';
+import type { ChainedLoader } from './input/chained.ts';
 
 /** Query keys that are not graph parameters. */
 export const RESERVED_PARAMS: ReadonlySet<string> = new Set(['input', 'expires']);
@@ -22,6 +23,8 @@ export interface ImageRequest {
   body?: Buffer;
   accept?: string;
   signal?: AbortSignal;
+  /** Answers an input that is a path on this server (imgflo's chained requests). */
+  chained?: ChainedLoader;
 }
 
 export interface ParsedRequest {
@@ -87,7 +90,7 @@ async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedR
   const headers = new Map<string, ImageInfo>();
   // Secondary images (image parameters such as deepdream's guide) are fetched alongside the input.
   const [source, images] = await Promise.all([
-    loadSource(config, req.query.input, req.body, req.signal, hold),
+    loadSource(config, req.query.input, req.body, req.signal, hold, req.chained),
     loadImageParams(plan, params, async (url) => {
       const loaded = await loadSource(config, url, undefined, req.signal, hold);
       headers.set(url, loaded.info);

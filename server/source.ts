@@ -6,6 +6,7 @@ import { fetchSource } from './input/fetch-source.ts';
 import { parseAllowlist } from './input/host-allowlist.ts';
 import { checkImage, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
+import { isChainedInput, type ChainedLoader } from './input/chained.ts';
 
 export interface Source {
   bytes: Buffer;
@@ -65,11 +66,13 @@ export async function fetchWithConfig(config: Config, url: string, signal?: Abor
 }
 
 /** The request's input, fetched (its bytes taken from `hold`) or POSTed, checked from its header. */
-export async function loadSource(config: Config, input: unknown, body: Buffer | undefined, signal?: AbortSignal, hold?: BytesHold): Promise<Source> {
+export async function loadSource(config: Config, input: unknown, body: Buffer | undefined, signal?: AbortSignal, hold?: BytesHold, chained?: ChainedLoader): Promise<Source> {
   const t0 = performance.now();
   let bytes: Buffer;
   if (body && body.length > 0) {
     bytes = body;
+  } else if (typeof input === 'string' && chained && isChainedInput(input)) {
+    bytes = await chained(input, signal);
   } else if (typeof input === 'string' && input !== '') {
     if (!/^https?:\/\//i.test(input)) throw errors.IMGFLOW_ERR_INPUT_URL({ input }, undefined, input, 'only http and https URLs are fetched');
     bytes = await fetchWithConfig(config, input, signal, USER_AGENT, hold);

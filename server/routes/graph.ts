@@ -25,7 +25,8 @@ import type { ImageCache } from '../image-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import { inputBudgetFor } from '../input/input-budget.ts';
 import { parseImageRequest, processImage, type ImageRequest, type ParsedRequest } from '../process-request.ts';
-import { sourceIdentity } from '../source.ts';
+import { fetchWithConfig, sourceIdentity } from '../source.ts';
+import { chainDepth, chainedLoader } from '../input/chained.ts';
 
 const KNOWN_URLS = 10_000;
 
@@ -123,6 +124,7 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     const query = request.query as RawParams;
     const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
     const req: ImageRequest = { graph: auth.graph, ext: auth.ext, query, body, accept: request.headers.accept };
+    req.chained = chainedLoader(app, chainDepth(request), config.maxChainDepth, (url, signal) => fetchWithConfig(config, url, signal));
     // The key depends on the URL, the graph revision and (without an extension) Accept.
     const memoKey = body ? undefined : auth.ext === undefined ? `${request.url}\n${req.accept ?? ''}` : request.url;
     let known = memoKey === undefined ? undefined : keys.get(memoKey);

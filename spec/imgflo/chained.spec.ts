@@ -1,0 +1,84 @@
+/**
+ * imgflo's request shapes over HTTP: an input that is a path on this server (one graph's output
+ * as another's input, signed with imgflo-url's MD5 token by an app in imgflo mode) is answered
+ * in-process; nesting is capped; the inner request is authenticated as usual.
+ */
+import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { createRuntime } from '../../runtime/index.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { CHAIN_DEPTH_HEADER } from '../../server/input/chained.ts';
+import { imgfloUrl } from '../../rig/imgflo.ts';
+import { startOrigin, type Origin } from '../input/_origin.ts';
+import { noiseRaw } from '../_helpers/images.ts';
+
+const graphs = fileURLToPath(new URL('../fixtures/imgflo/graphs/', import.meta.url));
+
+describe("imgflo's chained requests", function () {
+  this.timeout(20000);
+  let origin: Origin;
+  let dir: string;
+  let base: string;
+  let close: () => Promise<void>;
+  const app = { key: 'legacy', secret: 'legacy-secret' };
+
+  before(async () => {
+    const jpeg = await sharp(noiseRaw(400, 300), { raw: { width: 400, height: 300, channels: 3 } }).jpeg().toBuffer();
+    origin = await startOrigin((_req, res) => res.writeHead(200).end(jpeg));
+    dir = await mkdtemp(join(tmpdir(), 'imgflo-chain-'));
+    const appsFile = join(dir, 'apps.json');
+    await writeFile(appsFile, JSON.stringify({ apps: [{ ...app, imgfloCompat: true }] }));
+    const config = loadConfig({ graphsDir: graphs, logLevel: 'silent', cacheStore: 'none', allowPrivateSources: true, appsFile, maxChainDepth: 1 }, {});
+    const runtime = await createRuntime({ graphsDir: graphs, watch: false, computeThreads: 0 });
+    const server = await buildApp(config, { runtime });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+    close = async () => {
+      await server.close();
+      await runtime.close();
+    };
+  });
+  after(async () => {
+    await close?.();
+    await origin?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A relative imgflo URL (server ''), as imgflo's chained_requests test built it. */
+  const relative = (graph: string, params: Record<string, unknown>, format?: string) => imgfloUrl({ ...app, server: '' }, graph, params, format);
+  const absolute = (graph: string, params: Record<string, unknown>, format?: string) => imgfloUrl({ ...app, server: `${base}/` }, graph, params, format);
+
+  it("uses one graph's output as another's input, each signed with its MD5 token", async () => {
+    const inner = relative('crop', { input: origin.url('/photo.jpg'), x: 20, y: 10, cropwidth: 130, cropheight: 110 }, 'png');
+    expect(inner).to.match(/^graph\/legacy\/[0-9a-f]{32}\/crop\.png\?/);
+    const res = await fetch(absolute('passthrough', { input: inner }, 'png'));
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).to.deep.equal(['png', 130, 110]);
+  });
+
+  it("refuses the chain with the inner request's own error when its token is wrong", async () => {
+    const inner = relative('crop', { input: origin.url('/photo.jpg') }, 'png').replace(/\/[0-9a-f]{32}\//, `/${'0'.repeat(32)}/`);
+    const res = await fetch(absolute('passthrough', { input: inner }, 'png'));
+    expect(res.status).to.equal(403);
+    expect(((await res.json()) as { code: string }).code).to.equal('IMGFLOW_ERR_AUTH_SIGNATURE');
+  });
+
+  it('caps the nesting (IMGFLOW_MAX_CHAIN_DEPTH), whatever depth header a client sends', async () => {
+    const inner = relative('crop', { input: origin.url('/photo.jpg') }, 'png');
+    const middle = relative('passthrough', { input: inner }, 'png');
+    const res = await fetch(absolute('passthrough', { input: middle }, 'png'));
+    expect(res.status).to.equal(400);
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body.code).to.equal('IMGFLOW_ERR_INPUT_URL');
+    expect(body.message).to.contain('at most 1 deep');
+    const spoofed = await fetch(absolute('passthrough', { input: inner }, 'png'), { headers: { [CHAIN_DEPTH_HEADER]: '9:guess' } });
+    expect(spoofed.status).to.equal(200);
+  });
+});
