@@ -40,5 +40,7 @@ export const kernelAliases: AliasDef[] = [
     description: "imgflo's retro-curve: the preset curves at full strength (graphs fade them with opacity)",
     hidden: ['strength'],
     fixed: { strength: 1 },
+    // retro-curve has imgflo's five presets only; the Instagram-like ones belong to imgflow/curves.
+    extraParams: { preset: { type: 'enum', values: ['none', 'prog', 'indie', 'batcave', 'country'], default: 'none', description: 'Curve preset: none, prog, indie, batcave or country' } },
   }),
 ];
