@@ -30,6 +30,8 @@ export interface PreviewRun {
   output?: Preview;
   /** A node failed: its id (when known) and message. */
   error?: { node?: string; message: string; code?: string };
+  /** Properties the graph sets that are accepted but not honoured (GEGL-only ones), one line each. */
+  notes?: string[];
 }
 
 
@@ -175,5 +177,6 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
     if (p) previews.set(id, p);
   }
   const outId = graph.outports?.output?.process;
-  return { previews, output: outId ? previews.get(outId) : undefined, error };
+  const notes = plan.ignored.map((i) => `${i.node}.${i.property} (${i.component}) is accepted but not honoured: ${i.note}`);
+  return { previews, output: outId ? previews.get(outId) : undefined, error, ...(notes.length ? { notes } : {}) };
 }

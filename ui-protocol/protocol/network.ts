@@ -38,6 +38,8 @@ interface NetworkState {
   /** Values sent to exported parameter ports. */
   params: Params;
   packets?: ReturnType<typeof createPacketNetwork>;
+  /** The ignored-property notes last shown, so an edit that keeps them does not repeat them. */
+  notes?: string;
 }
 
 export interface Networks {
@@ -139,6 +141,9 @@ export function createNetworks(core: Core): Networks {
       if (runId !== s.runId) return;
       s.previews = result.previews;
       sendEdges(s, graph);
+      const notes = (result.notes ?? []).join('\n');
+      if (notes && notes !== s.notes) for (const message of result.notes!) core.broadcast('network', 'output', { message, type: 'message' });
+      s.notes = notes;
       if (result.error) reportError(s.graph, result.error);
       if (announceOutput && result.output) core.broadcast('runtime', 'packet', { port: 'output', event: 'data', graph: s.graph, payload: result.output });
     } catch (err) {
