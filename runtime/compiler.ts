@@ -268,12 +268,21 @@ function unhonoured(component: Component, port: string): { note: string; honoure
   return u && Object.hasOwn(u, port) ? u[port] : undefined;
 }
 
+/** imgflo read its size parameters with strtoll: rig sends `449.4375`, which means 449. */
+function truncateSizes(p: Params): Params {
+  const out = { ...p };
+  for (const dim of ['width', 'height']) if (typeof out[dim] === 'number') out[dim] = Math.max(1, Math.trunc(out[dim] as number));
+  return out;
+}
+
 function insertSizeNode(nodes: Map<string, PlanNode>, parameters: Map<string, ExportedParam>, registry: Registry): void {
-  const component = registry.get('imgflow/resize')!;
+  const resize = registry.get('imgflow/resize')!;
+  const component: Component = { ...resize, toOperationParams: (p) => resize.toOperationParams(truncateSizes(p)) };
   for (const node of nodes.values()) for (const [port, src] of Object.entries(node.inputs)) if (src === SOURCE) node.inputs[port] = SIZE_NODE;
   nodes.set(SIZE_NODE, { id: SIZE_NODE, component, kind: 'sharp', params: {}, graphParams: {}, inputs: { input: SOURCE } });
   for (const dim of ['width', 'height'] as const) {
-    const spec = { ...component.params[dim], description: `Scale the input to this ${dim} before the graph runs, keeping the aspect ratio; never enlarges` };
+    const description = `Scale the input to this ${dim} before the graph runs, keeping the aspect ratio; never enlarges. A fraction is truncated, as imgflo did (rig sends sizes like 449.4375)`;
+    const spec: ParamSpec = { ...component.params[dim], type: 'number', description };
     parameters.set(dim, { name: dim, spec, targets: [{ node: SIZE_NODE, param: dim }] });
   }
 }

@@ -14,7 +14,7 @@ import { createRuntime } from '../../runtime/index.ts';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { CHAIN_DEPTH_HEADER } from '../../server/input/chained.ts';
-import { imgfloUrl } from '../../rig/imgflo.ts';
+import { imgfloUrl, srcset } from '../../rig/imgflo.ts';
 import { startOrigin, type Origin } from '../input/_origin.ts';
 import { noiseRaw } from '../_helpers/images.ts';
 
@@ -68,6 +68,18 @@ describe("imgflo's chained requests", function () {
     const res = await fetch(absolute('passthrough', { input: inner }, 'png'));
     expect(res.status).to.equal(403);
     expect(((await res.json()) as { code: string }).code).to.equal('IMGFLOW_ERR_AUTH_SIGNATURE');
+  });
+
+  it("serves the URLs rig 0.4 builds, unrounded sizes included (449.4375 is read as imgflo did: 449)", async () => {
+    const block = { cover: { src: origin.url('/photo.jpg'), width: 400, height: 300 } };
+    const set = srcset({ block, config: { ...app, server: `${base}/` }, graph: 'passthrough', breakpoints: [150, 599] });
+    const [small] = set.srcset.split(', ');
+    expect(small).to.contain('height=112.5&');
+    const res = await fetch(small.replace(/ 150w$/, ''));
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    // 150 x 112 asked: the aspect ratio is kept inside it (149 x 112), as for any imgflow request.
+    expect([meta.format, meta.width, meta.height]).to.deep.equal(['jpeg', 149, 112]);
   });
 
   it('caps the nesting (IMGFLOW_MAX_CHAIN_DEPTH), whatever depth header a client sends', async () => {
