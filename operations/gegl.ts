@@ -57,7 +57,7 @@ export const geglAliases: AliasDef[] = [
   }),
   defineAlias({
     name: 'gegl/gaussian-blur',
-    of: 'gaussian-blur',
+    of: 'gaussian-blur-linear',
     extraParams: {
       filter: { type: 'enum', values: ['auto', 'fir', 'iir'], default: 'auto', description: "GEGL's algorithm choice; accepted for imgflo graphs (the result is the same Gaussian)" },
       'clip-extent': { type: 'boolean', default: true, description: 'Keep the input size (GEGL: true). Only true is honoured: the output never grows by the blur radius' },

@@ -16,6 +16,7 @@ import flip from './flip.ts';
 import flop from './flop.ts';
 import gamma from './gamma.ts';
 import gaussianBlur from './gaussian-blur.ts';
+import gaussianBlurLinear from './gaussian-blur-linear.ts';
 import grayscale from './grayscale.ts';
 import modulate from './modulate.ts';
 import negate from './negate.ts';
@@ -33,7 +34,7 @@ import { kernelAliases, kernelOperations } from './kernels/catalog.ts';
 
 export const operations: readonly OperationDef[] = [
   brightnessContrast, c2g, composite, crop, deepdream, encodeAvif, encodeGif, encodeJpeg, encodePng, encodeTiff, encodeWebp,
-  extend, flip, flop, gamma, gaussianBlur, grayscale, modulate, negate, nop, normalize, opacity, resize,
+  extend, flip, flop, gamma, gaussianBlur, gaussianBlurLinear, grayscale, modulate, negate, nop, normalize, opacity, resize,
   rotate, sharpen, threshold, tint, trim, ...kernelOperations,
 ];
 

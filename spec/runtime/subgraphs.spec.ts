@@ -15,7 +15,7 @@ const blurry: GraphJson = {
     amount: { process: 'blur', port: 'std-dev-x', metadata: { description: 'How soft' } },
   },
   outports: { output: { process: 'blur', port: 'output' } },
-  processes: { blur: { component: 'gegl/gaussian-blur' } },
+  processes: { blur: { component: 'imgflow/gaussian-blur' } },
   connections: [
     { data: 3, tgt: { process: 'blur', port: 'std-dev-x' } },
     { data: 3, tgt: { process: 'blur', port: 'std-dev-y' } },
