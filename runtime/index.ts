@@ -26,3 +26,4 @@ export { loadImageParams } from './image-params.ts';
 export { nullRecord, ownValue, setOwn } from './own-keys.ts';
 export { planSizes, checkPlanSizes } from './plan-size.ts';
 export type { SizeLimits } from './plan-size.ts';
+export { formatOf } from './source-image.ts';

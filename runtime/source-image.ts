@@ -8,6 +8,13 @@ import type { OutputFormat, RawImage } from '../operations/define.ts';
 
 const SAME_FORMAT: Record<string, OutputFormat> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', tiff: 'tiff', heif: 'avif' };
 
+/** The output format the input is already in, if it is one we write. */
+export async function formatOf(input: Buffer): Promise<OutputFormat | undefined> {
+  const meta = await sharp(input).metadata();
+  if (!meta.format || !Object.hasOwn(SAME_FORMAT, meta.format)) return undefined;
+  return meta.format === 'heif' && meta.compression !== 'av1' ? undefined : SAME_FORMAT[meta.format];
+}
+
 /** The input's size when it is already encoded as `format` (so its bytes can be served unchanged). */
 export async function sameFormatSize(input: Buffer, format: OutputFormat): Promise<{ width: number; height: number } | undefined> {
   const meta = await sharp(input).metadata();

@@ -3,7 +3,7 @@
  * loaded and checked, the graph evaluated. Routes (and the job worker) call this.
  */
 import type { OutputFormat } from '../operations/define.ts';
-import { bindParameters, checkPlanSizes, IMAGE_PARAM, loadImageParams, planSizes, SOURCE, type Runtime, type PreparedRequest } from '../runtime/index.ts';
+import { bindParameters, formatOf, checkPlanSizes, IMAGE_PARAM, loadImageParams, planSizes, SOURCE, type Runtime, type PreparedRequest } from '../runtime/index.ts';
 import { errors } from '../runtime/errors.ts';
 import type { RawParams } from '../runtime/params.ts';
 import type { Config } from './config.ts';
@@ -99,10 +99,12 @@ async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedR
   ]);
   checkSizesBeforeWork(config, parsed.prepared, source.info, headers);
   const t0 = performance.now();
+  // imgflo's noop graphs keep the input's type when the URL names none.
+  const format = plan.copyInput && req.ext === undefined ? (await formatOf(source.bytes)) ?? parsed.format : parsed.format;
   const result = await runtime.evaluateAdmitted(parsed.prepared, {
     input: source.bytes,
     images,
-    format: parsed.format,
+    format,
     limitInputPixels: config.maxInputPixels,
     timeoutMs: config.processingTimeoutMs,
     signal: req.signal,

@@ -109,6 +109,14 @@ describe('imgflo graph files', function () {
       const withParam = await fetch(`${base}/graph/noop.gif?width=10`, { method: 'POST', body: frames });
       expect(withParam.status).to.equal(400);
     });
+
+    it("keeps the input's type for a noop URL without an extension, whatever the client accepts", async () => {
+      const frames = await sharp(noiseRaw(16, 48), { raw: { width: 16, height: 48, channels: 3 } }).gif().toBuffer();
+      const res = await fetch(`${base}/graph/noop`, { method: 'POST', body: frames, headers: { accept: 'image/avif,image/webp,*/*' } });
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('content-type')).to.equal('image/gif');
+      expect(Buffer.from(await res.arrayBuffer()).equals(frames)).to.equal(true);
+    });
   });
 
   it('decodes a CMYK JPEG as GEGL did: RGB = (1 - CMY)(1 - K) on the stored values, not through its profile', async () => {
