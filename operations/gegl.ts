@@ -13,6 +13,14 @@ const sampler = {
   description: "GEGL's resampler; accepted for imgflo graphs (libvips chooses its own interpolator here)",
 };
 
+const samplerNote = { honouredWhen: 'linear', note: 'libvips interpolates with its own (bilinear-like) kernel; other GEGL samplers are not applied' };
+
+/** GEGL's degrees are counter-clockwise, libvips' clockwise; both turn whole turns away. */
+function counterClockwise(p: Params): Params {
+  const turned = -((p.degrees as number) % 360);
+  return { ...p, degrees: turned === 0 ? 0 : turned };
+}
+
 /** GEGL's scale ops use -1 (or 0) for "unspecified". */
 function scaleToResize(p: Params): Params {
   const { x, y, ...rest } = p;
@@ -40,8 +48,24 @@ export const geglAliases: AliasDef[] = [
   // exports nop's nonexistent IGNORED port as a URL parameter that does nothing.
   defineAlias({ name: 'gegl/nop', of: 'nop', acceptsUnknownPorts: true }),
   defineAlias({ name: 'gegl/crop', of: 'crop' }),
-  defineAlias({ name: 'gegl/rotate-on-center', of: 'rotate', extraParams: { sampler } }),
-  defineAlias({ name: 'gegl/rotate', of: 'rotate', extraParams: { sampler } }),
+  // GEGL's degrees turn counter-clockwise; the canvas grows to the rotated bounding box, placed
+  // at 0,0 (rotate-on-center's behaviour; gegl:rotate about another origin is not reproduced).
+  defineAlias({
+    name: 'gegl/rotate-on-center',
+    of: 'rotate',
+    description: 'Rotates about the centre, counter-clockwise (GEGL); the canvas grows to hold the result',
+    extraParams: { sampler, degrees: { type: 'number', default: 0, min: -720, max: 720, unit: 'degree', description: 'Angle, counter-clockwise, in degrees' } },
+    map: counterClockwise,
+    unhonoured: { sampler: samplerNote },
+  }),
+  defineAlias({
+    name: 'gegl/rotate',
+    of: 'rotate',
+    description: 'Rotates about the centre, counter-clockwise (GEGL); the canvas grows to hold the result',
+    extraParams: { sampler, degrees: { type: 'number', default: 0, min: -720, max: 720, unit: 'degree', description: 'Angle, counter-clockwise, in degrees' } },
+    map: counterClockwise,
+    unhonoured: { sampler: samplerNote },
+  }),
   defineAlias({
     name: 'gegl/scale-size-keepaspect',
     of: 'resize',
@@ -54,6 +78,7 @@ export const geglAliases: AliasDef[] = [
     hidden: ['width', 'height', 'fit', 'enlarge', 'background'],
     fixed: { enlarge: true },
     map: scaleToResize,
+    unhonoured: { sampler: samplerNote },
   }),
   defineAlias({
     name: 'gegl/gaussian-blur',

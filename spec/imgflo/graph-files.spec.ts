@@ -135,6 +135,23 @@ describe('imgflo graph files', function () {
     expect(Math.max(...expected.map((v, i) => Math.abs(v - viaProfile[i])))).to.be.greaterThan(8);
   });
 
+  it('turns gegl/rotate-on-center counter-clockwise, as GEGL does, and lists a sampler it cannot apply', async () => {
+    // A red top-left corner on grey: a quarter turn counter-clockwise puts it bottom-left.
+    const img = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#808080' } })
+      .composite([{ input: { create: { width: 10, height: 10, channels: 3, background: '#ff0000' } }, left: 0, top: 0 }]).png().toBuffer();
+    const graph = {
+      inports: { input: { process: 'r', port: 'input' } }, outports: { output: { process: 'r', port: 'output' } },
+      processes: { r: { component: 'gegl/rotate-on-center' } },
+      connections: [{ data: 90, tgt: { process: 'r', port: 'degrees' } }, { data: 'nearest', tgt: { process: 'r', port: 'sampler' } }],
+    };
+    const out = await pixels(sharp((await runGraph(graph, img, 'png')).bytes).removeAlpha());
+    expect([out.width, out.height]).to.deep.equal([20, 40]);
+    const at = (x: number, y: number) => [...out.data.subarray((y * out.width + x) * out.channels, (y * out.width + x) * out.channels + 3)];
+    expect(at(2, 37)).to.deep.equal([255, 0, 0]);
+    expect(at(17, 2)).to.deep.equal([128, 128, 128]);
+    expect(compileGraph('g', graph, registry).ignored.map((i) => [i.property, i.value])).to.deep.equal([['sampler', 'nearest']]);
+  });
+
   describe("GEGL's c2g", () => {
     it('keeps apart colours of equal luminance that plain greyscale merges, reproducibly', () => {
       // Left half red, right half a green of about the same luminance.
