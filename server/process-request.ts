@@ -25,6 +25,8 @@ export interface ImageRequest {
   signal?: AbortSignal;
   /** Answers an input that is a path on this server (imgflo's chained requests). */
   chained?: ChainedLoader;
+  /** An inner link of a chained request: its outer request already holds an evaluation slot. */
+  insideChain?: boolean;
 }
 
 export interface ParsedRequest {

@@ -83,7 +83,9 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     const t0 = performance.now();
     let result;
     try {
-      result = await runtime.limiter.run(() => processImage(runtime, config, parsed, req), req.signal);
+      // An inner link of a chain runs within the slot its outer request holds (server/input/chained.ts).
+      const run = () => processImage(runtime, config, parsed, req);
+      result = req.insideChain ? await run() : await runtime.limiter.run(run, req.signal);
     } catch (err) {
       metrics.observeEvaluation((performance.now() - t0) / 1000, false);
       throw err;
@@ -124,7 +126,9 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     const query = request.query as RawParams;
     const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
     const req: ImageRequest = { graph: auth.graph, ext: auth.ext, query, body, accept: request.headers.accept };
-    req.chained = chainedLoader(app, chainDepth(request), config.maxChainDepth, (url, signal) => fetchWithConfig(config, url, signal));
+    const depth = chainDepth(request);
+    req.chained = chainedLoader(app, depth, config.maxChainDepth, (url, signal) => fetchWithConfig(config, url, signal));
+    req.insideChain = depth > 0;
     // The key depends on the URL, the graph revision and (without an extension) Accept.
     const memoKey = body ? undefined : auth.ext === undefined ? `${request.url}\n${req.accept ?? ''}` : request.url;
     let known = memoKey === undefined ? undefined : keys.get(memoKey);

@@ -35,7 +35,8 @@ describe("imgflo's chained requests", function () {
     const appsFile = join(dir, 'apps.json');
     await writeFile(appsFile, JSON.stringify({ apps: [{ ...app, imgfloCompat: true }] }));
     const config = loadConfig({ graphsDir: graphs, logLevel: 'silent', cacheStore: 'none', allowPrivateSources: true, appsFile, maxChainDepth: 1 }, {});
-    const runtime = await createRuntime({ graphsDir: graphs, watch: false, computeThreads: 0 });
+    // One evaluation at a time: a chain must not wait for a slot its own outer request holds.
+    const runtime = await createRuntime({ graphsDir: graphs, watch: false, computeThreads: 0, concurrency: 1 });
     const server = await buildApp(config, { runtime });
     await server.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
