@@ -14,9 +14,9 @@ export interface Thumbnail {
 
 const BOX = { width: 240, height: 160 };
 
-/** True when the graph has a stage that may run for seconds (DeepDream's kind). */
+/** True when the graph dreams: seconds to minutes of CPU per image. */
 export function isLongRunning(runtime: Runtime, graph: string): boolean {
-  return runtime.plan(graph).stages.some((s) => s.kind === 'process');
+  return [...runtime.plan(graph).nodes.values()].some((n) => n.component.op.name === 'deepdream');
 }
 
 function placeholder(text: string): Thumbnail {
