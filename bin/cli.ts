@@ -12,7 +12,7 @@ import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, ImgflowError, loadImageParams, nullRecord } from '../runtime/index.ts';
-import { loadConfig, type Config } from '../server/config.ts';
+import { loadConfig, workClassOptions, type Config } from '../server/config.ts';
 import { formatFromExtension } from '../server/formats.ts';
 import { checkImage } from '../server/input/check-image.ts';
 import { closeSourceAgents } from '../server/input/fetch-source.ts';
@@ -110,7 +110,7 @@ async function run(args: string[]): Promise<void> {
 async function graphs(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { graphs: { type: 'string' }, json: { type: 'boolean' } } });
   const config = configFor(values.graphs);
-  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, computeThreads: 0 });
+  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, computeThreads: 0, workClasses: workClassOptions(config) });
   const infos = runtime.store.list().map((e) => {
     try {
       return runtime.describe(e.name);
@@ -125,7 +125,8 @@ async function graphs(args: string[]): Promise<void> {
         console.log(`${info.name}  (broken: ${info.error})`);
         continue;
       }
-      console.log(`${info.name}  ${info.description}`);
+      const work = info.work.class === 'job' ? `  [job on ${info.work.queue}: ${info.work.reason}]` : '';
+      console.log(`${info.name}  ${info.description}${work}`);
       for (const p of info.parameters) {
         const range = p.values ? p.values.join('|') : [p.min, p.max].some((x) => x !== undefined) ? `${p.min ?? ''}..${p.max ?? ''}` : '';
         console.log(`    ${p.name.padEnd(16)} ${p.type.padEnd(8)} ${String(p.default ?? '').padEnd(10)} ${range.padEnd(14)} ${p.description}`);

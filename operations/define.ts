@@ -115,6 +115,11 @@ export interface OperationDef {
    * the size depends on the pixels (trim), an upper bound. `aux`: sizes of secondary inputs.
    */
   outputSize?: (input: Size, params: Params, aux: Record<string, Size>) => Size;
+  /**
+   * Estimated CPU milliseconds per megapixel, when far from its kind's usual cost: the
+   * compiler adds these up to decide whether a graph runs inline or as a job (runtime/work-class.ts).
+   */
+  cost?: number;
 }
 
 export function defineOperation<T extends OperationDef>(def: T): T {

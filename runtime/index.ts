@@ -27,3 +27,5 @@ export { nullRecord, ownValue, setOwn } from './own-keys.ts';
 export { planSizes, checkPlanSizes } from './plan-size.ts';
 export type { SizeLimits } from './plan-size.ts';
 export { formatOf } from './source-image.ts';
+export { classify, classProperty, estimateCostMs, parseClassOverrides, DEEPDREAM_QUEUE, HEAVY_QUEUE, QUEUE_NAME, DEFAULT_WORK_CLASS_OPTIONS } from './work-class.ts';
+export type { WorkClass, WorkClassOptions } from './work-class.ts';

@@ -13,6 +13,7 @@ import { createRegistry, type Registry } from './registry.ts';
 import { openGraphStore, revisionOf, type GraphEntry, type GraphStore } from './store.ts';
 import { GRAPH_COMPONENT_PREFIX, inlineSubgraphs, type GraphResolver } from './subgraphs.ts';
 import { checkGraphLimits, type GraphLimits } from './graph-limits.ts';
+import { classify, DEFAULT_WORK_CLASS_OPTIONS, type WorkClass, type WorkClassOptions } from './work-class.ts';
 import type { GraphJson } from './graph.ts';
 import { createComputePool, type ComputePool } from './offload/compute-pool.ts';
 import type { GpuMode } from '../operations/kernels/backend.ts';
@@ -33,6 +34,8 @@ export interface RuntimeOptions extends GraphLimits {
   gpu?: GpuMode;
   /** Edits saved with store.schedule() reach the file at most this often per graph (ms, default 100). */
   saveDelayMs?: number;
+  /** How graphs are sorted into inline work and jobs (runtime/work-class.ts). */
+  workClasses?: WorkClassOptions;
   onStoreError?: (err: unknown, file: string) => void;
   /** Told once per graph revision about properties the graph sets that are accepted but not honoured. */
   onIgnoredProperties?: (graph: string, ignored: IgnoredProperty[]) => void;
@@ -55,6 +58,8 @@ export interface GraphInfo {
   parameters: GraphParameterInfo[];
   /** GEGL properties the graph sets or exports that are accepted but not honoured here. */
   ignoredProperties: IgnoredProperty[];
+  /** Inline, or a job on which queue, and why. */
+  work: WorkClass;
 }
 
 export interface Runtime {
@@ -68,6 +73,8 @@ export interface Runtime {
   entry(name: string): GraphEntry;
   /** The revision results of `name` depend on: its own and its subgraphs'. */
   revision(name: string): string;
+  /** Whether `name` runs inline or as a job (decided once per revision). */
+  workClass(name: string): WorkClass;
   /** Resolves `graphs/<name>` components to stored graphs (for compiling outside plan()). */
   resolveGraph: GraphResolver;
   /**
@@ -103,7 +110,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const limits: GraphLimits = Object.freeze({ maxNodes: options.maxNodes, maxGraphBytes: options.maxGraphBytes });
   const limiter = createLimiter(options.concurrency ?? 4, options.maxQueue ?? 64);
   const compute = options.computeThreads === 0 ? undefined : createComputePool({ threads: options.computeThreads, gpu: options.gpu });
-  const plans = new Map<string, { revision: string; deps: Map<string, string>; effective: string; plan: Plan }>();
+  const plans = new Map<string, { revision: string; deps: Map<string, string>; effective: string; plan: Plan; work?: WorkClass }>();
   store.on('change', (name) => plans.delete(name));
 
   const resolveGraph: GraphResolver = (component) => {
@@ -130,12 +137,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const deps = new Map<string, string>();
     const plan = compile(name, e.graph, deps);
     const effective = deps.size === 0 ? e.revision : revisionOf([e.revision, ...[...deps].sort().map(([c, r]) => `${c}@${r}`)].join('\n'));
-    const fresh = { revision: e.revision, deps, effective, plan };
+    const fresh: { revision: string; deps: Map<string, string>; effective: string; plan: Plan; work?: WorkClass } = { revision: e.revision, deps, effective, plan };
     plans.set(name, fresh);
     if (plan.ignored.length) options.onIgnoredProperties?.(name, plan.ignored);
     return fresh;
   };
   const plan = (name: string) => compiled(name).plan;
+  const workClass = (name: string) => {
+    const c = compiled(name);
+    return (c.work ??= classify(name, entry(name).graph, c.plan, options.workClasses ?? DEFAULT_WORK_CLASS_OPTIONS));
+  };
 
   return {
     registry,
@@ -145,6 +156,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     plan,
     entry,
     revision: (name) => compiled(name).effective,
+    workClass,
     resolveGraph,
     check: (name, graph) => { compile(name, graph); },
     limits,
@@ -179,6 +191,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         revision: compiled(name).effective,
         parameters: [...p.parameters.values()].map((x) => ({ name: x.name, ...x.spec })),
         ignoredProperties: p.ignored,
+        work: workClass(name),
       };
     },
     async close() {

@@ -7,6 +7,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { errors } from '../runtime/errors.ts';
 import { allowlistProblems } from './input/host-allowlist.ts';
+import { parseClassOverrides, QUEUE_NAME, type WorkClassOptions } from '../runtime/work-class.ts';
 
 type Kind = 'int' | 'number' | 'boolean' | 'string' | 'enum';
 
@@ -88,6 +89,29 @@ export const settings = {
   runtimeMaxPendingMessages: { env: 'IMGFLOW_RUNTIME_MAX_PENDING_MESSAGES', kind: 'int', default: 64, min: 1, max: 100000, description: 'Messages of one Flowhub client waiting to be handled before the runtime stops reading its socket until it catches up' },
   runtimeLabel: { env: 'IMGFLOW_RUNTIME_LABEL', kind: 'string', default: 'imgflow', description: 'Runtime label shown in Flowhub' },
   publicUrl: { env: 'IMGFLOW_PUBLIC_URL', kind: 'string', default: undefined, description: 'Base URL clients reach this server at (for the printed Flowhub link); default http://localhost:PORT' },
+  // Jobs: heavy graphs queued and served by the job engine (README "Scaling").
+  jobClasses: { env: 'IMGFLOW_JOB_CLASSES', kind: 'string', default: undefined, description: 'Per-graph class overrides, comma-separated: graph=inline or graph=<queue> (e.g. deepdream=inline,thumbnail=heavy)' },
+  jobCostThresholdMs: { env: 'IMGFLOW_JOB_COST_THRESHOLD_MS', kind: 'int', default: 5000, min: 1, max: 2 ** 31 - 1, description: 'Graphs whose estimated CPU time exceeds this run as jobs on the heavy queue (ms)' },
+  jobCostPixels: { env: 'IMGFLOW_JOB_COST_PIXELS', kind: 'int', default: 2_000_000, min: 1, max: 2 ** 31 - 1, description: 'Input pixels assumed when estimating a graph\'s CPU time' },
+  redisUrl: { env: 'IMGFLOW_REDIS_URL', kind: 'string', default: undefined, description: 'Redis URL (redis://host:port/db): jobs go to BullMQ queues served by imgflow worker processes; unset: an embedded queue in the server process' },
+  redisPrefix: { env: 'IMGFLOW_REDIS_PREFIX', kind: 'string', default: 'imgflow', description: 'Prefix of every Redis key (one per deployment sharing a Redis)' },
+  redisTimeoutMs: { env: 'IMGFLOW_REDIS_TIMEOUT_MS', kind: 'int', default: 2000, min: 50, max: 60000, description: 'Longest a web request waits on Redis before answering 503 IMGFLOW_ERR_QUEUE_UNAVAILABLE (ms)' },
+  jobConcurrency: { env: 'IMGFLOW_JOB_CONCURRENCY', kind: 'int', default: 1, min: 1, max: 256, description: 'Jobs evaluated at once per queue by the embedded engine or a worker (separate from IMGFLOW_CONCURRENCY)' },
+  jobMaxQueued: { env: 'IMGFLOW_JOB_MAX_QUEUED', kind: 'int', default: 1000, min: 1, max: 1000000, description: 'Jobs waiting in the embedded engine; more get 429' },
+  jobWaitSeconds: { env: 'IMGFLOW_JOB_WAIT_SECONDS', kind: 'number', default: 20, min: 0, max: 600, description: 'How long a request for a job-class graph waits for the result before answering 202 with Location: /jobs/<id> (s)' },
+  jobTimeoutMs: { env: 'IMGFLOW_JOB_TIMEOUT_MS', kind: 'int', default: 600000, min: 1000, max: 86400000, description: 'Longest a job\'s evaluation may run, checked inside long operations (ms)' },
+  jobAttempts: { env: 'IMGFLOW_JOB_ATTEMPTS', kind: 'int', default: 3, min: 1, max: 100, description: 'Attempts per job for transient faults (input fetch 5xx/timeouts, store); bad input fails at once' },
+  jobBackoffMs: { env: 'IMGFLOW_JOB_BACKOFF_MS', kind: 'int', default: 2000, min: 0, max: 3600000, description: 'First retry delay, doubled on each attempt (ms)' },
+  jobLockMs: { env: 'IMGFLOW_JOB_LOCK_MS', kind: 'int', default: 30000, min: 500, max: 3600000, description: 'A worker holds its job\'s lock this long (renewed while alive); a dead worker\'s job is given to another after it (ms)' },
+  jobKeepSeconds: { env: 'IMGFLOW_JOB_KEEP_SECONDS', kind: 'int', default: 86400, min: 1, max: 31536000, description: 'How long finished jobs stay visible at /jobs/<id> (s)' },
+  jobSecret: { env: 'IMGFLOW_JOB_SECRET', kind: 'string', default: undefined, description: 'Keys the ids of jobs from unsigned requests (signed requests use the app\'s secret); every web process must share it' },
+  workerQueues: { env: 'IMGFLOW_WORKER_QUEUES', kind: 'string', default: 'deepdream,heavy', description: 'Queues an imgflow worker consumes (comma-separated; --queues overrides)' },
+  workerMetricsPort: { env: 'IMGFLOW_WORKER_METRICS_PORT', kind: 'int', default: 9464, min: 0, max: 65535, description: 'Port of a worker\'s /healthz and /metrics' },
+  workerShutdownSeconds: { env: 'IMGFLOW_WORKER_SHUTDOWN_SECONDS', kind: 'int', default: 30, min: 0, max: 3600, description: 'On SIGTERM a worker finishes its jobs for this long, then hands the rest back to the queue (s)' },
+  workerHealthLogSeconds: { env: 'IMGFLOW_WORKER_HEALTH_LOG_SECONDS', kind: 'int', default: 60, min: 1, max: 86400, description: 'Interval of a worker\'s health log line (s)' },
+  callbackAttempts: { env: 'IMGFLOW_CALLBACK_ATTEMPTS', kind: 'int', default: 5, min: 1, max: 100, description: 'Attempts to POST a job\'s completion notice to its callback URL' },
+  callbackBackoffMs: { env: 'IMGFLOW_CALLBACK_BACKOFF_MS', kind: 'int', default: 1000, min: 0, max: 3600000, description: 'First callback retry delay, doubled on each attempt (ms)' },
+  callbackTimeoutMs: { env: 'IMGFLOW_CALLBACK_TIMEOUT_MS', kind: 'int', default: 5000, min: 100, max: 600000, description: 'Time allowed for one callback POST (ms)' },
   // DeepDream (read by operations/deepdream when it first runs).
   deepdreamBackend: { env: 'IMGFLOW_DEEPDREAM_BACKEND', kind: 'enum', default: 'auto', values: ['auto', 'cpu', 'gpu'], description: 'DeepDream tensor backend: cpu = tfjs-wasm (XNNPACK), gpu = gpu.js kernels; auto = gpu when a hardware GPU adapter exists' },
   deepdreamCacheDir: { env: 'IMGFLOW_DEEPDREAM_CACHE_DIR', kind: 'string', default: '.cache/deepdream', description: 'Where the folded InceptionV3 weights are cached' },
@@ -157,6 +181,19 @@ function checkCombinations(c: Record<string, unknown>, problems: string[]): void
   if (set('allowedSourceHosts')) {
     for (const problem of allowlistProblems(String(c.allowedSourceHosts))) problems.push(`IMGFLOW_ALLOWED_SOURCE_HOSTS: ${problem}`);
   }
+  parseClassOverrides(c.jobClasses as string | undefined, problems);
+  if (set('redisUrl')) {
+    try {
+      const url = new URL(String(c.redisUrl));
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('scheme');
+    } catch {
+      problems.push(`IMGFLOW_REDIS_URL=${JSON.stringify(c.redisUrl)}: expected redis://host:port[/db] or rediss://`);
+    }
+  }
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(String(c.redisPrefix))) problems.push('IMGFLOW_REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 _ . -');
+  for (const queue of String(c.workerQueues).split(',').map((q) => q.trim())) {
+    if (!QUEUE_NAME.test(queue)) problems.push(`IMGFLOW_WORKER_QUEUES: ${JSON.stringify(queue)} is not a queue name (a-z 0-9 -)`);
+  }
   if (set('s3Endpoint')) {
     try {
       new URL(String(c.s3Endpoint));
@@ -170,6 +207,11 @@ function checkCombinations(c: Record<string, unknown>, problems: string[]): void
 export function cacheStoreKind(config: Config): 'none' | 'disk' | 's3' {
   if (config.cacheStore === 'auto') return config.s3Bucket ? 's3' : 'disk';
   return config.cacheStore as 'none' | 'disk' | 's3';
+}
+
+/** How the runtime sorts graphs into inline work and jobs. */
+export function workClassOptions(config: Config): WorkClassOptions {
+  return { costThresholdMs: config.jobCostThresholdMs, costPixels: config.jobCostPixels, overrides: parseClassOverrides(config.jobClasses) };
 }
 
 /** The README's configuration table (spec/server/config.spec.ts checks the README has it verbatim). */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { createRuntime } from '../runtime/index.ts';
 import { buildApp } from './app.ts';
-import { loadConfig, type Config } from './config.ts';
+import { loadConfig, workClassOptions, type Config } from './config.ts';
 import { closeSourceAgents } from './input/fetch-source.ts';
 import { protocolLimitsFrom, runtimeLimitsFrom } from './runtime-options.ts';
 import { attachProtocol, flowhubLiveUrl, runtimeIdFrom } from '../ui-protocol/index.ts';
@@ -25,6 +25,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     ...runtimeLimitsFrom(config),
     computeThreads: config.computeThreads,
     gpu: config.gpu as GpuMode,
+    workClasses: workClassOptions(config),
     onStoreError: (err, file) => app.log.warn({ err, file }, 'graph not loaded'),
     onIgnoredProperties: (graph, ignored) => app.log.warn({ graph, ignored }, 'graph sets properties that are accepted but not honoured (listed in /graphs)'),
   });

@@ -84,9 +84,19 @@ export function componentPayload(core: Core, found: FoundComponent): Record<stri
     return { name: c.name, description: c.description, icon: c.icon ?? 'cog', subgraph: false, inPorts: c.inPorts, outPorts: c.outPorts };
   }
   const graph = core.graphs.get(found.id)!.graph;
-  const description = typeof graph.properties?.description === 'string' ? graph.properties.description : `Graph ${found.id}`;
+  const description = `${typeof graph.properties?.description === 'string' ? graph.properties.description : `Graph ${found.id}`}${workClassNote(core, found.id)}`;
   const icon = typeof graph.properties?.icon === 'string' ? graph.properties.icon : 'sitemap';
   return { name: `${GRAPH_COMPONENT_PREFIX}${found.id}`, description, icon, subgraph: true, ...graphPorts(core, graph) };
+}
+
+/** Flowhub shows a component's description: say when requests for the graph become jobs. */
+function workClassNote(core: Core, name: string): string {
+  try {
+    const work = core.runtime.workClass(name);
+    return work.class === 'job' ? ` [job on queue ${work.queue}: ${work.reason}]` : '';
+  } catch {
+    return ''; // a graph that does not compile is described as it is
+  }
 }
 
 /** Every component, in a stable order: operations and aliases, test components, then graphs. */
