@@ -81,6 +81,13 @@ export const errors = {
   IMGFLOW_ERR_APP_INVALID: createError('IMGFLOW_ERR_APP_INVALID', 'Invalid application %s: %s', 400),
   IMGFLOW_ERR_APP_NOT_FOUND: createError('IMGFLOW_ERR_APP_NOT_FOUND', 'Application %s not found', 404),
   IMGFLOW_ERR_APP_EXISTS: createError('IMGFLOW_ERR_APP_EXISTS', 'Application %s already exists', 409),
+  IMGFLOW_ERR_QUEUE_UNAVAILABLE: createError('IMGFLOW_ERR_QUEUE_UNAVAILABLE', 'Job queue unavailable (%s); retry later', 503),
+  IMGFLOW_ERR_QUEUE_FULL: createError('IMGFLOW_ERR_QUEUE_FULL', 'Job queue %s is full: %s jobs waiting; retry later', 429),
+  IMGFLOW_ERR_JOB_NOT_FOUND: createError('IMGFLOW_ERR_JOB_NOT_FOUND', 'Job %s not found (unknown or expired)', 404),
+  IMGFLOW_ERR_JOB_STALE: createError('IMGFLOW_ERR_JOB_STALE', 'Graph %s changed since the job was queued; request the image again', 409),
+  IMGFLOW_ERR_JOB_RESULT_MISSING: createError('IMGFLOW_ERR_JOB_RESULT_MISSING', 'Job %s succeeded but its result is not in the cache store (web processes and workers must share one)', 502),
+  IMGFLOW_ERR_JOB_FAILED: createError('IMGFLOW_ERR_JOB_FAILED', 'Job %s failed: %s', 503),
+  IMGFLOW_ERR_CALLBACK_INVALID: createError('IMGFLOW_ERR_CALLBACK_INVALID', 'Callback URL %s is not allowed: %s', 400),
 } as const;
 
 export type ErrorCode = keyof typeof errors;

@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.ts';
 import { startupWarnings } from './startup-warnings.ts';
 import { openapiPlugin } from './openapi/index.ts';
 import { playgroundRoutes } from './playground/index.ts';
+import { createJobHttp, createJobQueue, jobRoutes, type JobQueue } from './jobs/index.ts';
 import { version } from './version.ts';
 
 export interface AppDeps {
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** Result cache; default: built from config. One passed in is not closed with the app. */
   imageCache?: ImageCache;
   metrics?: Metrics;
+  /** Job engine; default: built from config (embedded, or BullMQ with IMGFLOW_REDIS_URL). One passed in is not closed with the app. */
+  jobs?: JobQueue;
 }
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
@@ -42,6 +45,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const imageCache = deps.imageCache ?? createImageCache(config, { logger: app.log });
   if (!deps.imageCache) app.addHook('onClose', () => imageCache.close());
   const metrics = deps.metrics ?? createMetrics({ runtime, imageCache, inputs: inputBudgetFor(config) });
+  const jobs = deps.jobs ?? await createJobQueue(config, { runtime, config, imageCache, log: app.log, appSecret: (key) => apps.get(key)?.secrets[0] });
+  if (!deps.jobs) app.addHook('onClose', () => jobs.close());
 
   if (apps.open) {
     app.log.warn('OPEN MODE: no application is configured, so anyone can request any image processing without a signature. Set IMGFLOW_KEY/IMGFLOW_SECRET or IMGFLOW_APPS_FILE to require signed URLs (docs/auth-and-cache.md)');
@@ -73,13 +78,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const sections = () => ({
     auth: { mode: apps.open ? 'open' : config.allowUnsigned ? 'signed+unsigned' : 'signed', apps: apps.list().length },
     cache: imageCache.describe(),
+    jobs: jobs.describe(),
     ...deps.healthSections?.(),
   });
   await app.register(openapiPlugin, { runtime });
   await app.register(healthRoutes, { runtime, version, sections });
   if (config.metrics) await app.register(metricsRoutes, { metrics });
   await app.register(catalogueRoutes, { runtime });
-  await app.register(graphRoutes, { runtime, config, apps, imageCache, metrics });
+  await app.register(graphRoutes, { runtime, config, apps, imageCache, metrics, jobs: createJobHttp({ config, jobs, imageCache }) });
+  await app.register(jobRoutes, { jobs });
   await app.register(adminRoutes, { runtime, config, apps, imageCache, prefix: '/admin' });
   await app.register(playgroundRoutes, { runtime, config, apps });
   return app;

@@ -22,6 +22,8 @@ export interface ImageCache {
   readonly memory: MemoryStore | undefined;
   /** The disk store when it is the shared tier (its usage feeds /healthz and /metrics). */
   readonly disk: DiskStore | undefined;
+  /** The shared tier itself (job workers write through it and must see its failures). */
+  readonly store: ResultStore | undefined;
   /** `none`, `disk`, `s3` (or the name of a store passed in). */
   readonly storeName: string;
   readonly serve: 'stream' | 'redirect';
@@ -122,6 +124,7 @@ export function createImageCache(config: Config, options: ImageCacheOptions = {}
     cache,
     memory,
     disk,
+    store,
     storeName: raw?.name ?? 'none',
     serve,
     redirectUrl(key) {

@@ -14,7 +14,7 @@ import { loadSource } from './source.ts';
 import type { ChainedLoader } from './input/chained.ts';
 
 /** Query keys that are not graph parameters. */
-export const RESERVED_PARAMS: ReadonlySet<string> = new Set(['input', 'expires']);
+export const RESERVED_PARAMS: ReadonlySet<string> = new Set(['input', 'expires', 'callback']);
 
 export interface ImageRequest {
   graph: string;
@@ -27,6 +27,8 @@ export interface ImageRequest {
   chained?: ChainedLoader;
   /** An inner link of a chained request: its outer request already holds an evaluation slot. */
   insideChain?: boolean;
+  /** Progress of long operations (0..1, with the stage or octave/iteration). */
+  onProgress?: (fraction: number, detail: Record<string, unknown>) => void;
 }
 
 export interface ParsedRequest {
@@ -60,10 +62,10 @@ export function parseImageRequest(runtime: Runtime, config: Config, req: ImageRe
  * limiter slot around this call, from before any download; jobs run under their queue's
  * concurrency). Downloaded inputs count against the server's bytes in flight until this ends.
  */
-export async function processImage(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest): Promise<ImageResult> {
+export async function processImage(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, how: { timeoutMs?: number } = {}): Promise<ImageResult> {
   const hold = inputBudgetFor(config).hold();
   try {
-    return await loadAndEvaluate(runtime, config, parsed, req, hold);
+    return await loadAndEvaluate(runtime, config, parsed, req, hold, how);
   } finally {
     hold.release();
   }
@@ -87,7 +89,8 @@ function checkSizesBeforeWork(config: Config, prepared: PreparedRequest, input: 
   });
 }
 
-async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, hold: BytesHold): Promise<ImageResult> {
+/** `how.timeoutMs`: a job's own time limit instead of IMGFLOW_PROCESSING_TIMEOUT_MS. */
+async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, hold: BytesHold, how: { timeoutMs?: number }): Promise<ImageResult> {
   const { plan, params } = parsed.prepared;
   const headers = new Map<string, ImageInfo>();
   // Secondary images (image parameters such as deepdream's guide) are fetched alongside the input.
@@ -108,8 +111,9 @@ async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedR
     images,
     format,
     limitInputPixels: config.maxInputPixels,
-    timeoutMs: config.processingTimeoutMs,
+    timeoutMs: how.timeoutMs ?? config.processingTimeoutMs,
     signal: req.signal,
+    onProgress: req.onProgress,
   });
   if (result.width * result.height > config.maxOutputPixels) {
     throw errors.IMGFLOW_ERR_OUTPUT_TOO_LARGE({ width: result.width, height: result.height, limit: config.maxOutputPixels }, undefined, result.width, result.height, config.maxOutputPixels);

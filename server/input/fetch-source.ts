@@ -347,3 +347,46 @@ export async function fetchSource(url: string, opts: FetchSourceOptions): Promis
     }
   }
 }
+
+/**
+ * POSTs a small body to a user-given URL under the same rules as fetchSource (scheme,
+ * credentials, address checked on what is dialled, total time); redirects are not followed.
+ * Resolves to the HTTP status; rejects like fetchSource. Job completion callbacks use it.
+ */
+export async function postToUrl(url: string, body: string, headers: Record<string, string>, opts: FetchSourceOptions): Promise<number> {
+  const policy = policyFor(opts);
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+  const target = validateUrl(url, opts, policy);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const isHttps = target.protocol === 'https:';
+      const req = (isHttps ? https : http).request({
+        protocol: target.protocol,
+        hostname: bareHost(target),
+        port: target.port || undefined,
+        path: target.pathname + target.search,
+        method: 'POST',
+        agent: isHttps ? policy.https : policy.http,
+        signal,
+        headers: { 'user-agent': opts.userAgent, 'content-length': String(Buffer.byteLength(body)), ...headers },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      const isAllowed = policy.isAllowed;
+      if (isAllowed) req.on('socket', (socket) => checkPeer(req, socket, isAllowed));
+      req.end(body);
+    });
+  } catch (err) {
+    throw toFetchError(err, target, opts, timeout);
+  } finally {
+    if (policy.own) {
+      policy.http.destroy();
+      policy.https.destroy();
+    }
+  }
+}

@@ -24,6 +24,7 @@ import { mimeTypes } from '../formats.ts';
 import type { ImageCache } from '../image-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import { inputBudgetFor } from '../input/input-budget.ts';
+import type { JobHttp } from '../jobs/http.ts';
 import { parseImageRequest, processImage, type ImageRequest, type ParsedRequest } from '../process-request.ts';
 import { fetchWithConfig, sourceIdentity } from '../source.ts';
 import { chainDepth, chainedLoader } from '../input/chained.ts';
@@ -42,6 +43,8 @@ export interface GraphRouteOptions {
   apps: AppRegistry;
   imageCache: ImageCache;
   metrics: Metrics;
+  /** Serves job-class graphs (server/jobs); without it every graph runs inline. */
+  jobs?: JobHttp;
 }
 
 /** RFC 9110 13.1.2: If-None-Match uses the weak comparison; `*` matches any current entry. */
@@ -56,7 +59,7 @@ export function etagMatches(header: string, etag: string): boolean {
 }
 
 export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions): Promise<void> {
-  const { runtime, config, apps, imageCache, metrics } = opts;
+  const { runtime, config, apps, imageCache, metrics, jobs } = opts;
   const { cache } = imageCache;
   const immutable = `public, max-age=${config.signedMaxAgeSeconds}, immutable`;
   const ordinary = `public, max-age=${config.cacheMaxAgeSeconds}`;
@@ -173,6 +176,11 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     // A miss costs an evaluation: the app must be allowed one (quota 0 reads cached results only).
     if (auth.app) apps.chargeEvaluation(auth.app);
     parsed ??= parseImageRequest(runtime, config, req);
+    // Job-class graphs (deepdream, heavy) are queued: server/jobs answers them.
+    const work = runtime.workClass(auth.graph);
+    if (work.class === 'job' && jobs) {
+      return jobs.serve({ request, reply, queue: work.queue!, key, parsed, req, app: auth.app, send: (entry) => send(request, reply, key, entry, 'miss') });
+    }
     const entry = await cache.singleFlight(key, (everyoneLeft) => compute(key, parsed, { ...req, signal: everyoneLeft }), clientGoneSignal(reply));
     return send(request, reply, key, entry, 'miss');
   };

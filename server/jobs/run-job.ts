@@ -1,0 +1,91 @@
+/**
+ * Computes one job's result, wherever the job runs (embedded engine or a worker process):
+ * the cache is checked first, the request re-checked against the graph revision the job was
+ * queued with, the graph evaluated outside the inline limiter, and the result stored once.
+ */
+import { errors, ImgflowError, toImgflowError } from '../../runtime/errors.ts';
+import type { Runtime } from '../../runtime/index.ts';
+import { cacheKey, etagFor, type CachedEntry, type CacheParamValue } from '../cache/index.ts';
+import type { Config } from '../config.ts';
+import { mimeTypes } from '../formats.ts';
+import type { ImageCache } from '../image-cache.ts';
+import { parseImageRequest, processImage } from '../process-request.ts';
+import { sourceIdentity } from '../source.ts';
+import type { JobError, JobSpec } from './types.ts';
+
+export interface JobDeps {
+  runtime: Runtime;
+  config: Config;
+  imageCache: ImageCache;
+  log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+export interface JobOutcome {
+  /** False when the result was already cached: nothing was evaluated. */
+  evaluated: boolean;
+  /** False when the store already held the result (a job run twice stores it once). */
+  stored: boolean;
+}
+
+/** Faults worth another attempt: the input's server or the store, not the request. */
+const TRANSIENT = new Set(['IMGFLOW_ERR_UPSTREAM_UNREACHABLE', 'IMGFLOW_ERR_UPSTREAM_TIMEOUT', 'IMGFLOW_ERR_CACHE_STORE', 'IMGFLOW_ERR_INTERNAL']);
+
+export function isTransient(err: unknown): boolean {
+  const e = toImgflowError(err);
+  if (e.code === 'IMGFLOW_ERR_UPSTREAM_STATUS') return Number(e.details.status) >= 500 || Number(e.details.status) === 429;
+  return TRANSIENT.has(e.code);
+}
+
+export function jobErrorOf(err: unknown): JobError {
+  const e = toImgflowError(err);
+  return { code: e.code, statusCode: e.statusCode, message: e.message };
+}
+
+export async function runJob(deps: JobDeps, spec: JobSpec, run: { signal?: AbortSignal; onProgress?: (fraction: number, detail: Record<string, unknown>) => void } = {}): Promise<JobOutcome> {
+  const { runtime, config, imageCache } = deps;
+  // Another job (another app's, or an earlier run of this one) may have stored it already.
+  if (await imageCache.cache.head(spec.key)) return { evaluated: false, stored: false };
+
+  const body = spec.body === undefined ? undefined : Buffer.from(spec.body, 'base64');
+  const req = { graph: spec.graph, ext: spec.format, query: spec.query, body, signal: run.signal, onProgress: run.onProgress };
+  const parsed = parseImageRequest(runtime, config, req);
+  const key = cacheKey({
+    graphName: spec.graph,
+    graphRevision: parsed.prepared.revision,
+    params: parsed.prepared.params as Record<string, CacheParamValue>,
+    inputIdentity: sourceIdentity(spec.query.input, body),
+    format: parsed.format,
+  });
+  // Edited (here or where the job was queued) since: the result would not match its URL.
+  if (key !== spec.key || parsed.prepared.revision !== spec.revision) throw errors.IMGFLOW_ERR_JOB_STALE({ graph: spec.graph }, undefined, spec.graph);
+
+  const t0 = performance.now();
+  const result = await processImage(runtime, config, parsed, req, { limited: false, timeoutMs: config.jobTimeoutMs });
+  const entry: CachedEntry = {
+    bytes: result.bytes,
+    contentType: mimeTypes[result.format],
+    etag: etagFor(result.bytes),
+    createdAt: Date.now(),
+    meta: {
+      graph: spec.graph,
+      revision: spec.revision,
+      timing: `fetch;dur=${result.timings.fetchMs.toFixed(1)}, process;dur=${result.timings.processMs.toFixed(1)}`,
+    },
+  };
+  let stored = false;
+  const { store, memory } = imageCache;
+  if (store) {
+    try {
+      // A job run twice (a worker lost its lock, two apps' jobs) keeps the first copy.
+      if (!(await store.head(spec.key))) {
+        await store.put(spec.key, entry);
+        stored = true;
+      }
+    } catch (err) {
+      throw err instanceof ImgflowError ? err : errors.IMGFLOW_ERR_CACHE_STORE({ key: spec.key }, err, store.name, 'store', (err as Error).message);
+    }
+  }
+  await memory?.put(spec.key, entry);
+  deps.log.info({ job: spec.id, graph: spec.graph, stored, ms: Math.round(performance.now() - t0), bytes: entry.bytes.length }, stored ? 'job stored' : 'job done');
+  return { evaluated: true, stored };
+}

@@ -1,0 +1,44 @@
+/** The embedded job engine (no Redis): jobs run inside the server process with their own concurrency. */
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRuntime, type Runtime } from '../../../runtime/index.ts';
+import { buildApp } from '../../../server/app.ts';
+import { loadConfig, workClassOptions } from '../../../server/config.ts';
+import { APP_KEY, APP_SECRET, graphsDir, startJobOrigin, type JobOrigin } from './_fixtures.ts';
+import { jobBehaviour, type JobHarness } from './_behaviour.ts';
+
+describe('jobs: embedded engine', function () {
+  this.timeout(20000);
+  let app: FastifyInstance;
+  let runtime: Runtime;
+  let origin: JobOrigin;
+  let harness: JobHarness;
+  const dirs: string[] = [];
+
+  before(async () => {
+    origin = await startJobOrigin();
+    const graphs = await graphsDir();
+    const cacheDir = await mkdtemp(join(tmpdir(), 'imgflow-jobs-cache-'));
+    dirs.push(graphs, cacheDir);
+    const config = loadConfig({
+      graphsDir: graphs, cacheDir, logLevel: 'silent', allowPrivateSources: true, appKey: APP_KEY, appSecret: APP_SECRET, allowUnsigned: true,
+      jobWaitSeconds: 10, jobBackoffMs: 50, callbackBackoffMs: 50, jobConcurrency: 2,
+    }, {});
+    runtime = await createRuntime({ graphsDir: graphs, watch: false, concurrency: 2, workClasses: workClassOptions(config) });
+    app = await buildApp(config, { runtime });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    harness = { base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, origin };
+  });
+
+  after(async () => {
+    await app?.close();
+    runtime?.close();
+    await origin?.close();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  jobBehaviour(() => harness);
+});
