@@ -3,6 +3,7 @@
  *   imgflow run <graph> --input <file|url> [--set k=v ...] -o out.webp
  *   imgflow graphs
  *   imgflow serve
+ *   imgflow worker [--queues deepdream,heavy] [--concurrency N]
  *   imgflow sign <graph>[.ext] name=value ... [--key K --secret S --server URL --expires SECONDS]
  *   imgflow imgflo-url <graph> --name=value ...   (imgflo-url 1.2's tool)
  */
@@ -26,6 +27,8 @@ const USAGE = `Usage:
   imgflow run <graph> --input <file|url> [--set name=value ...] -o <out.ext>
   imgflow graphs                       list graphs and their parameters
   imgflow serve                        start the HTTP server (PORT, IMGFLOW_* env vars)
+  imgflow worker [--queues deepdream,heavy] [--concurrency N]
+                                       consume job queues from Redis (IMGFLOW_REDIS_URL)
   imgflow runtime [--port N] [--host H] the FBP runtime alone, for Flowhub (prints the live-mode link)
   imgflow sign <graph>[.ext] name=value ...
                                        print a signed URL (input=<url> is a parameter like the others)
@@ -141,6 +144,14 @@ async function serve(): Promise<void> {
   await startServer();
 }
 
+async function worker(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { queues: { type: 'string' }, concurrency: { type: 'string' } } });
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) throw new Error(`--concurrency takes a whole number >= 1, got ${JSON.stringify(values.concurrency)}`);
+  const { startWorker } = await import('../server/jobs/worker-main.ts');
+  await startWorker({ queues: values.queues?.split(',').map((q) => q.trim()), concurrency });
+}
+
 async function sign(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -206,7 +217,7 @@ async function runtimeCommand(args: string[]): Promise<void> {
   });
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { run, graphs, serve, sign, runtime: runtimeCommand };
+const commands: Record<string, (args: string[]) => Promise<void>> = { run, graphs, serve, worker, sign, runtime: runtimeCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -245,4 +256,4 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const code = await main(process.argv.slice(2));
-if (code !== 0 || process.argv[2] !== 'serve') process.exitCode = code;
+if (code !== 0 || (process.argv[2] !== 'serve' && process.argv[2] !== 'worker')) process.exitCode = code;

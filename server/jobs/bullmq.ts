@@ -68,7 +68,7 @@ const REFRESH_MS = 10_000;
 export function createBullQueue(config: Config, deps: JobDeps): JobQueue {
   const queues = new Map<string, Queue>();
   const events = new Map<string, Promise<QueueEvents>>();
-  const watchers = new Map<string, Set<() => void>>();
+  const watchers = new Map<string, Set<(progress?: JobProgress) => void>>();
   const durations = new Durations();
   const slots = new Map<string, number>();
   const refreshed = new Map<string, number>();
@@ -94,7 +94,11 @@ export function createBullQueue(config: Config, deps: JobDeps): JobQueue {
       const qe = new QueueEvents(name, { connection: redisConnection(config, true), prefix: config.redisPrefix });
       qe.on('error', () => { /* reconnects by itself; the queue logs Redis errors */ });
       const wake = ({ jobId }: { jobId: string }) => { for (const w of watchers.get(jobId) ?? []) w(); };
-      for (const ev of ['waiting', 'active', 'progress', 'completed', 'failed', 'delayed', 'stalled', 'retries-exhausted', 'removed'] as const) qe.on(ev as 'waiting', wake);
+      for (const ev of ['waiting', 'active', 'completed', 'failed', 'delayed', 'stalled', 'retries-exhausted', 'removed'] as const) qe.on(ev as 'waiting', wake);
+      // Progress events carry their value: each one is passed on, even when the next follows at once.
+      qe.on('progress', ({ jobId, data }) => {
+        for (const w of watchers.get(jobId) ?? []) w(typeof data === 'object' && data !== null ? data as JobProgress : undefined);
+      });
       e = qe.waitUntilReady().then(() => qe);
       events.set(name, e);
     }
@@ -137,13 +141,19 @@ export function createBullQueue(config: Config, deps: JobDeps): JobQueue {
     await guarded(config, 'a subscription', () => eventsFor(queueOfJobId(id)));
     let chain = Promise.resolve();
     let last = '';
+    let current: JobStatus | undefined;
     let stopped = false;
     // Statuses are read one after another, so they reach the listener in order.
-    const wake = () => {
+    const wake = (progress?: JobProgress) => {
       chain = chain.then(async () => {
         if (stopped) return;
-        const s = await read(id).catch(() => undefined);
+        const s = progress && current && !isFinished(current)
+          ? { ...current, state: 'processing' as const, progress: Math.max(current.progress, Math.min(1, progress.fraction)), stage: progress.stage, position: undefined }
+          : await read(id).catch(() => undefined);
         if (!s || stopped) return;
+        // A read that lags behind progress already passed on must not move it back.
+        if (current && s.state === current.state && s.progress < current.progress) s.progress = current.progress;
+        current = s;
         const text = JSON.stringify({ ...s, etaSeconds: undefined, position: s.position });
         if (text === last) return;
         last = text;

@@ -4,6 +4,7 @@
  * else the embedded queue inside the server process.
  */
 import type { Config } from '../config.ts';
+import { createBullQueue } from './bullmq.ts';
 import { createEmbeddedQueue, type EmbeddedDeps } from './embedded.ts';
 import type { JobQueue } from './types.ts';
 
@@ -17,6 +18,5 @@ export async function createJobQueue(config: Config, deps: EmbeddedDeps): Promis
   if (deps.imageCache.storeName !== 's3') {
     deps.log.warn({ store: deps.imageCache.storeName }, `IMGFLOW_REDIS_URL is set but the result store is ${deps.imageCache.storeName}: workers on other machines cannot hand results back; use S3 (IMGFLOW_S3_BUCKET) unless every worker shares this machine's ${deps.imageCache.storeName === 'disk' ? 'IMGFLOW_CACHE_DIR' : 'store'}`);
   }
-  const { createBullQueue } = await import('./bullmq.ts');
   return createBullQueue(config, deps);
 }

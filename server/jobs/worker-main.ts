@@ -1,0 +1,91 @@
+/**
+ * `imgflow worker`: a process that consumes job queues from Redis (IMGFLOW_REDIS_URL), with a
+ * health line in the log every IMGFLOW_WORKER_HEALTH_LOG_SECONDS and /healthz + /metrics on
+ * IMGFLOW_WORKER_METRICS_PORT. SIGTERM/SIGINT: finish running jobs within
+ * IMGFLOW_WORKER_SHUTDOWN_SECONDS, hand the rest back, exit.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { configureGpu } from '../../operations/kernels/index.ts';
+import { createRuntime } from '../../runtime/index.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { closeSourceAgents } from '../input/fetch-source.ts';
+import { createImageCache } from '../image-cache.ts';
+import { createAppRegistry } from '../auth/apps.ts';
+import { version } from '../version.ts';
+import { redisConnection } from './redis.ts';
+import { startJobWorkers } from './worker.ts';
+
+export interface WorkerArgs {
+  queues?: string[];
+  concurrency?: number;
+}
+
+export async function startWorker(args: WorkerArgs, overrides: Partial<Config> = {}): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig({ ...overrides, ...(args.queues ? { workerQueues: args.queues.join(',') } : {}), ...(args.concurrency ? { jobConcurrency: args.concurrency } : {}) });
+    if (!config.redisUrl) throw new Error('imgflow worker needs IMGFLOW_REDIS_URL (without Redis, the server runs jobs itself)');
+  } catch (err) {
+    console.error(`imgflow: ${(err as Error).message}`);
+    process.exit(78); // EX_CONFIG
+  }
+  const log = pino({ level: config.logLevel });
+  sharp.cache(false);
+  const queues = config.workerQueues.split(',').map((q) => q.trim()).filter((q) => q !== '');
+  const runtime = await createRuntime({ graphsDir: config.graphsDir, maxNodes: config.maxNodes, onStoreError: (err, file) => log.warn({ err, file }, 'graph not loaded') });
+  const gpu = await configureGpu(config.gpu as 'auto');
+  const imageCache = createImageCache(config, { logger: log });
+  if (imageCache.storeName !== 's3') {
+    log.warn({ store: imageCache.storeName }, `results go to the ${imageCache.storeName} store: web processes on other machines cannot read them; use S3 (IMGFLOW_S3_BUCKET) unless they share this machine's store`);
+  }
+  // Callbacks are signed with the app's secret: the worker reads the same applications.
+  const apps = await createAppRegistry(config);
+  const workers = startJobWorkers({ runtime, config, imageCache, log, queues, concurrency: config.jobConcurrency, appSecret: (key) => apps.get(key)?.secrets[0] });
+  const started = Date.now();
+  const health = () => ({ ...workers.health(), version, uptimeSeconds: Math.round((Date.now() - started) / 1000), cache: imageCache.describe().store, gpu: gpu.kernelClass });
+
+  const metricsQueues = queues.map((q) => new Queue(q, { connection: redisConnection(config, false), prefix: config.redisPrefix }));
+  for (const q of metricsQueues) q.on('error', () => { /* the workers log Redis errors */ });
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/healthz') {
+      const body = health();
+      res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    } else if (path === '/metrics') {
+      void Promise.all(metricsQueues.map((q) => q.exportPrometheusMetrics({ instance: `${process.pid}` }))).then(
+        (parts) => { res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }); res.end(parts.join('\n')); },
+        () => { res.writeHead(503); res.end('redis unavailable\n'); },
+      );
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ statusCode: 404, code: 'IMGFLOW_ERR_NOT_FOUND' }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(config.workerMetricsPort, config.host, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const beat = setInterval(() => log.info(health(), 'worker health'), config.workerHealthLogSeconds * 1000);
+  beat.unref();
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log.info({ signal, deadlineSeconds: config.workerShutdownSeconds }, 'worker stopping');
+      void workers.close(config.workerShutdownSeconds * 1000).then(async () => {
+        clearInterval(beat);
+        server.close();
+        await Promise.allSettled(metricsQueues.map((q) => q.close()));
+        await imageCache.close();
+        runtime.close();
+        closeSourceAgents();
+        log.info(health(), 'worker stopped');
+        log.flush?.();
+        process.exit(0);
+      });
+    });
+  }
+  log.info({ queues, concurrency: config.jobConcurrency, metricsPort: port, lockMs: config.jobLockMs, store: imageCache.storeName }, 'worker ready');
+}
