@@ -46,8 +46,29 @@ export async function runJob(deps: JobDeps, spec: JobSpec, run: { signal?: Abort
   // Another job (another app's, or an earlier run of this one) may have stored it already.
   if (await imageCache.cache.head(spec.key)) return { evaluated: false, stored: false };
 
+  // The time limit travels in the signal, so long operations (DeepDream between iterations)
+  // stop at it instead of running to the end of their stage.
+  const limit = new AbortController();
+  const deadline = Date.now() + config.jobTimeoutMs;
+  const expire = () => limit.abort(errors.IMGFLOW_ERR_PROCESSING_TIMEOUT({ job: spec.id }, undefined, config.jobTimeoutMs));
+  const timer = setTimeout(expire, config.jobTimeoutMs);
+  // An operation computing on this thread starves timers; its progress reports are its
+  // heartbeat, so the clock is also read there, before the operation checks the signal again.
+  const onProgress = (fraction: number, detail: Record<string, unknown>) => {
+    if (Date.now() >= deadline && !limit.signal.aborted) expire();
+    run.onProgress?.(fraction, detail);
+  };
+  try {
+    return await evaluateAndStore(deps, spec, run.signal ? AbortSignal.any([run.signal, limit.signal]) : limit.signal, onProgress);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function evaluateAndStore(deps: JobDeps, spec: JobSpec, signal: AbortSignal, onProgress: ((fraction: number, detail: Record<string, unknown>) => void) | undefined): Promise<JobOutcome> {
+  const { runtime, config, imageCache } = deps;
   const body = spec.body === undefined ? undefined : Buffer.from(spec.body, 'base64');
-  const req = { graph: spec.graph, ext: spec.format, query: spec.query, body, signal: run.signal, onProgress: run.onProgress };
+  const req = { graph: spec.graph, ext: spec.format, query: spec.query, body, signal, onProgress };
   const parsed = parseImageRequest(runtime, config, req);
   const key = cacheKey({
     graphName: spec.graph,
