@@ -127,9 +127,11 @@ export function createBullQueue(config: Config, deps: JobDeps): JobQueue {
   async function read(id: string): Promise<JobStatus | undefined> {
     const name = queueOfJobId(id);
     const q = queueFor(name);
-    const job = await q.getJob(id);
+    // State first, then the job: a job read before its state may predate the state's change
+    // (a failed job without its failedReason yet); read after, it is at least as new.
+    const state = await q.getJobState(id);
+    const job = state === 'unknown' ? undefined : await q.getJob(id);
     if (!job) return undefined;
-    const state = await job.getState();
     await refresh(q);
     const pos = state === 'waiting' ? await position(q, id) : undefined;
     return statusOf(job, state, { position: pos, mean: durations.mean(name), slots: slots.get(name) });
@@ -187,10 +189,21 @@ export function createBullQueue(config: Config, deps: JobDeps): JobQueue {
         const existing = await q.getJob(spec.id);
         if (existing) {
           const state = await existing.getState();
-          // The caller missed the cache, so a finished job's result is gone or it failed: run again
-          // (a worker finding the result stored after all evaluates nothing).
           if (state !== 'completed' && state !== 'failed') return statusOf(existing, state);
-          await existing.remove();
+          // The caller missed the cache, so a finished job's result is gone or it failed: run it
+          // again, under the same id (a worker finding the result stored after all evaluates nothing).
+          await existing.updateData(spec);
+          try {
+            await existing.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+          } catch (err) {
+            // Another web process restarted it first: join that run.
+            const now = await q.getJob(spec.id);
+            const nowState = now && await now.getState();
+            if (!now || nowState === 'completed' || nowState === 'failed') throw err;
+            return statusOf(now, nowState!);
+          }
+          const again = await q.getJob(spec.id);
+          return statusOf(again ?? existing, again ? await again.getState() : 'waiting');
         }
         const job = await q.add(JOB_NAME, spec, {
           jobId: spec.id,

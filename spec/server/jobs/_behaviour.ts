@@ -102,9 +102,13 @@ export function jobBehaviour(h: () => JobHarness) {
   it('bad input fails the job at once with its code (no retries); the request gets that code', async () => {
     const input = inputFor(h().origin, '/missing.png');
     const res = await fetch(graphUrl(input));
-    expect(res.status).to.equal(502);
+    expect(res.status, await res.clone().text()).to.equal(502);
     expect((await res.json() as { code: string }).code).to.equal('IMGFLOW_ERR_UPSTREAM_STATUS');
     expect(fetchesOf(input)).to.equal(1);
+    // The failed job is not served from memory: the next request for the URL tries again.
+    const again = await fetch(graphUrl(input));
+    expect(again.status, await again.clone().text()).to.equal(502);
+    expect(fetchesOf(input)).to.equal(2);
   });
 
   it('a transient fault (input 503) is retried with backoff and the job succeeds', async () => {
@@ -128,9 +132,17 @@ export function jobBehaviour(h: () => JobHarness) {
   it('callback: a signed JSON notice is POSTed on completion, and retried after a failure', async () => {
     const { origin, base } = h();
     const callback = origin.url(`/cb-flaky?n=${++unique}`);
-    const url = await buildSignedUrl({ server: base, key: APP_KEY, secret: APP_SECRET, graph: 'jobby', ext: 'png', params: { input: inputFor(origin), callback } });
+    const input = inputFor(origin, '/img.png', '&ms=300');
+    const url = await buildSignedUrl({ server: base, key: APP_KEY, secret: APP_SECRET, graph: 'jobby', ext: 'png', params: { input, callback } });
     const res = await fetch(url, { headers: { prefer: 'respond-async' } });
     expect(res.status).to.equal(202);
+    // A second request for the same result, with its own callback, joins the job: both are told.
+    const other = origin.url(`/cb?n=${++unique}`);
+    const url2 = await buildSignedUrl({ server: base, key: APP_KEY, secret: APP_SECRET, graph: 'jobby', ext: 'png', params: { input, callback: other } });
+    const res2 = await fetch(url2, { headers: { prefer: 'respond-async' } });
+    expect(res2.headers.get('location')).to.equal(res.headers.get('location'));
+    const otherPath = other.slice(other.indexOf('/', 8));
+    await until('the second callback', async () => origin.callbacks.find((c) => c.path === otherPath));
     const path = callback.slice(callback.indexOf('/', 8));
     const notices = await until('two callback attempts', async () => {
       const got = origin.callbacks.filter((c) => c.path === path);

@@ -30,13 +30,13 @@ describe('jobs: BullMQ engine (real Redis, worker processes)', function () {
 
   const settings = (): Partial<Config> => ({
     graphsDir: graphs, cacheDir, logLevel: 'silent', allowPrivateSources: true, appKey: APP_KEY, appSecret: APP_SECRET, allowUnsigned: true,
-    redisUrl: REDIS_URL, redisPrefix: prefix, jobWaitSeconds: 10, jobBackoffMs: 50, callbackBackoffMs: 50, jobLockMs: 1000,
+    redisUrl: REDIS_URL, redisPrefix: prefix, jobWaitSeconds: 10, jobBackoffMs: 50, callbackBackoffMs: 50,
   });
   const workerEnv = (): Record<string, string> => ({
     IMGFLOW_REDIS_URL: REDIS_URL, IMGFLOW_REDIS_PREFIX: prefix, IMGFLOW_GRAPHS_DIR: graphs, IMGFLOW_CACHE_DIR: cacheDir,
-    IMGFLOW_ALLOW_PRIVATE_SOURCES: '1', IMGFLOW_KEY: APP_KEY, IMGFLOW_SECRET: APP_SECRET, IMGFLOW_JOB_LOCK_MS: '1000',
+    IMGFLOW_ALLOW_PRIVATE_SOURCES: '1', IMGFLOW_KEY: APP_KEY, IMGFLOW_SECRET: APP_SECRET, IMGFLOW_JOB_LOCK_MS: '3000',
     IMGFLOW_JOB_BACKOFF_MS: '50', IMGFLOW_CALLBACK_BACKOFF_MS: '50', IMGFLOW_WORKER_METRICS_PORT: '0', IMGFLOW_HOST: '127.0.0.1',
-    IMGFLOW_GPU: 'cpu', IMGFLOW_LOG_LEVEL: 'info',
+    IMGFLOW_GPU: 'cpu', IMGFLOW_LOG_LEVEL: 'info', IMGFLOW_WORKER_HEALTH_LOG_SECONDS: '1',
   });
   const worker = async (queues: string, extraEnv: Record<string, string> = {}, concurrency = '2') => {
     const w = spawnWorker({ ...workerEnv(), ...extraEnv }, ['--queues', queues, '--concurrency', concurrency]);
@@ -92,7 +92,10 @@ describe('jobs: BullMQ engine (real Redis, worker processes)', function () {
   });
 
   it('a worker killed with SIGKILL mid-job: another worker completes it after the lock expires; the result is stored once', async () => {
-    const killer = await worker('killq');
+    // A short lock, so the dead worker's job is noticed quickly (on a loaded machine a short
+    // lock can also expire under a live worker: only this test's workers get one).
+    const shortLock = { IMGFLOW_JOB_LOCK_MS: '1000' };
+    const killer = await worker('killq', shortLock);
     const killGraph = join(graphs, 'killme.json');
     const { writeFile } = await import('node:fs/promises');
     const { JOB_GRAPH } = await import('./_fixtures.ts');
@@ -109,7 +112,7 @@ describe('jobs: BullMQ engine (real Redis, worker processes)', function () {
     });
     killer.proc.kill('SIGKILL');
     await killer.exited;
-    const rescuer = await worker('killq');
+    const rescuer = await worker('killq', shortLock);
     const done = await until('the job to succeed on the second worker', async () => {
       const s = await (await fetch(`${web2.base}${location}`)).json() as { state: string; attempts: number };
       return s.state === 'succeeded' ? s : undefined;
@@ -132,6 +135,8 @@ describe('jobs: BullMQ engine (real Redis, worker processes)', function () {
     expect(health.queues).to.deep.equal(['testq']);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).to.contain('bullmq_job_count{queue="testq"');
+    const line = await until('a health line in the log', async () => w.lines('worker health')[0]);
+    expect(line).to.include({ status: 'ok', concurrency: 2 });
   });
 
   it('SIGTERM past the shutdown deadline hands the running job back to the queue; the worker exits 0', async () => {
