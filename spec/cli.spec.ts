@@ -86,6 +86,9 @@ describe('imgflow (CLI)', function () {
     expect(stdout).to.match(/gaussianblur/);
     expect(stdout).to.match(/std-dev-x/);
     expect(stdout).to.match(/resize/);
+    // Job-class graphs say so (the others are inline).
+    expect(stdout).to.match(/^deepdream .*\[job on deepdream: deepdream\]$/m);
+    expect(stdout).to.not.match(/^gaussianblur .*\[job/m);
   });
 
   it('sign: prints a URL the server would accept', async () => {
