@@ -9,12 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import sharp from 'sharp';
-import { configureGpu } from '../../operations/kernels/index.ts';
+import { configureGpu, type GpuMode } from '../../operations/kernels/index.ts';
 import { createRuntime } from '../../runtime/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { closeSourceAgents } from '../input/fetch-source.ts';
 import { createImageCache } from '../image-cache.ts';
 import { createAppRegistry } from '../auth/apps.ts';
+import { runtimeLimitsFrom } from '../runtime-options.ts';
 import { version } from '../version.ts';
 import { redisConnection } from './redis.ts';
 import { startJobWorkers } from './worker.ts';
@@ -36,7 +37,13 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
   const log = pino({ level: config.logLevel });
   sharp.cache(false);
   const queues = config.workerQueues.split(',').map((q) => q.trim()).filter((q) => q !== '');
-  const runtime = await createRuntime({ graphsDir: config.graphsDir, maxNodes: config.maxNodes, onStoreError: (err, file) => log.warn({ err, file }, 'graph not loaded') });
+  const runtime = await createRuntime({
+    graphsDir: config.graphsDir,
+    ...runtimeLimitsFrom(config),
+    computeThreads: config.computeThreads,
+    gpu: config.gpu as GpuMode,
+    onStoreError: (err, file) => log.warn({ err, file }, 'graph not loaded'),
+  });
   const gpu = await configureGpu(config.gpu as 'auto');
   const imageCache = createImageCache(config, { logger: log });
   if (imageCache.storeName !== 's3') {
@@ -79,7 +86,7 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
         server.close();
         await Promise.allSettled(metricsQueues.map((q) => q.close()));
         await imageCache.close();
-        runtime.close();
+        await runtime.close();
         closeSourceAgents();
         log.info(health(), 'worker stopped');
         log.flush?.();

@@ -24,7 +24,7 @@ describe('work classes', () => {
   };
   after(async () => {
     for (const r of opened) {
-      r.runtime.close();
+      await r.runtime.close();
       await rm(r.dir, { recursive: true, force: true });
     }
   });

@@ -68,7 +68,7 @@ describe('jobs: BullMQ engine (real Redis, worker processes)', function () {
     await Promise.all(workers.map((w) => w.exited));
     for (const w of webs) {
       await w.app.close();
-      w.runtime.close();
+      await w.runtime.close();
     }
     await origin?.close();
     await deletePrefix(prefix);
@@ -180,7 +180,7 @@ describe('jobs: BullMQ engine (real Redis, worker processes)', function () {
       }, 15000);
       expect(back.headers.get('content-type')).to.equal('image/png');
       await webP.app.close();
-      webP.runtime.close();
+      await webP.runtime.close();
       webs.splice(webs.indexOf(webP), 1);
     } finally {
       await proxy.stop().catch(() => {});

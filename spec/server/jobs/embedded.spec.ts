@@ -35,7 +35,7 @@ describe('jobs: embedded engine', function () {
 
   after(async () => {
     await app?.close();
-    runtime?.close();
+    await runtime?.close();
     await origin?.close();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });

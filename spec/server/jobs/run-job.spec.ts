@@ -43,11 +43,11 @@ describe('runJob', function () {
   before(async () => {
     graphs = await graphsDir();
     cacheDir = await mkdtemp(join(tmpdir(), 'imgflow-runjob-'));
-    config = loadConfig({ graphsDir: graphs, cacheDir, logLevel: 'silent', jobTimeoutMs: 1000 }, {});
+    config = loadConfig({ graphsDir: graphs, cacheDir, logLevel: 'silent' }, {});
     runtime = await createRuntime({ graphsDir: graphs, watch: false });
   });
   after(async () => {
-    runtime.close();
+    await runtime.close();
     await rm(graphs, { recursive: true, force: true });
     await rm(cacheDir, { recursive: true, force: true });
   });
@@ -78,20 +78,21 @@ describe('runJob', function () {
     process.env.IMGFLOW_DEEPDREAM_BACKEND = 'cpu';
     try {
       const spec = specFor(dreams, 'deepdream', { iterations: '100', octaves: '1', layer: 'mixed0' }, await testPng(160, 160));
-      const imageCache = createImageCache({ ...config, cacheStore: 'none' });
+      const limited = { ...config, jobTimeoutMs: 2000 };
+      const imageCache = createImageCache({ ...limited, cacheStore: 'none' });
       let iteration = 0;
       const t0 = Date.now();
-      const err = await runJob({ runtime: dreams, config, imageCache, log }, spec, {
+      const err = await runJob({ runtime: dreams, config: limited, imageCache, log }, spec, {
         onProgress: (_f, d) => { if (typeof d.iteration === 'number') iteration = Math.max(iteration, d.iteration); },
       }).then(() => undefined, (e: ImgflowError) => e);
       expect(err?.code).to.equal('IMGFLOW_ERR_PROCESSING_TIMEOUT');
-      expect(iteration).to.be.within(1, 99);
-      // A hang detector: 100 iterations at 160x160 take about 30 s here.
-      expect(Date.now() - t0).to.be.lessThan(15000);
+      // Stopped inside the operation: 100 iterations at 160x160 take about 30 s here.
+      expect(iteration).to.be.lessThan(100);
+      expect(Date.now() - t0).to.be.lessThan(20000);
     } finally {
       if (before === undefined) delete process.env.IMGFLOW_DEEPDREAM_BACKEND;
       else process.env.IMGFLOW_DEEPDREAM_BACKEND = before;
-      dreams.close();
+      await dreams.close();
     }
   });
 });
