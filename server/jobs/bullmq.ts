@@ -108,7 +108,8 @@ export function createBullQueue(config: Config, deps: JobDeps): JobQueue {
   /** Mean duration and consumer count of a queue, refreshed every 10 s (for ETAs). */
   async function refresh(q: Queue) {
     const at = refreshed.get(q.name) ?? 0;
-    if (Date.now() - at < REFRESH_MS) return;
+    // Until a first duration is known, every read looks again: the first ETA comes with it.
+    if (Date.now() - at < REFRESH_MS && durations.mean(q.name) !== undefined) return;
     refreshed.set(q.name, Date.now());
     const done = await q.getJobs(['completed'], 0, 19, false);
     const samples = done.filter((j) => j.processedOn && j.finishedOn).map((j) => j.finishedOn! - j.processedOn!);
@@ -129,11 +130,14 @@ export function createBullQueue(config: Config, deps: JobDeps): JobQueue {
     const q = queueFor(name);
     // State first, then the job: a job read before its state may predate the state's change
     // (a failed job without its failedReason yet); read after, it is at least as new.
-    const state = await q.getJobState(id);
+    let state = await q.getJobState(id);
+    let pos = state === 'waiting' ? await position(q, id) : undefined;
+    // Taken by a worker between the two reads: its state has moved on.
+    if (state === 'waiting' && pos === undefined) state = await q.getJobState(id);
     const job = state === 'unknown' ? undefined : await q.getJob(id);
     if (!job) return undefined;
     await refresh(q);
-    const pos = state === 'waiting' ? await position(q, id) : undefined;
+    if (state !== 'waiting') pos = undefined;
     return statusOf(job, state, { position: pos, mean: durations.mean(name), slots: slots.get(name) });
   }
 

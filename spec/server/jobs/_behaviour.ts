@@ -99,6 +99,24 @@ export function jobBehaviour(h: () => JobHarness) {
     expect(events.find((e) => e.data.stage)?.data.stage).to.have.property('stages', 3);
   });
 
+  it('queued jobs report their position; once durations are measured, an estimate of the time left', async () => {
+    // More slow jobs than the engine's slots (embedded: 2; workers: 2 x 2): some must wait.
+    const inputs = Array.from({ length: 6 }, () => inputFor(h().origin, '/img.png', '&ms=700'));
+    const locations = await Promise.all(inputs.map(async (input) => {
+      const res = await fetch(graphUrl(input), { headers: { prefer: 'respond-async' } });
+      return res.headers.get('location')!;
+    }));
+    const statuses = await Promise.all(locations.map(async (l) => (await fetch(`${h().base}${l}`)).json() as Promise<{ state: string; position?: number; etaSeconds?: number }>));
+    const queued = statuses.filter((s) => s.state === 'queued');
+    expect(queued.length).to.be.at.least(1);
+    const positions = queued.map((s) => s.position);
+    expect(positions.every((p) => typeof p === "number" && p >= 0)).to.equal(true);
+    expect(new Set(positions).size).to.equal(positions.length);
+    // Earlier tests finished jobs on this queue, so there is a measured duration to go by.
+    expect(statuses.every((s) => typeof s.etaSeconds === 'number' && s.etaSeconds >= 0)).to.equal(true);
+    await Promise.all(inputs.map((input) => fetch(graphUrl(input))));
+  });
+
   it('bad input fails the job at once with its code (no retries); the request gets that code', async () => {
     const input = inputFor(h().origin, '/missing.png');
     const res = await fetch(graphUrl(input));
