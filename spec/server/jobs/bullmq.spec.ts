@@ -105,7 +105,7 @@ describe('jobs: BullMQ engine (real Redis, worker processes)', function () {
     await writeFile(killGraph, JSON.stringify({ ...JOB_GRAPH, properties: { imgflow: { class: 'job', queue: 'killq' } } }));
     // The web runtime and workers load graphs at start: a fresh web process sees the new one.
     const web2 = await startWeb();
-    const input = inputFor(origin, '/img.png', '&ms=2500');
+    const input = inputFor(origin, '/img.png', '&ms=1500');
     const res = await fetch(`${web2.base}/graph/killme.png?input=${encodeURIComponent(input)}`, { headers: { prefer: 'respond-async' } });
     expect(res.status).to.equal(202);
     const location = res.headers.get('location')!;
@@ -142,13 +142,33 @@ describe('jobs: BullMQ engine (real Redis, worker processes)', function () {
     expect(line).to.include({ status: 'ok', concurrency: 2 });
   });
 
+  it('SIGTERM within the shutdown deadline: the worker finishes its running job, then exits 0', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { JOB_GRAPH } = await import('./_fixtures.ts');
+    await writeFile(join(graphs, 'finishme.json'), JSON.stringify({ ...JOB_GRAPH, properties: { imgflow: { class: 'job', queue: 'finishq' } } }));
+    const staying = await worker('finishq', { IMGFLOW_WORKER_SHUTDOWN_SECONDS: '20' });
+    const webF = await startWeb();
+    const input = inputFor(origin, '/img.png', '&ms=1500');
+    const res = await fetch(`${webF.base}/graph/finishme.png?input=${encodeURIComponent(input)}`, { headers: { prefer: 'respond-async' } });
+    const location = res.headers.get('location')!;
+    await until('the worker to take the job', async () => {
+      const s = await (await fetch(`${webF.base}${location}`)).json() as { state: string };
+      return s.state === 'processing' ? s : undefined;
+    });
+    staying.proc.kill('SIGTERM');
+    expect(await staying.exited).to.equal(0);
+    const done = await (await fetch(`${webF.base}${location}`)).json() as { state: string };
+    expect(done.state).to.equal('succeeded');
+    expect(staying.lines('job stored').filter((l) => l.job === location.split('/').pop())).to.have.length(1);
+  });
+
   it('SIGTERM past the shutdown deadline hands the running job back to the queue; the worker exits 0', async () => {
     const { writeFile } = await import('node:fs/promises');
     const { JOB_GRAPH } = await import('./_fixtures.ts');
     await writeFile(join(graphs, 'termme.json'), JSON.stringify({ ...JOB_GRAPH, properties: { imgflow: { class: 'job', queue: 'termq' } } }));
     const leaving = await worker('termq', { IMGFLOW_WORKER_SHUTDOWN_SECONDS: '0' });
     const web3 = await startWeb();
-    const input = inputFor(origin, '/img.png', '&ms=3000');
+    const input = inputFor(origin, '/img.png', '&ms=1500');
     const res = await fetch(`${web3.base}/graph/termme.png?input=${encodeURIComponent(input)}`, { headers: { prefer: 'respond-async' } });
     const location = res.headers.get('location')!;
     await until('the worker to take the job', async () => {
