@@ -48,6 +48,7 @@ export function createJobHttp(opts: { config: Config; jobs: JobQueue; imageCache
         graph: req.graph,
         revision: parsed.prepared.revision,
         query: req.query,
+        params: parsed.prepared.params,
         ...(req.body ? { body: req.body.toString('base64') } : {}),
         format: parsed.format,
         url: request.url,

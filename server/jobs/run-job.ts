@@ -77,7 +77,7 @@ async function evaluateAndStore(deps: JobDeps, spec: JobSpec, signal: AbortSigna
     inputIdentity: sourceIdentity(spec.query.input, body),
     format: parsed.format,
   });
-  // Edited (here or where the job was queued) since: the result would not match its URL.
+  // Edited (here or where the job was queued) since, or coerced differently: the result would not match its URL.
   if (key !== spec.key || parsed.prepared.revision !== spec.revision) throw errors.IMGFLOW_ERR_JOB_STALE({ graph: spec.graph }, undefined, spec.graph);
 
   const t0 = performance.now();

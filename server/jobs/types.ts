@@ -2,7 +2,7 @@
  * The job interface both engines implement: the embedded one (a queue inside the server
  * process) and BullMQ (Redis; `imgflow worker` processes consume). Routes see only this.
  */
-import type { OutputFormat } from '../../operations/define.ts';
+import type { OutputFormat, Params } from '../../operations/define.ts';
 import type { RawParams } from '../../runtime/params.ts';
 
 export type JobState = 'queued' | 'processing' | 'succeeded' | 'failed';
@@ -19,6 +19,8 @@ export interface JobSpec {
   revision: string;
   /** The request's query, as sent (the worker coerces it again against the same revision). */
   query: RawParams;
+  /** The parameters as coerced by the web process: what the cache key was computed from. */
+  params: Params;
   /** A POSTed input, base64. */
   body?: string;
   format: OutputFormat;

@@ -21,7 +21,7 @@ function specFor(runtime: Runtime, graph: string, query: Record<string, string>,
   const prepared = runtime.prepare(graph, query, RESERVED_PARAMS);
   const key = cacheKey({ graphName: graph, graphRevision: prepared.revision, params: prepared.params as Record<string, CacheParamValue>, inputIdentity: sourceIdentity(undefined, body), format: 'png' });
   const queue = runtime.workClass(graph).queue ?? 'heavy';
-  return { id: jobIdFor(queue, key, {}), queue, key, graph, revision: prepared.revision, query, body: body.toString('base64'), format: 'png', url: `/graph/${graph}.png`, createdAt: Date.now() };
+  return { id: jobIdFor(queue, key, {}), queue, key, graph, revision: prepared.revision, query, params: prepared.params, body: body.toString('base64'), format: 'png', url: `/graph/${graph}.png`, createdAt: Date.now() };
 }
 
 /** A real disk store that counts its writes. */
