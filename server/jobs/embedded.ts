@@ -17,6 +17,8 @@ interface Entry {
   timer?: NodeJS.Timeout;
 }
 
+const MAX_FINISHED = 10_000;
+
 export interface EmbeddedDeps extends JobDeps {
   /** The secret callbacks of an app's jobs are signed with. */
   appSecret?: (app: string) => string | undefined;
@@ -31,6 +33,16 @@ export function createEmbeddedQueue(deps: EmbeddedDeps): JobQueue {
   const pending = new Set<Promise<unknown>>();
   const closing = new AbortController();
   const counters = { submitted: 0, deduplicated: 0, succeeded: 0, failed: 0, retried: 0 };
+  /** Ids of finished jobs still kept, oldest first. */
+  const finished = new Set<string>();
+  const forget = (id: string) => {
+    const e = jobs.get(id);
+    if (e && isFinished(e.status)) {
+      if (e.timer) clearTimeout(e.timer);
+      jobs.delete(id);
+    }
+    finished.delete(id);
+  };
 
   const snapshot = (e: Entry): JobStatus => {
     const s = { ...e.status };
@@ -56,9 +68,14 @@ export function createEmbeddedQueue(deps: EmbeddedDeps): JobQueue {
     Object.assign(e.status, patch, { finishedAt: Date.now() });
     emit(e);
     e.listeners.clear();
-    // Finished jobs are kept for a while so /jobs/<id> and late waiters can see them.
-    e.timer = setTimeout(() => jobs.delete(e.spec.id), config.jobKeepSeconds * 1000);
+    // A POSTed input is not needed any more; the status is kept.
+    delete e.spec.body;
+    // Finished jobs are kept for a while (and at most MAX_FINISHED of them) so /jobs/<id> and
+    // late waiters can see them.
+    e.timer = setTimeout(() => forget(e.spec.id), config.jobKeepSeconds * 1000);
     e.timer.unref();
+    finished.add(e.spec.id);
+    if (finished.size > MAX_FINISHED) forget(finished.values().next().value!);
     for (const url of e.spec.callbacks ?? []) {
       track(deliverCallback(config, url, snapshot(e), e.spec.app ? deps.appSecret?.(e.spec.app) : undefined, deps.log, closing.signal));
     }
@@ -135,6 +152,7 @@ export function createEmbeddedQueue(deps: EmbeddedDeps): JobQueue {
       if (closing.signal.aborted) throw errors.IMGFLOW_ERR_QUEUE_UNAVAILABLE({}, undefined, 'the server is shutting down');
       if (waitingCount() >= config.jobMaxQueued) throw errors.IMGFLOW_ERR_QUEUE_FULL({ queue: spec.queue }, undefined, spec.queue, waitingCount());
       if (existing?.timer) clearTimeout(existing.timer);
+      finished.delete(spec.id);
       const e: Entry = {
         spec,
         listeners: existing?.listeners ?? new Set(),

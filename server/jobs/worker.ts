@@ -78,6 +78,8 @@ export function startJobWorkers(opts: JobWorkersOptions): JobWorkers {
       });
       await chain;
       counters.succeeded++;
+      // A POSTed input is not needed once the result is stored: do not keep it in Redis.
+      if (job.data.body !== undefined) await job.updateData({ ...job.data, body: undefined }).catch(() => {});
       void notify(job, 'succeeded', undefined, (await worker(job.queueName).client) as unknown as SetCommands);
     } catch (err) {
       await chain;

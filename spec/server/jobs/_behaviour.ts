@@ -41,6 +41,18 @@ export function jobBehaviour(h: () => JobHarness) {
     expect(fetchesOf(input)).to.equal(1);
   });
 
+  it('a POSTed input travels with its job and comes back processed', async () => {
+    // A body no other test sends: its own result, its own job.
+    const body = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 64, g: 128, b: (++unique * 7 + process.pid) % 256 } } }).png().toBuffer();
+    const res = await fetch(`${h().base}/graph/jobby.png`, { method: 'POST', body });
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('x-cache')).to.equal('miss');
+    const out = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    expect([out.info.width, out.info.height]).to.deep.equal([40, 30]);
+    // gamma 1.2, 1.3, 1.4 in turn darken the mid-tones: the job really ran the graph.
+    expect(out.data[0]).to.be.lessThan(0x40);
+  });
+
   it('20 concurrent identical requests: one job, one evaluation, 20 identical images', async () => {
     const input = inputFor(h().origin, '/img.png', '&ms=300');
     const responses = await Promise.all(Array.from({ length: 20 }, () => fetch(graphUrl(input))));
