@@ -81,7 +81,7 @@ async function evaluateAndStore(deps: JobDeps, spec: JobSpec, signal: AbortSigna
   if (key !== spec.key || parsed.prepared.revision !== spec.revision) throw errors.IMGFLOW_ERR_JOB_STALE({ graph: spec.graph }, undefined, spec.graph);
 
   const t0 = performance.now();
-  const result = await processImage(runtime, config, parsed, req, { limited: false, timeoutMs: config.jobTimeoutMs });
+  const result = await processImage(runtime, config, parsed, req, { timeoutMs: config.jobTimeoutMs });
   const entry: CachedEntry = {
     bytes: result.bytes,
     contentType: mimeTypes[result.format],
