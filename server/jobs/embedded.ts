@@ -143,9 +143,10 @@ export function createEmbeddedQueue(deps: EmbeddedDeps): JobQueue {
       const existing = jobs.get(spec.id);
       if (existing && existing.status.state !== 'failed') {
         counters.deduplicated++;
-        for (const url of spec.callbacks ?? []) {
-          if (isFinished(existing.status)) continue;
-          (existing.spec.callbacks ??= []).includes(url) || existing.spec.callbacks.push(url);
+        // A later request's callback joins the running job's (a finished one has notified already).
+        if (!isFinished(existing.status)) {
+          const urls = (existing.spec.callbacks ??= []);
+          for (const url of spec.callbacks ?? []) if (!urls.includes(url)) urls.push(url);
         }
         return snapshot(existing);
       }
