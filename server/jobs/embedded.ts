@@ -141,13 +141,13 @@ export function createEmbeddedQueue(deps: EmbeddedDeps): JobQueue {
     engine: 'embedded',
     async submit(spec) {
       const existing = jobs.get(spec.id);
-      if (existing && existing.status.state !== 'failed') {
+      // Only a queued or running job is joined: the caller missed the cache, so a finished job's
+      // result is gone (or it failed) and it runs again (finding the result stored evaluates nothing).
+      if (existing && !isFinished(existing.status)) {
         counters.deduplicated++;
-        // A later request's callback joins the running job's (a finished one has notified already).
-        if (!isFinished(existing.status)) {
-          const urls = (existing.spec.callbacks ??= []);
-          for (const url of spec.callbacks ?? []) if (!urls.includes(url)) urls.push(url);
-        }
+        // A later request's callback joins the running job's.
+        const urls = (existing.spec.callbacks ??= []);
+        for (const url of spec.callbacks ?? []) if (!urls.includes(url)) urls.push(url);
         return snapshot(existing);
       }
       if (closing.signal.aborted) throw errors.IMGFLOW_ERR_QUEUE_UNAVAILABLE({}, undefined, 'the server is shutting down');

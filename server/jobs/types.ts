@@ -69,8 +69,9 @@ export function isFinished(status: JobStatus | undefined): boolean {
 export interface JobQueue {
   readonly engine: 'embedded' | 'bullmq';
   /**
-   * Queues the job unless a job with its id is queued, running or succeeded: then that one's
-   * status comes back and nothing new starts. A failed one is replaced (a new attempt).
+   * Queues the job unless a job with its id is queued or running: then that one's status comes
+   * back and nothing new starts. A finished one is run again (callers submit on a cache miss, so
+   * its result is gone or it failed; a run that finds the result stored evaluates nothing).
    * Rejects with IMGFLOW_ERR_QUEUE_UNAVAILABLE (503) when the queue cannot be reached.
    */
   submit(spec: JobSpec): Promise<JobStatus>;

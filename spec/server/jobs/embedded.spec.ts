@@ -8,7 +8,9 @@ import { createRuntime, type Runtime } from '../../../runtime/index.ts';
 import { buildApp } from '../../../server/app.ts';
 import { loadConfig, workClassOptions } from '../../../server/config.ts';
 import { APP_KEY, APP_SECRET, graphsDir, startJobOrigin, type JobOrigin } from './_fixtures.ts';
-import { jobBehaviour, type JobHarness } from './_behaviour.ts';
+import { inputFor, jobBehaviour, type JobHarness } from './_behaviour.ts';
+import { createImageCache, type ImageCache } from '../../../server/image-cache.ts';
+import { expect } from 'chai';
 
 describe('jobs: embedded engine', function () {
   this.timeout(20000);
@@ -16,6 +18,7 @@ describe('jobs: embedded engine', function () {
   let runtime: Runtime;
   let origin: JobOrigin;
   let harness: JobHarness;
+  let imageCache: ImageCache;
   const dirs: string[] = [];
 
   before(async () => {
@@ -28,17 +31,30 @@ describe('jobs: embedded engine', function () {
       jobWaitSeconds: 10, jobBackoffMs: 50, callbackBackoffMs: 50, jobConcurrency: 2,
     }, {});
     runtime = await createRuntime({ graphsDir: graphs, watch: false, concurrency: 2, workClasses: workClassOptions(config) });
-    app = await buildApp(config, { runtime });
+    imageCache = createImageCache(config);
+    app = await buildApp(config, { runtime, imageCache });
     await app.listen({ port: 0, host: '127.0.0.1' });
     harness = { base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, origin };
   });
 
   after(async () => {
     await app?.close();
+    await imageCache?.close();
     await runtime?.close();
     await origin?.close();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
   jobBehaviour(() => harness);
+
+  it('a succeeded job whose result left the cache runs again for the next request (not a 502)', async () => {
+    const input = inputFor(origin);
+    const url = `${harness.base}/graph/jobby.png?input=${encodeURIComponent(input)}`;
+    expect((await fetch(url)).status).to.equal(200);
+    await imageCache.cache.purge({ prefix: 'jobby/' });
+    const again = await fetch(url);
+    expect(again.status).to.equal(200);
+    expect(again.headers.get('x-cache')).to.equal('miss');
+    expect(origin.fetches(input.slice(input.indexOf('/', 8)))).to.equal(2);
+  });
 });
