@@ -8,6 +8,7 @@ import { errors } from '../runtime/errors.ts';
 import type { RawParams } from '../runtime/params.ts';
 import type { Config } from './config.ts';
 import { formatFromExtension, negotiateFormat } from './formats.ts';
+import type { ComputePool } from '../runtime/offload/compute-pool.ts';
 import { orientedSize, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
 import { loadSource } from './source.ts';
@@ -57,12 +58,20 @@ export function parseImageRequest(runtime: Runtime, config: Config, req: ImageRe
   return { prepared, format, negotiated: req.ext === undefined };
 }
 
+/** How a caller other than the graph route wants its evaluation run. */
+export interface EvaluateHow {
+  /** A job's own time limit instead of IMGFLOW_PROCESSING_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Threads for the heavy stages instead of the runtime's (jobs must not take inline requests' threads). */
+  compute?: ComputePool;
+}
+
 /**
  * Loads the inputs and evaluates, now: admission is the caller's (the graph route holds a
  * limiter slot around this call, from before any download; jobs run under their queue's
  * concurrency). Downloaded inputs count against the server's bytes in flight until this ends.
  */
-export async function processImage(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, how: { timeoutMs?: number } = {}): Promise<ImageResult> {
+export async function processImage(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, how: EvaluateHow = {}): Promise<ImageResult> {
   const hold = inputBudgetFor(config).hold();
   try {
     return await loadAndEvaluate(runtime, config, parsed, req, hold, how);
@@ -89,8 +98,7 @@ function checkSizesBeforeWork(config: Config, prepared: PreparedRequest, input: 
   });
 }
 
-/** `how.timeoutMs`: a job's own time limit instead of IMGFLOW_PROCESSING_TIMEOUT_MS. */
-async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, hold: BytesHold, how: { timeoutMs?: number }): Promise<ImageResult> {
+async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, hold: BytesHold, how: EvaluateHow): Promise<ImageResult> {
   const { plan, params } = parsed.prepared;
   const headers = new Map<string, ImageInfo>();
   // Secondary images (image parameters such as deepdream's guide) are fetched alongside the input.
@@ -114,6 +122,7 @@ async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedR
     timeoutMs: how.timeoutMs ?? config.processingTimeoutMs,
     signal: req.signal,
     onProgress: req.onProgress,
+    ...(how.compute && { compute: how.compute }),
   });
   if (result.width * result.height > config.maxOutputPixels) {
     throw errors.IMGFLOW_ERR_OUTPUT_TOO_LARGE({ width: result.width, height: result.height, limit: config.maxOutputPixels }, undefined, result.width, result.height, config.maxOutputPixels);

@@ -3,7 +3,10 @@
  * own concurrency per queue, apart from the inline limiter, so a few heavy jobs never take the
  * slots thumbnails need. Statuses live in memory for IMGFLOW_JOB_KEEP_SECONDS.
  */
+import { availableParallelism } from 'node:os';
 import { errors } from '../../runtime/errors.ts';
+import { createComputePool } from '../../runtime/offload/compute-pool.ts';
+import type { GpuMode } from '../../operations/kernels/backend.ts';
 import { deliverCallback } from './callback.ts';
 import { Durations, etaSeconds } from './eta.ts';
 import { isTransient, jobErrorOf, runJob, type JobDeps } from './run-job.ts';
@@ -24,8 +27,16 @@ export interface EmbeddedDeps extends JobDeps {
   appSecret?: (app: string) => string | undefined;
 }
 
-export function createEmbeddedQueue(deps: EmbeddedDeps): JobQueue {
-  const { config } = deps;
+export function createEmbeddedQueue(embeddedDeps: EmbeddedDeps): JobQueue {
+  const { config } = embeddedDeps;
+  // Jobs get threads of their own, scheduled below the inline requests' (nice 19 against 10):
+  // four dreams must neither take the threads a motion blur waits for nor its time slices.
+  const ownCompute = embeddedDeps.compute ? undefined : createComputePool({
+    threads: Math.min(availableParallelism(), config.jobConcurrency * 2),
+    gpu: config.gpu as GpuMode,
+    niceIncrement: 19,
+  });
+  const deps: EmbeddedDeps = { ...embeddedDeps, compute: embeddedDeps.compute ?? ownCompute };
   const jobs = new Map<string, Entry>();
   const waiting = new Map<string, string[]>();
   const running = new Map<string, number>();
@@ -207,6 +218,7 @@ export function createEmbeddedQueue(deps: EmbeddedDeps): JobQueue {
       closing.abort(errors.IMGFLOW_ERR_QUEUE_UNAVAILABLE({}, undefined, 'the server is shutting down'));
       for (const e of jobs.values()) if (e.timer) clearTimeout(e.timer);
       await Promise.allSettled([...pending]);
+      await ownCompute?.close();
     },
   };
 }

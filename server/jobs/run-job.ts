@@ -5,6 +5,7 @@
  */
 import { errors, ImgflowError, toImgflowError } from '../../runtime/errors.ts';
 import type { Runtime } from '../../runtime/index.ts';
+import type { ComputePool } from '../../runtime/offload/compute-pool.ts';
 import { cacheKey, etagFor, type CachedEntry, type CacheParamValue } from '../cache/index.ts';
 import type { Config } from '../config.ts';
 import { mimeTypes } from '../formats.ts';
@@ -17,6 +18,8 @@ export interface JobDeps {
   runtime: Runtime;
   config: Config;
   imageCache: ImageCache;
+  /** Threads for the jobs' heavy stages; default the runtime's (a worker process serves nothing else). */
+  compute?: ComputePool;
   log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }
 
@@ -81,7 +84,7 @@ async function evaluateAndStore(deps: JobDeps, spec: JobSpec, signal: AbortSigna
   if (key !== spec.key || parsed.prepared.revision !== spec.revision) throw errors.IMGFLOW_ERR_JOB_STALE({ graph: spec.graph }, undefined, spec.graph);
 
   const t0 = performance.now();
-  const result = await processImage(runtime, config, parsed, req, { timeoutMs: config.jobTimeoutMs });
+  const result = await processImage(runtime, config, parsed, req, { timeoutMs: config.jobTimeoutMs, compute: deps.compute });
   const entry: CachedEntry = {
     bytes: result.bytes,
     contentType: mimeTypes[result.format],
