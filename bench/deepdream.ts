@@ -2,7 +2,7 @@
  * DeepDream bench (issues 6 and 19): 512x512, 3 octaves x 10 iterations, layer mixed3, against
  * PyTorch on the same machine in the same run.
  *   node --import tsx bench/deepdream.ts [--input photo.jpg] [--backend cpu|gpu|auto]
- *        [--layer mixed3] [--size 512] [--octaves 3] [--iterations 10] [--rounds 3]
+ *        [--layer mixed3] [--size 512] [--octaves 3] [--iterations 10] [--rounds 3] [--threads N]
  *        [--torch auto|off] [--torch-threads N] [--python /usr/bin/python3] [--out bench/deepdream-sample.jpg]
  * Without --input it dreams on a deterministic synthetic photo (the peer-bench mkimg recipe).
  *
@@ -36,6 +36,7 @@ const { values: a } = parseArgs({
     octaves: { type: 'string', default: '3' },
     iterations: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
+    threads: { type: 'string' },
     torch: { type: 'string', default: 'auto' },
     'torch-threads': { type: 'string', default: String(cpus().length) },
     python: { type: 'string', default: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
@@ -104,7 +105,7 @@ const { data, info } = await sharp(src).resize(size, size, { fit: 'cover' }).rem
 const image: RawImage = { data, width: info.width, height: info.height, channels: 3 };
 
 const layer = a.layer as DreamLayer;
-const defaults = resolveDreamOptions({});
+const defaults = resolveDreamOptions({ threads: a.threads === undefined ? undefined : Number(a.threads) });
 const t0 = performance.now();
 const net = loadNet(defaults.cacheDir);
 const backend = await selectBackend(a.backend as BackendChoice);
@@ -118,7 +119,7 @@ const macs = sizes.reduce((s, [h, w]) => s + 2 * forwardMacs(nodes, h, w) * iter
 const threads = Number(a['torch-threads']);
 
 console.log(`machine        ${cpus().length} x ${cpus()[0].model}, node ${process.version}`);
-console.log(`backend        ${backend.description}`);
+console.log(`backend        ${backend.description}; ${defaults.threads} thread(s) per gradient (row bands)`);
 console.log(`dream          ${size}x${size}, ${layer}, octaves ${sizes.map(([h, w]) => `${w}x${h}`).join(' ')}, ${iterations} iterations each (${steps} steps), ${(macs / 1e9).toFixed(1)} GMAC`);
 console.log(`load + init    ${((tReady - t0) / 1000).toFixed(2)} s (weights from cache; backend start)`);
 
@@ -165,7 +166,7 @@ for (let r = 1; r <= rounds; r++) {
   const stepMs = new Map<number, number[]>(); // per octave
   const tStart = performance.now();
   let last = tStart;
-  out = await dream(image, { layer, octaves, iterations, backend }, (f, d) => {
+  out = await dream(image, { layer, octaves, iterations, backend, threads: defaults.threads }, (f, d) => {
     const now = performance.now();
     stepMs.set(d.octave, [...(stepMs.get(d.octave) ?? []), now - last]);
     last = now;

@@ -115,6 +115,7 @@ export const settings = {
   // DeepDream (read by operations/deepdream when it first runs).
   deepdreamBackend: { env: 'IMGFLOW_DEEPDREAM_BACKEND', kind: 'enum', default: 'auto', values: ['auto', 'cpu', 'gpu'], description: 'DeepDream tensor backend: cpu = tfjs-wasm (XNNPACK), gpu = gpu.js kernels; auto = gpu when a hardware GPU adapter exists' },
   deepdreamCacheDir: { env: 'IMGFLOW_DEEPDREAM_CACHE_DIR', kind: 'string', default: '.cache/deepdream', description: 'Where the folded InceptionV3 weights are cached' },
+  deepdreamThreads: { env: 'IMGFLOW_DEEPDREAM_THREADS', kind: 'int', default: Math.max(1, availableParallelism()), min: 1, max: 256, description: 'Threads one DeepDream gradient runs on with the cpu backend (the image cut into row bands, same result); each dream running at once (up to IMGFLOW_COMPUTE_THREADS) uses this many, so set 1 when several dreams should share the cores' },
 } as const satisfies Record<string, Setting>;
 
 type BaseValue<S> = S extends { kind: 'int' | 'number' } ? number : S extends { kind: 'boolean' } ? boolean : string;
@@ -217,7 +218,7 @@ export function workClassOptions(config: Config): WorkClassOptions {
 /** The README's configuration table (spec/server/config.spec.ts checks the README has it verbatim). */
 export function configTable(): string {
   const rows = Object.values(settings as Record<string, Setting>).map((s) => {
-    const def = s.env === 'IMGFLOW_CONCURRENCY' ? 'CPU count (min 2)' : s.env === 'IMGFLOW_COMPUTE_THREADS' ? 'CPU count' : s.default === undefined ? '' : `\`${String(s.default)}\``;
+    const def = s.env === 'IMGFLOW_CONCURRENCY' ? 'CPU count (min 2)' : s.env === 'IMGFLOW_COMPUTE_THREADS' || s.env === 'IMGFLOW_DEEPDREAM_THREADS' ? 'CPU count' : s.default === undefined ? '' : `\`${String(s.default)}\``;
     const range = s.values ? s.values.join(', ') : s.min !== undefined ? `${s.min}..${s.max}` : '';
     return `| \`${s.env}\` | ${def} | ${range} | ${s.description} |`;
   });

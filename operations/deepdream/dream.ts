@@ -3,11 +3,14 @@
  * harder, over octaves from small to full size (detail carried up between them), with a random
  * roll per step and overlapping tiles whose grid moves every step, so tile edges leave no seams.
  */
+import { availableParallelism } from 'node:os';
 import type { RawImage } from '../define.ts';
 import type { TensorBackend } from './backend.ts';
 import type { GpuMode } from './backend-gpujs.ts';
-import { meanSquareObjective, objectiveGradient, type Objective } from './gradient.ts';
-import { guideObjective } from './guide.ts';
+import { bandGradient } from './band-pool.ts';
+import { objectiveGradient, type Objective } from './gradient.ts';
+import { guideFeatures } from './guide.ts';
+import { buildObjective, type ObjectiveSpec } from './objective-spec.ts';
 import { crop, fromNetInput, paste, roll, toNetInput } from './image-array.ts';
 import { DREAM_LAYERS, inferShapes, minInputSize, subnet, type DreamLayer, type NetNode } from './net-types.ts';
 import { createRandom, randomShift } from './random.ts';
@@ -41,6 +44,11 @@ export interface DreamOptions {
   gpuMode?: GpuMode;
   /** Folded-weight cache (default IMGFLOW_DEEPDREAM_CACHE_DIR, else .cache/deepdream). */
   cacheDir?: string;
+  /**
+   * Threads computing each gradient of the cpu backend, in row bands (default
+   * IMGFLOW_DEEPDREAM_THREADS, else the CPU count); 1 computes it on the calling thread.
+   */
+  threads?: number;
   signal?: AbortSignal;
 }
 
@@ -77,7 +85,14 @@ export function resolveDreamOptions(options: DreamOptions, env: Record<string, s
     backend: backend as BackendChoice | TensorBackend<any>,
     gpuMode: options.gpuMode ?? 'webgpu',
     cacheDir: options.cacheDir ?? env.IMGFLOW_DEEPDREAM_CACHE_DIR ?? DEFAULT_CACHE_DIR,
+    threads: dreamThreads(options.threads, env.IMGFLOW_DEEPDREAM_THREADS),
   };
+}
+
+function dreamThreads(option: number | undefined, env: string | undefined): number {
+  const n = option ?? (env === undefined || env === '' ? availableParallelism() : Number(env));
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`Expected a whole number of at least 1 for IMGFLOW_DEEPDREAM_THREADS but received ${option ?? env}`);
+  return n;
 }
 
 /** Octave sizes, smallest first, ending at [h, w]; too-small ones dropped. */
@@ -111,15 +126,22 @@ async function resizeArray<T>(backend: TensorBackend<T>, x: Float32Array, h: num
   return out;
 }
 
+interface GradientPlan {
+  nodes: NetNode[];
+  objective: Objective;
+  /** Set for the cpu backend with more than one thread: tiles are computed in row bands. */
+  bands?: Parameters<typeof bandGradient>[4];
+}
+
 /** Loss and gradient of the whole image, tile by tile; each tile contributes its core. */
-async function tiledGradient<T>(backend: TensorBackend<T>, nodes: NetNode[], x: Float32Array, h: number, w: number, tile: number, objective: Objective) {
+async function tiledGradient<T>(backend: TensorBackend<T>, plan: GradientPlan, x: Float32Array, h: number, w: number, tile: number) {
   const grad = new Float32Array(x.length);
   let loss = 0;
   for (const ty of tileSpans(h, tile)) {
     for (const tx of tileSpans(w, tile)) {
       const [th, tw] = [ty.span[1] - ty.span[0], tx.span[1] - tx.span[0]];
       const part = th === h && tw === w ? x : crop(x, w, 3, ty.span[0], tx.span[0], th, tw);
-      const r = await objectiveGradient(backend, nodes, part, th, tw, objective);
+      const r = (plan.bands && (await bandGradient(plan.nodes, part, th, tw, plan.bands))) ?? (await objectiveGradient(backend, plan.nodes, part, th, tw, plan.objective));
       paste(grad, w, 3, r.grad, ty.span[0], tx.span[0], tw, ty.core[0], ty.core[1], tx.core[0], tx.core[1]);
       loss += (r.loss * (ty.core[1] - ty.core[0]) * (tx.core[1] - tx.core[0])) / (h * w);
     }
@@ -135,7 +157,9 @@ export async function dream(image: RawImage, options: DreamOptions = {}, onProgr
   const minSide = minInputSize(nodes);
   const channels = inferShapes(nodes, minSide, minSide).get(o.layer)![2];
   if (o.channel >= channels) throw new RangeError(`Expected channel between -1 and ${channels - 1} for layer ${o.layer} but received ${o.channel}`);
-  const objective = options.guide ? await guideObjective(backend, nodes, options.guide, minSide) : meanSquareObjective(o.channel);
+  const spec: ObjectiveSpec = options.guide ? { kind: 'guide', ...(await guideFeatures(backend, nodes, options.guide, minSide)) } : { kind: 'mean-square', channel: o.channel };
+  const plan: GradientPlan = { nodes, objective: buildObjective(spec) };
+  if (backend.name === 'cpu' && o.threads > 1) plan.bands = { threads: o.threads, cacheDir: o.cacheDir, layer: o.layer, objective: spec };
 
   // Inputs smaller than the network's minimum are dreamt on a scaled-up copy.
   const up = Math.max(1, minSide / Math.min(image.width, image.height));
@@ -163,7 +187,7 @@ export async function dream(image: RawImage, options: DreamOptions = {}, onProgr
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
       const j = Math.min(o.jitter, Math.floor(Math.min(oh, ow) / 4)); // a roll past a quarter of the image mostly moves the wrap seam
       const [sy, sx] = [randomShift(random, j), randomShift(random, j)];
-      const r = await tiledGradient(backend, nodes, roll(img, oh, ow, 3, sy, sx), oh, ow, o.tileSize, objective);
+      const r = await tiledGradient(backend, plan, roll(img, oh, ow, 3, sy, sx), oh, ow, o.tileSize);
       const g = roll(r.grad, oh, ow, 3, -sy, -sx);
       let meanAbs = 0;
       for (let i = 0; i < g.length; i++) meanAbs += Math.abs(g[i]);
