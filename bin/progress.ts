@@ -6,11 +6,18 @@ export interface ProgressBar {
   done(): void;
 }
 
-function describe(detail: Record<string, unknown> = {}): string {
+function formatSeconds(s: number): string {
+  const r = Math.max(0, Math.round(s));
+  return r < 60 ? `${r}s` : `${Math.floor(r / 60)}m${String(r % 60).padStart(2, '0')}s`;
+}
+
+/** What a progress detail says, e.g. "octave 2, iteration 3, ETA 14s". */
+export function describe(detail: Record<string, unknown> = {}): string {
   const parts: string[] = [];
   if (detail.octave !== undefined) parts.push(`octave ${detail.octave}`);
   if (detail.iteration !== undefined) parts.push(`iteration ${detail.iteration}`);
   if (detail.stage !== undefined) parts.push(`stage ${detail.stage}/${detail.stages}`);
+  if (typeof detail.eta === 'number' && Number.isFinite(detail.eta)) parts.push(`ETA ${formatSeconds(detail.eta)}`);
   return parts.join(', ');
 }
 

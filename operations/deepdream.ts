@@ -44,6 +44,6 @@ export default defineOperation({
         guide: aux.guide,
         signal: ctx.signal,
       },
-      (fraction, d) => ctx.progress(fraction, { octave: d.octave, iteration: d.iteration }),
+      (fraction, d) => ctx.progress(fraction, { octave: d.octave, iteration: d.iteration, eta: d.eta }),
     ),
 });

@@ -15,6 +15,7 @@ import { crop, fromNetInput, paste, roll, toNetInput } from './image-array.ts';
 import { DREAM_LAYERS, inferShapes, minInputSize, subnet, type DreamLayer, type NetNode } from './net-types.ts';
 import { createRandom, randomShift } from './random.ts';
 import { selectBackend, type BackendChoice } from './select-backend.ts';
+import { StepClock } from './step-clock.ts';
 import { DEFAULT_CACHE_DIR, loadNet } from './weight-cache.ts';
 
 export interface DreamOptions {
@@ -59,6 +60,8 @@ export interface DreamProgressDetail {
   iterations: number;
   /** The objective before this step (mean squared activation, or guide match). */
   loss: number;
+  /** Seconds left, estimated from this octave's measured step times (0 after the last step). */
+  eta: number;
 }
 
 export type DreamProgress = (fraction: number, detail: DreamProgressDetail) => void;
@@ -172,6 +175,7 @@ export async function dream(image: RawImage, options: DreamOptions = {}, onProgr
   const random = createRandom(o.seed);
 
   let done = 0;
+  const clock = new StepClock();
   let img = x0;
   let detail: Float32Array | undefined;
   let prev: [number, number] = sizes[0];
@@ -185,6 +189,7 @@ export async function dream(image: RawImage, options: DreamOptions = {}, onProgr
     }
     for (let it = 0; it < o.iterations; it++) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+      const started = performance.now();
       const j = Math.min(o.jitter, Math.floor(Math.min(oh, ow) / 4)); // a roll past a quarter of the image mostly moves the wrap seam
       const [sy, sx] = [randomShift(random, j), randomShift(random, j)];
       const r = await tiledGradient(backend, plan, roll(img, oh, ow, 3, sy, sx), oh, ow, o.tileSize);
@@ -194,7 +199,9 @@ export async function dream(image: RawImage, options: DreamOptions = {}, onProgr
       const scale = o.step / (meanAbs / g.length + 1e-8);
       for (let i = 0; i < img.length; i++) img[i] = Math.max(-1, Math.min(1, img[i] + scale * g[i]));
       done += oh * ow;
-      onProgress?.(done / total, { octave: k + 1, octaves: sizes.length, iteration: it + 1, iterations: o.iterations, loss: r.loss });
+      clock.record(k, oh * ow, performance.now() - started);
+      const eta = clock.etaSeconds(total - done) ?? 0;
+      onProgress?.(done / total, { octave: k + 1, octaves: sizes.length, iteration: it + 1, iterations: o.iterations, loss: r.loss, eta });
     }
     detail = new Float32Array(img.length);
     for (let i = 0; i < img.length; i++) detail[i] = img[i] - base[i];

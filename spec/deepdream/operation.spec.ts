@@ -28,7 +28,7 @@ describe('deepdream operation', function () {
     expect(graph.outports.output).to.deep.equal({ process: 'dream', port: 'output' });
   });
 
-  it('runs and reports progress with octave and iteration', async () => {
+  it('runs and reports progress with octave, iteration and ETA', async () => {
     const img = await picture(48, 48);
     const seen: [number, Record<string, unknown> | undefined][] = [];
     const params = { ...Object.fromEntries(Object.entries(op.params).map(([k, s]) => [k, s.default!])), layer: 'mixed0', octaves: 1, iterations: 2 };
@@ -40,6 +40,8 @@ describe('deepdream operation', function () {
       else process.env.IMGFLOW_DEEPDREAM_BACKEND = before;
     });
     expect([out.width, out.height, out.channels]).to.deep.equal([48, 48, 3]);
-    expect(seen).to.deep.equal([[0.5, { octave: 1, iteration: 1 }], [1, { octave: 1, iteration: 2 }]]);
+    expect(seen.map(([f, d]) => [f, d?.octave, d?.iteration])).to.deep.equal([[0.5, 1, 1], [1, 1, 2]]);
+    expect(seen[0][1]?.eta).to.be.a('number').and.to.be.above(0);
+    expect(seen[1][1]?.eta).to.equal(0);
   });
 });
