@@ -11,7 +11,7 @@ It is driven by bench/deepdream.ts over stdin/stdout, one JSON object a line:
       -> {"loss", "loss_rel_diff", "grad_rel_l2", "grad_max_abs_diff"}
   {"cmd": "dream", "input": f32 file, "h", "w", "sizes": [[h, w], ...],
    "shifts": [[dy, dx], ...] (one per step), "step": 0.015}
-      -> {"seconds", "losses": [...]}  (the dream loop alone, as imgflow's figure)
+      -> {"seconds", "cpu_seconds", "losses": [...]}  (the dream loop alone, as imgflow's figure)
   {"cmd": "quit"}
 
 Needs PyTorch; on Debian: apt-get install -y python3-torch (1.13, oneDNN), then run with
@@ -197,9 +197,9 @@ def main():
                 'grad_max_abs': g.abs().max().item(),
             }), flush=True)
         elif cmd == 'dream':
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             _, losses = dream(trunk, x, req['sizes'], req['shifts'], req['step'])
-            print(json.dumps({'seconds': time.perf_counter() - t0, 'losses': losses}), flush=True)
+            print(json.dumps({'seconds': time.perf_counter() - t0, 'cpu_seconds': time.process_time() - c0, 'losses': losses}), flush=True)
         else:
             raise SystemExit(f'unknown command {cmd}')
 

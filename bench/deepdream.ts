@@ -108,7 +108,7 @@ const layer = a.layer as DreamLayer;
 const defaults = resolveDreamOptions({ threads: a.threads === undefined ? undefined : Number(a.threads) });
 const t0 = performance.now();
 const net = loadNet(defaults.cacheDir);
-const backend = await selectBackend(a.backend as BackendChoice);
+const backend = await selectBackend(a.backend as BackendChoice, 'webgpu', defaults.threads);
 const tReady = performance.now();
 const octaves = Number(a.octaves);
 const iterations = Number(a.iterations);
@@ -119,7 +119,7 @@ const macs = sizes.reduce((s, [h, w]) => s + 2 * forwardMacs(nodes, h, w) * iter
 const threads = Number(a['torch-threads']);
 
 console.log(`machine        ${cpus().length} x ${cpus()[0].model}, node ${process.version}`);
-console.log(`backend        ${backend.description}; ${defaults.threads} thread(s) per gradient (row bands)`);
+console.log(`backend        ${backend.description}`);
 console.log(`dream          ${size}x${size}, ${layer}, octaves ${sizes.map(([h, w]) => `${w}x${h}`).join(' ')}, ${iterations} iterations each (${steps} steps), ${(macs / 1e9).toFixed(1)} GMAC`);
 console.log(`load + init    ${((tReady - t0) / 1000).toFixed(2)} s (weights from cache; backend start)`);
 
@@ -164,6 +164,7 @@ for (let r = 1; r <= rounds; r++) {
   const loadBefore = load();
   const losses: number[] = [];
   const stepMs = new Map<number, number[]>(); // per octave
+  const cpuStart = process.cpuUsage();
   const tStart = performance.now();
   let last = tStart;
   out = await dream(image, { layer, octaves, iterations, backend, threads: defaults.threads }, (f, d) => {
@@ -174,15 +175,16 @@ for (let r = 1; r <= rounds; r++) {
     process.stderr.write(`\r${(f * 100).toFixed(0).padStart(3)}%  octave ${d.octave}/${d.octaves}  iteration ${d.iteration}/${d.iterations}  loss ${d.loss.toFixed(3)}   `);
   });
   const s = (performance.now() - tStart) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   process.stderr.write('\n');
   ours.push(s);
   const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
-  let line = `round ${r}        imgflow ${s.toFixed(2)} s (${(macs / 1e9 / s).toFixed(1)} GMAC/s; per step ${[...stepMs.entries()].map(([k, v]) => `${sizes[k - 1][1]}px ${mean(v).toFixed(0)}`).join(' / ')} ms)`;
+  let line = `round ${r}        imgflow ${s.toFixed(2)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, ${(macs / 1e9 / s).toFixed(1)} GMAC/s; per step ${[...stepMs.entries()].map(([k, v]) => `${sizes[k - 1][1]}px ${mean(v).toFixed(0)}`).join(' / ')} ms)`;
   if (torch) {
     const t = await torch.ask({ cmd: 'dream', input: inputFile, h: size, w: size, sizes, shifts, step: defaults.step });
     theirs.push(t.seconds);
     for (let i = 0; i < losses.length; i++) curveDiff = Math.max(curveDiff, Math.abs(losses[i] - t.losses[i]) / Math.abs(t.losses[i]));
-    line += `  pytorch ${t.seconds.toFixed(2)} s (${(macs / 1e9 / t.seconds).toFixed(1)} GMAC/s)  ratio ${(s / t.seconds).toFixed(2)}`;
+    line += `  pytorch ${t.seconds.toFixed(2)} s (CPU ${t.cpu_seconds.toFixed(1)} s, ${(macs / 1e9 / t.seconds).toFixed(1)} GMAC/s)  ratio ${(s / t.seconds).toFixed(2)}`;
   }
   console.log(`${line}  load ${loadBefore} -> ${load()}`);
 }

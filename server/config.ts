@@ -115,7 +115,7 @@ export const settings = {
   // DeepDream (read by operations/deepdream when it first runs).
   deepdreamBackend: { env: 'IMGFLOW_DEEPDREAM_BACKEND', kind: 'enum', default: 'auto', values: ['auto', 'cpu', 'gpu'], description: 'DeepDream tensor backend: cpu = tfjs-wasm (XNNPACK), gpu = gpu.js kernels; auto = gpu when a hardware GPU adapter exists' },
   deepdreamCacheDir: { env: 'IMGFLOW_DEEPDREAM_CACHE_DIR', kind: 'string', default: '.cache/deepdream', description: 'Where the folded InceptionV3 weights are cached' },
-  deepdreamThreads: { env: 'IMGFLOW_DEEPDREAM_THREADS', kind: 'int', default: Math.max(1, availableParallelism()), min: 1, max: 256, description: 'Threads one DeepDream gradient runs on with the cpu backend (the image cut into row bands, same result); each dream running at once (up to IMGFLOW_COMPUTE_THREADS) uses this many, so set 1 when several dreams should share the cores' },
+  deepdreamThreads: { env: 'IMGFLOW_DEEPDREAM_THREADS', kind: 'int', default: Math.max(1, availableParallelism()), min: 1, max: 256, description: 'Threads the DeepDream cpu backend computes on (tfjs-wasm threaded build, same result as 1), fixed when a thread starts its backend; each dream running at once (up to IMGFLOW_COMPUTE_THREADS) uses this many, so set 1 when several dreams should share the cores' },
 } as const satisfies Record<string, Setting>;
 
 type BaseValue<S> = S extends { kind: 'int' | 'number' } ? number : S extends { kind: 'boolean' } ? boolean : string;

@@ -11,6 +11,8 @@ import type * as Tf from '@tensorflow/tfjs-core';
 import type { TensorBackend } from './backend.ts';
 import { col2im, maxPoolBackward as maxPoolBackwardJs } from './js-kernels.ts';
 import { padBefore, type ConvSpec, type PoolSpec, type Shape } from './net-types.ts';
+import { dreamThreads } from './thread-count.ts';
+import { withWasmThreads } from './wasm-threads.ts';
 
 type T4 = Tf.Tensor4D;
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
@@ -27,23 +29,31 @@ let instance: Promise<TensorBackend<T4>> | undefined;
 /** Cached 'same' pool counts by shape; dropped wholesale past this many shapes. */
 const MAX_COUNT_SHAPES = 64;
 
-async function initTf(): Promise<typeof Tf> {
+async function initTf(threads: number): Promise<typeof Tf> {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-wasm');
-  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
-  await tf.ready();
+  const start = async () => {
+    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
+    await tf.ready();
+  };
+  await (threads > 1 ? withWasmThreads(tf, threads, start) : start());
   return tf;
 }
 
-/** The process's one tfjs backend (tfjs has one engine; its device weights are cached per conv). */
-export function createTfjsBackend(): Promise<TensorBackend<T4>> {
-  instance ??= buildTfjsBackend();
+/**
+ * The thread's one tfjs backend (tfjs has one engine; its device weights are cached per conv),
+ * on `threads` XNNPACK threads (default IMGFLOW_DEEPDREAM_THREADS, else the CPU count): fixed
+ * by the first call.
+ */
+export function createTfjsBackend(threads = dreamThreads()): Promise<TensorBackend<T4>> {
+  instance ??= buildTfjsBackend(threads);
   return instance;
 }
 
-async function buildTfjsBackend(): Promise<TensorBackend<T4>> {
-  ready ??= initTf();
+async function buildTfjsBackend(threads: number): Promise<TensorBackend<T4>> {
+  ready ??= initTf(threads);
   const tf = await ready;
+  const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as { getThreadsCount(): number };
   const convs = new WeakMap<ConvSpec, ConvTensors>();
   const prepared = (conv: ConvSpec): ConvTensors => {
     let c = convs.get(conv);
@@ -79,7 +89,7 @@ async function buildTfjsBackend(): Promise<TensorBackend<T4>> {
 
   return {
     name: 'cpu',
-    description: `tfjs-core ${tf.version_core} on ${tf.getBackend()} (XNNPACK, SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, threads ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')})`,
+    description: `tfjs-core ${tf.version_core} on ${tf.getBackend()} (XNNPACK, SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, ${wasm.getThreadsCount()} thread(s))`,
     async upload(data, [h, w, c]) {
       return tf.tensor4d(data, [1, h, w, c]);
     },

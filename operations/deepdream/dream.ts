@@ -3,19 +3,17 @@
  * harder, over octaves from small to full size (detail carried up between them), with a random
  * roll per step and overlapping tiles whose grid moves every step, so tile edges leave no seams.
  */
-import { availableParallelism } from 'node:os';
 import type { RawImage } from '../define.ts';
 import type { TensorBackend } from './backend.ts';
 import type { GpuMode } from './backend-gpujs.ts';
-import { bandGradient } from './band-pool.ts';
-import { objectiveGradient, type Objective } from './gradient.ts';
-import { guideFeatures } from './guide.ts';
-import { buildObjective, type ObjectiveSpec } from './objective-spec.ts';
+import { meanSquareObjective, objectiveGradient, type Objective } from './gradient.ts';
+import { guideObjective } from './guide.ts';
 import { crop, fromNetInput, paste, roll, toNetInput } from './image-array.ts';
 import { DREAM_LAYERS, inferShapes, minInputSize, subnet, type DreamLayer, type NetNode } from './net-types.ts';
 import { createRandom, randomShift } from './random.ts';
 import { selectBackend, type BackendChoice } from './select-backend.ts';
 import { StepClock } from './step-clock.ts';
+import { dreamThreads } from './thread-count.ts';
 import { DEFAULT_CACHE_DIR, loadNet } from './weight-cache.ts';
 
 export interface DreamOptions {
@@ -46,8 +44,8 @@ export interface DreamOptions {
   /** Folded-weight cache (default IMGFLOW_DEEPDREAM_CACHE_DIR, else .cache/deepdream). */
   cacheDir?: string;
   /**
-   * Threads computing each gradient of the cpu backend, in row bands (default
-   * IMGFLOW_DEEPDREAM_THREADS, else the CPU count); 1 computes it on the calling thread.
+   * XNNPACK threads of the cpu backend (default IMGFLOW_DEEPDREAM_THREADS, else the CPU count).
+   * The thread's tfjs backend is started once: the first dream's count holds for later ones.
    */
   threads?: number;
   signal?: AbortSignal;
@@ -92,12 +90,6 @@ export function resolveDreamOptions(options: DreamOptions, env: Record<string, s
   };
 }
 
-function dreamThreads(option: number | undefined, env: string | undefined): number {
-  const n = option ?? (env === undefined || env === '' ? availableParallelism() : Number(env));
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`Expected a whole number of at least 1 for IMGFLOW_DEEPDREAM_THREADS but received ${option ?? env}`);
-  return n;
-}
-
 /** Octave sizes, smallest first, ending at [h, w]; too-small ones dropped. */
 export function octaveSizes(h: number, w: number, octaves: number, scale: number, minSide: number): [number, number][] {
   const sizes: [number, number][] = [];
@@ -129,22 +121,15 @@ async function resizeArray<T>(backend: TensorBackend<T>, x: Float32Array, h: num
   return out;
 }
 
-interface GradientPlan {
-  nodes: NetNode[];
-  objective: Objective;
-  /** Set for the cpu backend with more than one thread: tiles are computed in row bands. */
-  bands?: Parameters<typeof bandGradient>[4];
-}
-
 /** Loss and gradient of the whole image, tile by tile; each tile contributes its core. */
-async function tiledGradient<T>(backend: TensorBackend<T>, plan: GradientPlan, x: Float32Array, h: number, w: number, tile: number) {
+async function tiledGradient<T>(backend: TensorBackend<T>, nodes: NetNode[], x: Float32Array, h: number, w: number, tile: number, objective: Objective) {
   const grad = new Float32Array(x.length);
   let loss = 0;
   for (const ty of tileSpans(h, tile)) {
     for (const tx of tileSpans(w, tile)) {
       const [th, tw] = [ty.span[1] - ty.span[0], tx.span[1] - tx.span[0]];
       const part = th === h && tw === w ? x : crop(x, w, 3, ty.span[0], tx.span[0], th, tw);
-      const r = (plan.bands && (await bandGradient(plan.nodes, part, th, tw, plan.bands))) ?? (await objectiveGradient(backend, plan.nodes, part, th, tw, plan.objective));
+      const r = await objectiveGradient(backend, nodes, part, th, tw, objective);
       paste(grad, w, 3, r.grad, ty.span[0], tx.span[0], tw, ty.core[0], ty.core[1], tx.core[0], tx.core[1]);
       loss += (r.loss * (ty.core[1] - ty.core[0]) * (tx.core[1] - tx.core[0])) / (h * w);
     }
@@ -155,14 +140,12 @@ async function tiledGradient<T>(backend: TensorBackend<T>, plan: GradientPlan, x
 /** Dreams on `image` and returns an image of the same size and channels. */
 export async function dream(image: RawImage, options: DreamOptions = {}, onProgress?: DreamProgress): Promise<RawImage> {
   const o = resolveDreamOptions(options);
-  const backend = typeof o.backend === 'string' ? await selectBackend(o.backend, o.gpuMode) : o.backend;
+  const backend = typeof o.backend === 'string' ? await selectBackend(o.backend, o.gpuMode, o.threads) : o.backend;
   const nodes = subnet(loadNet(o.cacheDir), o.layer);
   const minSide = minInputSize(nodes);
   const channels = inferShapes(nodes, minSide, minSide).get(o.layer)![2];
   if (o.channel >= channels) throw new RangeError(`Expected channel between -1 and ${channels - 1} for layer ${o.layer} but received ${o.channel}`);
-  const spec: ObjectiveSpec = options.guide ? { kind: 'guide', ...(await guideFeatures(backend, nodes, options.guide, minSide)) } : { kind: 'mean-square', channel: o.channel };
-  const plan: GradientPlan = { nodes, objective: buildObjective(spec) };
-  if (backend.name === 'cpu' && o.threads > 1) plan.bands = { threads: o.threads, cacheDir: o.cacheDir, layer: o.layer, objective: spec };
+  const objective = options.guide ? await guideObjective(backend, nodes, options.guide, minSide) : meanSquareObjective(o.channel);
 
   // Inputs smaller than the network's minimum are dreamt on a scaled-up copy.
   const up = Math.max(1, minSide / Math.min(image.width, image.height));
@@ -192,7 +175,7 @@ export async function dream(image: RawImage, options: DreamOptions = {}, onProgr
       const started = performance.now();
       const j = Math.min(o.jitter, Math.floor(Math.min(oh, ow) / 4)); // a roll past a quarter of the image mostly moves the wrap seam
       const [sy, sx] = [randomShift(random, j), randomShift(random, j)];
-      const r = await tiledGradient(backend, plan, roll(img, oh, ow, 3, sy, sx), oh, ow, o.tileSize);
+      const r = await tiledGradient(backend, nodes, roll(img, oh, ow, 3, sy, sx), oh, ow, o.tileSize, objective);
       const g = roll(r.grad, oh, ow, 3, -sy, -sx);
       let meanAbs = 0;
       for (let i = 0; i < g.length; i++) meanAbs += Math.abs(g[i]);

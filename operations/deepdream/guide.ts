@@ -7,13 +7,12 @@ import type { RawImage } from '../define.ts';
 import type { TensorBackend } from './backend.ts';
 import { forward, type Objective } from './gradient.ts';
 import { toNetInput } from './image-array.ts';
-import type { NetNode, Shape } from './net-types.ts';
+import type { NetNode } from './net-types.ts';
 
 /** The guide is seen at about Inception's native size. */
 const GUIDE_SIDE = 299;
 
-/** The guide's features at the dream layer: what guideMatch pulls each position toward. */
-export async function guideFeatures<T>(backend: TensorBackend<T>, nodes: NetNode[], guide: RawImage, minSide: number): Promise<{ features: Float32Array; shape: Shape }> {
+export async function guideObjective<T>(backend: TensorBackend<T>, nodes: NetNode[], guide: RawImage, minSide: number): Promise<Objective> {
   const f = Math.max(minSide / Math.min(guide.width, guide.height), Math.min(1, GUIDE_SIDE / Math.max(guide.width, guide.height)));
   const [gh, gw] = [Math.max(minSide, Math.round(guide.height * f)), Math.max(minSide, Math.round(guide.width * f))];
   const src = await backend.upload(toNetInput(guide), [guide.height, guide.width, 3]);
@@ -22,11 +21,6 @@ export async function guideFeatures<T>(backend: TensorBackend<T>, nodes: NetNode
   backend.dispose(src);
   backend.dispose(sized);
   const { activation: features, shape } = await forward(backend, nodes, input, gh, gw);
-  return { features, shape };
-}
-
-/** Each position's best dot product with a guide feature vector, averaged; the seed is that vector. */
-export function guideMatch(features: Float32Array, shape: Shape): Objective {
   const c = shape[2];
   const g = shape[0] * shape[1];
   return (a) => {

@@ -41,8 +41,9 @@ export function hardwareGpuAdapter(): Promise<AdapterInfo | undefined> {
   return probe;
 }
 
-export async function selectBackend(choice: BackendChoice, gpuMode: GpuMode = 'webgpu'): Promise<TensorBackend<any>> {
-  if (choice === 'cpu') return createTfjsBackend();
+/** `threads`: XNNPACK threads of the cpu backend when this thread starts it (see createTfjsBackend). */
+export async function selectBackend(choice: BackendChoice, gpuMode: GpuMode = 'webgpu', threads?: number): Promise<TensorBackend<any>> {
+  if (choice === 'cpu') return createTfjsBackend(threads);
   if (choice === 'gpu') return createGpujsBackend(gpuMode);
-  return (await hardwareGpuAdapter()) ? createGpujsBackend('webgpu') : createTfjsBackend();
+  return (await hardwareGpuAdapter()) ? createGpujsBackend('webgpu') : createTfjsBackend(threads);
 }
