@@ -191,6 +191,7 @@ for (let r = 1; r <= rounds; r++) {
 torch?.stop();
 rmSync(dir, { recursive: true, force: true });
 
+console.log(`ran on         ${backend.description}`);
 console.log(`imgflow        ${stats(ours)} s over ${rounds} rounds`);
 if (theirs.length) {
   console.log(`pytorch        ${stats(theirs)} s`);

@@ -27,3 +27,7 @@ cd "$b"
 # 2. the bench on WebGPU; the first line must say mode webgpu / WebGPUKernel
 ./bin/node --import tsx bench/kernels.ts --gpu webgpu --size 2048 --runs 5 | tee "$dir/kernels-webgpu.txt"
 grep -q '"kernelClass":"WebGPUKernel"' "$dir/kernels-webgpu.txt" || { echo 'gpu.js did not run on WebGPU: not a GPU result'; exit 4; }
+# 3. DeepDream on WebGPU (issue 19): the 512 px schedule, 3 rounds; the backend line must name
+#    WebGPUKernel once the dream ran, and the figures go beside the CPU ones in bench/deepdream.md (target 2 s)
+./bin/node --import tsx bench/deepdream.ts --backend gpu --torch off --rounds 3 | tee "$dir/deepdream-webgpu.txt"
+grep -q '^ran on .*WebGPUKernel' "$dir/deepdream-webgpu.txt" || { echo 'the dream did not run on WebGPU: not a GPU result'; exit 5; }
