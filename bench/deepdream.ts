@@ -4,7 +4,7 @@
  *   node --import tsx bench/deepdream.ts [--input photo.jpg] [--backend cpu|gpu|auto]
  *        [--layer mixed3] [--size 512] [--octaves 3] [--iterations 10] [--rounds 3] [--threads N]
  *        [--torch auto|off] [--torch-threads N] [--python /usr/bin/python3] [--out bench/deepdream-sample.jpg]
- * Without --input it dreams on a deterministic synthetic photo (the peer-bench mkimg recipe).
+ * Without --input it dreams on a deterministic synthetic photo (bench/lib/photo-like.ts).
  *
  * The yardstick is bench/deepdream-torch.py: the same trunk built from our folded-weight cache,
  * the same input, octave sizes, rolls and step rule. Before timing, both compute the loss and
@@ -26,6 +26,7 @@ import { dream, forwardMacs, loadNet, octaveSizes, minInputSize, subnet, selectB
 import { toNetInput } from '../operations/deepdream/image-array.ts';
 import { createRandom, randomShift } from '../operations/deepdream/random.ts';
 import { cacheFile } from '../operations/deepdream/weight-cache.ts';
+import { photoLikeJpeg } from './lib/photo-like.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -46,23 +47,6 @@ const { values: a } = parseArgs({
 const size = Number(a.size);
 const rounds = Math.max(1, Number(a.rounds));
 const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-/** The peer-bench photo recipe (gradient + sinusoid + LCG noise), generated in memory. */
-function syntheticPhoto(W = 2000, H = 1500): Promise<Buffer> {
-  const buf = Buffer.alloc(W * H * 3);
-  let s = 12345;
-  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 16) % 40;
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = (y * W + x) * 3;
-      const n = (Math.sin(x * 0.05) * Math.cos(y * 0.037) + 1) * 60;
-      buf[i] = ((x * 255) / W + n + rnd()) & 255;
-      buf[i + 1] = ((y * 255) / H + rnd()) & 255;
-      buf[i + 2] = (((x + y) * 128) / (W + H) + n + rnd()) & 255;
-    }
-  }
-  return sharp(buf, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
-}
 
 /** The PyTorch side as a long-lived process answering one JSON line per request. */
 class TorchYardstick {
@@ -100,7 +84,7 @@ const stats = (xs: number[]): string => {
   return `min ${s[0].toFixed(2)}  median ${med.toFixed(2)}  max ${s[s.length - 1].toFixed(2)}`;
 };
 
-const src = a.input ?? (await syntheticPhoto());
+const src = a.input ?? (await photoLikeJpeg());
 const { data, info } = await sharp(src).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 const image: RawImage = { data, width: info.width, height: info.height, channels: 3 };
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createGpujsBackend, createTfjsBackend, dream } from '../../operations/deepdream/index.ts';
+import { createGpujsBackend, createTfjsBackend, dream, type TensorBackend } from '../../operations/deepdream/index.ts';
 import { picture } from './helpers.ts';
 
 describe('deepdream gpu backend (gpu.js kernels, cpu mode)', function () {
@@ -8,7 +8,7 @@ describe('deepdream gpu backend (gpu.js kernels, cpu mode)', function () {
   it('dreams the same as the cpu backend on a small image (objective within 1e-3, pixels within 1 level)', async () => {
     const img = await picture(48, 48);
     const opts = { layer: 'mixed0' as const, octaves: 1, iterations: 2, jitter: 8, seed: 5 };
-    const run = async (backend: Awaited<ReturnType<typeof createTfjsBackend>>) => {
+    const run = async (backend: TensorBackend<any>) => {
       const losses: number[] = [];
       const out = await dream(img, { ...opts, backend }, (_, d) => losses.push(d.loss));
       return { out, losses };
