@@ -1,0 +1,13 @@
+/** What turns a decision into workers: local processes, a Heroku formation, or a gauge Kubernetes acts on. */
+import type { ActuatorKind, RoleConfig } from '../config.ts';
+
+export interface Actuator {
+  readonly kind: ActuatorKind;
+  /** Sets the number of workers of a role (the actuator may take time to get there). */
+  scale(role: RoleConfig, workers: number): Promise<void>;
+  /** Workers of the role as the actuator knows them now; undefined when it cannot tell. */
+  current(role: RoleConfig): Promise<number | undefined>;
+  /** Extra health fields (processes, last API error...). */
+  describe(): Record<string, unknown>;
+  close(): Promise<void>;
+}
