@@ -19,6 +19,7 @@ import { checkImage } from '../server/input/check-image.ts';
 import { closeSourceAgents } from '../server/input/fetch-source.ts';
 import { fetchWithConfig } from '../server/source.ts';
 import { RESERVED_PARAMS } from '../server/process-request.ts';
+import { autoscaleCommand } from './autoscale-command.ts';
 import { createProgressBar } from './progress.ts';
 import { imgfloUrlCli } from './imgflo-url.ts';
 import type { GpuMode } from '../operations/kernels/index.ts';
@@ -39,6 +40,8 @@ const USAGE = `Usage:
   imgflow imgflo-url <graph> --name=value ...
                                        print an imgflo-server URL as imgflo-url 1.2's tool did
                                        (IMGFLO_API_KEY, IMGFLO_API_SECRET, IMGFLO_API_SERVER)
+  imgflow autoscale [--config autoscale.yaml]
+                                       size the worker pools on queue depth (guv's model; README "Autoscaling")
 
 Options:
   --graphs <dir>    graph directory (default: IMGFLOW_GRAPHS_DIR, ./graphs, or the bundled graphs)
@@ -248,6 +251,9 @@ async function main(argv: string[]): Promise<number> {
     closeSourceAgents();
   }
 }
+
+// Registered apart from the table above so that branches adding commands do not edit one line.
+commands.autoscale = autoscaleCommand;
 
 // `imgflow graphs | head` closes stdout early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

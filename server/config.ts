@@ -116,6 +116,8 @@ export const settings = {
   deepdreamBackend: { env: 'IMGFLOW_DEEPDREAM_BACKEND', kind: 'enum', default: 'auto', values: ['auto', 'cpu', 'gpu'], description: 'DeepDream tensor backend: cpu = tfjs-wasm (XNNPACK), gpu = gpu.js kernels; auto = gpu when a hardware GPU adapter exists' },
   deepdreamCacheDir: { env: 'IMGFLOW_DEEPDREAM_CACHE_DIR', kind: 'string', default: '.cache/deepdream', description: 'Where the folded InceptionV3 weights are cached' },
   deepdreamThreads: { env: 'IMGFLOW_DEEPDREAM_THREADS', kind: 'int', default: Math.max(1, availableParallelism()), min: 1, max: 256, description: 'Threads the DeepDream cpu backend computes on (tfjs-wasm threaded build, same result as 1), fixed when a thread starts its backend; each dream running at once (up to IMGFLOW_COMPUTE_THREADS) uses this many, so set 1 when several dreams should share the cores' },
+  // imgflow autoscale (README "Autoscaling"); the rest of its settings are in autoscale.yaml.
+  herokuApiKey: { env: 'IMGFLOW_HEROKU_API_KEY', kind: 'string', default: undefined, description: 'Platform API token of imgflow autoscale\'s heroku actuator (heroku authorizations:create)' },
 } as const satisfies Record<string, Setting>;
 
 type BaseValue<S> = S extends { kind: 'int' | 'number' } ? number : S extends { kind: 'boolean' } ? boolean : string;

@@ -55,6 +55,7 @@ export function createHerokuActuator(opts: HerokuOptions): Actuator {
 
   return {
     kind: 'heroku',
+    converges: true,
     async scale(role, workers) {
       const res = await call('PATCH', role.worker, { quantity: workers });
       quantities.set(role.worker, typeof res.quantity === 'number' ? res.quantity : workers);

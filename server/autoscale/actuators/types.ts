@@ -3,6 +3,11 @@ import type { ActuatorKind, RoleConfig } from '../config.ts';
 
 export interface Actuator {
   readonly kind: ActuatorKind;
+  /**
+   * True when current() reports what scale() set (processes, a formation): a difference is then
+   * corrected at the next poll. False when it only reflects it later (the gauge's consumers).
+   */
+  readonly converges: boolean;
   /** Sets the number of workers of a role (the actuator may take time to get there). */
   scale(role: RoleConfig, workers: number): Promise<void>;
   /** Workers of the role as the actuator knows them now; undefined when it cannot tell. */
