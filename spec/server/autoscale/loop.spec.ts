@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Queue, Worker } from 'bullmq';
 import { createPrometheusActuator } from '../../../server/autoscale/actuators/prometheus.ts';
 import { parseAutoscaleConfig } from '../../../server/autoscale/config.ts';
-import { startAutoscaleHttp, type AutoscaleHttp } from '../../../server/autoscale/http.ts';
+import { autoscaleHealth, startAutoscaleHttp, type AutoscaleHttp } from '../../../server/autoscale/http.ts';
 import { createAutoscaler } from '../../../server/autoscale/loop.ts';
 import { createQueueObserver, processingTime, type QueueObserver } from '../../../server/autoscale/observe.ts';
 import { deletePrefix, REDIS, uniquePrefix } from './_redis.ts';
@@ -97,10 +97,12 @@ describe('autoscale loop on a real BullMQ queue', () => {
     const config = parseAutoscaleConfig("heavy: {min: 0}");
     const dead = createQueueObserver({ host: '127.0.0.1', port: 1, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null }, prefix, 5);
     const log = recordingLog();
-    const autoscaler = createAutoscaler({ config, observer: dead, actuator: createPrometheusActuator(async () => 0), log });
+    const actuator = createPrometheusActuator(async () => 0);
+    const autoscaler = createAutoscaler({ config, observer: dead, actuator, log });
     try {
       const [s] = await autoscaler.tick();
       expect(s.error).to.be.a('string');
+      expect(autoscaleHealth(autoscaler, actuator, Date.now(), 'test').status).to.equal('degraded');
       expect(log.lines.some((l) => l.level === 'warn' && l.msg === 'autoscale: poll failed, workers left as they are')).to.equal(true);
     } finally {
       await dead.close();
