@@ -5,6 +5,8 @@ import { parseAutoscaleConfig } from '../../../server/autoscale/config.ts';
 import { autoscaleHealth, startAutoscaleHttp, type AutoscaleHttp } from '../../../server/autoscale/http.ts';
 import { createAutoscaler } from '../../../server/autoscale/loop.ts';
 import { createQueueObserver, processingTime, type QueueObserver } from '../../../server/autoscale/observe.ts';
+import { startProxy } from '../jobs/_processes.ts';
+import { until } from '../jobs/_fixtures.ts';
 import { deletePrefix, REDIS, uniquePrefix } from './_redis.ts';
 
 function recordingLog() {
@@ -93,19 +95,33 @@ describe('autoscale loop on a real BullMQ queue', () => {
     expect(p.stddev).to.be.closeTo(1, 1e-12);
   });
 
-  it('leaves workers as they are and reports the error when Redis cannot be reached', async () => {
-    const config = parseAutoscaleConfig("heavy: {min: 0}");
-    const dead = createQueueObserver({ host: '127.0.0.1', port: 1, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null }, prefix, 5);
+  it('leaves workers as they are and reports the error while Redis is unreachable, and decides again when it is back', async () => {
+    const proxy = await startProxy();
+    const config = parseAutoscaleConfig("heavy: {min: 0, processing: 3, deadline: 60, concurrency: 2}");
+    // As `imgflow autoscale` connects: fail fast, reconnect by itself.
+    const via = createQueueObserver({ host: '127.0.0.1', port: proxy.port, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 100 }, prefix, 5);
     const log = recordingLog();
     const actuator = createPrometheusActuator(async () => 0);
-    const autoscaler = createAutoscaler({ config, observer: dead, actuator, log });
+    const autoscaler = createAutoscaler({ config, observer: via, actuator, log });
     try {
-      const [s] = await autoscaler.tick();
-      expect(s.error).to.be.a('string');
+      await queue.addBulk(Array.from({ length: 100 }, (_, i) => ({ name: 'render', data: { i } })));
+      expect((await autoscaler.tick())[0]).to.include({ desired: 3 });
+      await proxy.stop();
+      const [down] = await autoscaler.tick();
+      expect(down.error).to.be.a('string');
+      expect(down.desired).to.equal(3); // the last decision stands
       expect(autoscaleHealth(autoscaler, actuator, Date.now(), 'test').status).to.equal('degraded');
       expect(log.lines.some((l) => l.level === 'warn' && l.msg === 'autoscale: poll failed, workers left as they are')).to.equal(true);
+      await proxy.start();
+      const back = await until('a poll to succeed again', async () => {
+        const [s] = await autoscaler.tick().catch(() => [undefined]);
+        return s && !s.error ? s : undefined;
+      });
+      expect(back).to.include({ waiting: 100, desired: 3 });
+      expect(autoscaleHealth(autoscaler, actuator, Date.now(), 'test').status).to.equal('ok');
     } finally {
-      await dead.close();
+      await via.close();
+      await proxy.stop();
     }
   });
 });
