@@ -60,11 +60,13 @@ describe('autoscale: local worker processes (real Redis, real imgflow worker)', 
   });
 
   it('a burst starts workers up to the maximum, drains within the deadline, a SIGKILLed worker is replaced, and the idle queue stops them after the window', async () => {
-    // guv at the burst: 18 jobs of 1 s (deviation 3.5 s), deadline 18 s -> ceil(18 / 7.86) = 3 workers, the maximum.
-    // Drained in about 11 s here (3 s of it starting workers); the deviation leaves room for a loaded machine.
+    // guv at the burst: 18 jobs of 1 s (deviation 9 s), deadline 30 s -> ceil(18 / 7.07) = 3 workers, the maximum.
+    // Once jobs are measured (about 1 s each, little deviation) the estimate falls to 1 and the pool
+    // follows a window later, backlog or not (guv's model). The last job was done 9-13 s after the
+    // burst alone and up to 19 s during the full suite on the loaded 2-core machine: hence 30 s.
     const config = parseAutoscaleConfig(`
 '*': {pollinterval: 0.5, history: 6, min: 0, max: 3, host: 127.0.0.1, port: 0, restart_delay: 0.2, stop_timeout: 20}
-testq: {processing: 1, stddev: 3.5, deadline: 18, concurrency: 1}
+testq: {processing: 1, stddev: 9, deadline: 30, concurrency: 1}
 `);
     const lines: Line[] = [];
     const at = (level: string) => (obj: object, msg: string) => void lines.push({ level, msg, obj: obj as Record<string, unknown> });
@@ -114,7 +116,7 @@ testq: {processing: 1, stddev: 3.5, deadline: 18, concurrency: 1}
       await until('the queue to drain', async () => ((await queue.getJobCounts('completed')).completed === 18 ? true : undefined), 30_000);
       const jobs = await queue.getJobs(['completed']);
       const waits = jobs.map((j) => j.finishedOn! - j.timestamp);
-      expect(Math.max(...waits), `queued-to-done times (ms): ${waits.join(', ')}`).to.be.at.most(18_000);
+      expect(Math.max(...waits), `queued-to-done times (ms): ${waits.join(', ')}`).to.be.at.most(30_000);
       expect(mostLive).to.equal(3); // never above the maximum
 
       await until('the idle workers to stop', async () => (actuator.pids('testq').length === 0 && exits.length === 4 ? true : undefined), 20_000);
