@@ -4,6 +4,7 @@
  * with the keyboard and see the preview's pixels change; copy the request URL and fetch it
  * (the same bytes as the preview); use an image URL; /docs lists every route. It also takes
  * the screenshots in docs/ (desktop and phone width): IMGFLOW_SCREENSHOTS_DIR=docs to refresh them.
+ * A job-class graph (embedded job engine) shows its progress up to 100 % and then the result.
  */
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
@@ -16,10 +17,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import sharp from 'sharp';
 import { createRuntime, type Runtime } from '../../runtime/index.ts';
 import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
+import { loadConfig, workClassOptions } from '../../server/config.ts';
 import { registeredRoutes } from '../../server/openapi/index.ts';
 import { startOrigin, type Origin } from '../input/_origin.ts';
 import { noiseRaw } from '../_helpers/images.ts';
+import { graphsDir as jobGraphsDir } from '../server/jobs/_fixtures.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -238,6 +240,93 @@ describe('playground in headless Chromium, signed mode', function () {
     const res = await fetch(request.slice('POST '.length), { method: 'POST', body: new Uint8Array(sample) });
     expect(res.status).to.equal(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(shown)).to.equal(true);
+    await page.close();
+  });
+});
+
+describe('playground in headless Chromium, a job-class graph', function () {
+  this.timeout(60000);
+  let app: FastifyInstance;
+  let runtime: Runtime;
+  let browser: Browser;
+  let base: string;
+  const dirs: string[] = [];
+
+  before(async () => {
+    // jobby: three gamma stages, forced to the job class (queue testq) by its properties.
+    const graphs = await jobGraphsDir();
+    const cacheDir = await mkdtemp(join(tmpdir(), 'imgflow-playground-jobs-'));
+    dirs.push(graphs, cacheDir);
+    const config = loadConfig({ graphsDir: graphs, cacheDir, logLevel: 'silent' }, {});
+    runtime = await createRuntime({ graphsDir: graphs, watch: false, concurrency: 2, workClasses: workClassOptions(config) });
+    app = await buildApp(config, { runtime });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await runtime?.close();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it('follows the job to succeeded 100 %, then previews the same image a direct request gives', async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (err) => { throw err; });
+    const jobAnswers: string[] = [];
+    const followed: string[] = [];
+    page.on('response', (res) => {
+      const path = new URL(res.url()).pathname;
+      if (path === '/graph/jobby.png' && res.status() === 202) jobAnswers.push(res.headers().location ?? '');
+      if (path.startsWith('/jobs/')) followed.push(path);
+    });
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-ready=true]');
+    expect(await page.textContent('label[for=graph-jobby] .badge')).to.equal('job');
+    await page.click('label[for=graph-jobby]');
+    // Every text the progress display shows, in order, recorded in the page.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      const text = document.getElementById('progress-text')!;
+      new MutationObserver(() => { if (!document.getElementById('progress-box')!.hidden) seen.push(text.textContent ?? ''); })
+        .observe(text, { childList: true, characterData: true, subtree: true });
+    });
+    const upload = await sharp(noiseRaw(160, 120, 3, 11), { raw: { width: 160, height: 120, channels: 3 } }).png().toBuffer();
+    await page.setInputFiles('#file', { name: 'generated.png', mimeType: 'image/png', buffer: upload });
+    await nextPreview(page, 0);
+    expect(await page.textContent('#error')).to.equal('');
+
+    // The page asked for the job (202 + Location) and followed it at /jobs/<id>.
+    expect(jobAnswers).to.have.length(1);
+    expect(jobAnswers[0]).to.match(/^\/jobs\/[^/]+$/);
+    expect(followed.some((p) => p.startsWith(jobAnswers[0])), followed.join(' ')).to.equal(true);
+    // The progress display was shown with the server's statuses and ends at 100 %.
+    expect(await page.isVisible('#progress-box')).to.equal(true);
+    expect(await page.$eval('#progress', (p) => (p as HTMLProgressElement).value)).to.equal(1);
+    expect(await page.textContent('#progress-text')).to.equal('succeeded 100%');
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    expect(seen.length, seen.join(' | ')).to.be.greaterThan(0);
+    for (const t of seen) expect(t).to.match(/^(queued|processing|succeeded) \d+%/);
+    const status = await (await fetch(`${base}${jobAnswers[0]}`)).json() as { state: string; progress: number };
+    expect(status).to.include({ state: 'succeeded', progress: 1 });
+
+    // The preview is the job's result: the same pixels as the same request made outside the page.
+    const shown = await previewBytes(page);
+    const request = (await page.textContent('#request-url'))!;
+    expect(request).to.equal(`POST ${base}/graph/jobby.png`);
+    const res = await fetch(request.slice('POST '.length), { method: 'POST', body: new Uint8Array(upload) });
+    expect(res.status).to.equal(200);
+    const direct = Buffer.from(await res.arrayBuffer());
+    const [a, b] = await Promise.all([shown, direct].map((x) => sharp(x).raw().toBuffer({ resolveWithObject: true })));
+    expect(a.info).to.deep.include({ width: 160, height: 120 });
+    expect(b.info).to.deep.equal(a.info);
+    expect(a.data.equals(b.data)).to.equal(true);
+    // ...and not the input passed through: three gammas changed it.
+    const input = await sharp(upload).raw().toBuffer();
+    expect(a.data.equals(input)).to.equal(false);
     await page.close();
   });
 });
