@@ -6,7 +6,7 @@ import { buildApp } from './app.ts';
 import { loadConfig, workClassOptions, type Config } from './config.ts';
 import { closeSourceAgents } from './input/fetch-source.ts';
 import { protocolLimitsFrom, runtimeLimitsFrom } from './runtime-options.ts';
-import { attachProtocol, flowhubLiveUrl, runtimeIdFrom } from '../ui-protocol/index.ts';
+import { attachProtocol, flowhubLinkWarning, flowhubLiveUrl, runtimeIdFrom } from '../ui-protocol/index.ts';
 import { configureGpu, gpuInfo, type GpuMode } from '../operations/kernels/index.ts';
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
@@ -72,6 +72,10 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     app.log.info({ runtime: wsAddress }, 'FBP runtime ready');
     // The secret is the user's own; print the live link once so they can open Flowhub.
     console.error(`Open in Flowhub: ${flowhubLiveUrl({ address: wsAddress, id, secret: config.runtimeSecret ?? config.runtimeReadSecret })}`);
+    const warning = flowhubLinkWarning(wsAddress);
+    if (warning) app.log.warn({ runtime: wsAddress }, warning);
+    // The editor asks for the secret itself: the link does not carry it.
+    console.error(`Open the editor: ${address.replace(/\/$/, '')}/editor`);
   } else {
     app.log.info('FBP runtime off: set IMGFLOW_RUNTIME_SECRET to edit graphs live from Flowhub');
   }

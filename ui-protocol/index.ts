@@ -3,7 +3,7 @@ export { attachProtocol } from './ws-transport.ts';
 export type { AttachedProtocol, AttachOptions } from './ws-transport.ts';
 export { startStandaloneRuntime } from './standalone.ts';
 export type { StandaloneOptions, StandaloneRuntime } from './standalone.ts';
-export { flowhubLiveUrl, runtimeIdFrom } from './flowhub.ts';
+export { flowhubLinkWarning, flowhubLiveUrl, needsPlainHttpIde, runtimeIdFrom } from './flowhub.ts';
 export type { LiveUrlOptions } from './flowhub.ts';
 export { createProtocolRuntime } from './protocol-runtime.ts';
 export type { ProtocolConnection, ProtocolRuntime } from './protocol-runtime.ts';

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { flowhubLiveUrl, runtimeIdFrom, startStandaloneRuntime } from '../../ui-protocol/index.ts';
+import { flowhubLinkWarning, flowhubLiveUrl, runtimeIdFrom, startStandaloneRuntime } from '../../ui-protocol/index.ts';
 import { startHarness, type Harness } from './_fixtures/harness.ts';
 import { TestClient } from './_fixtures/client.ts';
 import { testComponents } from './_fixtures/test-components.ts';
@@ -77,6 +77,17 @@ describe('runtime protocol and transport', function () {
     expect(url).to.equal('https://app.flowhub.io#runtime/endpoint?protocol%3Dwebsocket%26address%3Dws%3A%2F%2Flocalhost%3A3569%26id%3Dabc%26secret%3Ds3');
     expect(decodeURIComponent(url.split('?')[1])).to.equal('protocol=websocket&address=ws://localhost:3569&id=abc&secret=s3');
     expect(flowhubLiveUrl({ address: 'ws://h:1', id: 'abc' })).to.not.include('secret');
+  });
+
+  it('links plain ws:// addresses off loopback to http://app.flowhub.io, with a warning', () => {
+    for (const address of ['ws://imgflow.example.com:8080/runtime', 'ws://192.168.1.20:8080/runtime', 'ws://[2001:db8::1]:8080/runtime']) {
+      expect(flowhubLiveUrl({ address, id: 'abc' }), address).to.match(/^http:\/\/app\.flowhub\.io#runtime\/endpoint\?/);
+      expect(flowhubLinkWarning(address), address).to.include('http://app.flowhub.io').and.include('wss://');
+    }
+    for (const address of ['ws://localhost:8080/runtime', 'ws://127.0.0.1:8080/runtime', 'ws://[::1]:8080/runtime', 'wss://imgflow.example.com/runtime']) {
+      expect(flowhubLiveUrl({ address, id: 'abc' }), address).to.match(/^https:\/\/app\.flowhub\.io#/);
+      expect(flowhubLinkWarning(address), address).to.equal(undefined);
+    }
   });
 
   it('derives a stable UUID v4-shaped runtime id', () => {
