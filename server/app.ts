@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import type { Runtime } from '../runtime/index.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { createAppRegistry, type AppRegistry } from './auth/apps.ts';
+import { editorRoutes } from './editor/routes.ts';
 import type { Config } from './config.ts';
 import { installErrorHandling } from './errors-plugin.ts';
 import { createImageCache, type ImageCache } from './image-cache.ts';
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(catalogueRoutes, { runtime });
   await app.register(graphRoutes, { runtime, config, apps, imageCache, metrics, jobs: createJobHttp({ config, jobs, imageCache }) });
   await app.register(jobRoutes, { jobs });
+  await app.register(editorRoutes);
   await app.register(adminRoutes, { runtime, config, apps, imageCache, prefix: '/admin' });
   await app.register(playgroundRoutes, { runtime, config, apps });
   return app;

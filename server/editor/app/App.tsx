@@ -1,0 +1,251 @@
+/**
+ * The editor: connect with the runtime's secret (kept in sessionStorage only), pick a graph,
+ * edit it on the canvas and in the inspector, run it on a sample and watch selected edges.
+ * Every change goes to the runtime as a graph:* command and comes back as the runtime's
+ * announcement; only announcements change what is drawn, so other editors' edits show too.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import fbp from 'fbp';
+import { GRAPH_PREFIX, type ComponentDef } from './components.ts';
+import { applyGraphMessage, initialOf, normalise, type GraphJson } from './graph.ts';
+import { Canvas, type CanvasActions } from './Canvas.tsx';
+import { GraphList } from './GraphList.tsx';
+import { Inspector, type InspectorActions } from './Inspector.tsx';
+import { Palette } from './Palette.tsx';
+import { RuntimeClient, runtimeAddress, type Message } from './protocol.ts';
+
+const SECRET_KEY = 'imgflow-editor-secret';
+
+export interface Preview { url: string; width: number; height: number }
+
+export const edgeKey = (src: { node: string; port: string }, tgt: { node: string; port: string }) => `${src.node}.${src.port}>${tgt.node}.${tgt.port}`;
+
+interface Toast { id: number; text: string; kind: 'error' | 'info' }
+
+export function App() {
+  const [client, setClient] = useState<RuntimeClient>();
+  const [capabilities, setCapabilities] = useState<string[]>([]);
+  const [label, setLabel] = useState('');
+  const [components, setComponents] = useState<Map<string, ComponentDef>>(new Map());
+  const [graphIds, setGraphIds] = useState<string[]>([]);
+  const [current, setCurrent] = useState<string>();
+  const [graph, setGraph] = useState<GraphJson>();
+  const [selectedNode, setSelectedNode] = useState<string>();
+  const [previews, setPreviews] = useState<Map<string, Preview>>(new Map());
+  const [errors, setErrors] = useState<Map<string, string>>(new Map());
+  const [networkError, setNetworkError] = useState<string>();
+  const [running, setRunning] = useState(false);
+  const [output, setOutput] = useState<Preview>();
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const currentRef = useRef<string | undefined>(undefined);
+  currentRef.current = current;
+  const pendingErrors = useRef(new Map<string, string>());
+
+  const toast = useCallback((text: string, kind: Toast['kind'] = 'error') => {
+    const id = Date.now() + Math.random();
+    setToasts((t) => [...t, { id, text, kind }]);
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 6000);
+  }, []);
+
+  const canEdit = capabilities.includes('protocol:graph');
+  const canRun = capabilities.includes('network:control') || capabilities.includes('protocol:network');
+
+  const onMessage = useCallback((m: Message) => {
+    const p = m.payload ?? {};
+    const open = currentRef.current;
+    if (m.protocol === 'component' && m.command === 'component') {
+      setComponents((c) => new Map(c).set(p.name, p as ComponentDef));
+      if (typeof p.name === 'string' && p.name.startsWith(GRAPH_PREFIX)) {
+        const id = p.name.slice(GRAPH_PREFIX.length);
+        setGraphIds((ids) => (ids.includes(id) ? ids : [...ids, id].sort()));
+      }
+    } else if (m.protocol === 'graph' && m.command === 'clear') {
+      setGraphIds((ids) => (ids.includes(p.id) ? ids : [...ids, p.id].sort()));
+      if (p.id === open) setGraph(normalise({ properties: { name: p.id } }));
+    } else if (m.protocol === 'graph' && m.command === 'error') {
+      toast(String(p.message));
+    } else if (m.protocol === 'graph' && p.graph === open) {
+      setGraph((g) => (g ? applyGraphMessage(g, m.command, p) : g));
+    } else if (m.protocol === 'network' && p.graph === open) {
+      if (m.command === 'data' && p.src && p.data?.type === 'previewurl') {
+        setPreviews((v) => new Map(v).set(edgeKey(p.src, p.tgt), { url: p.data.url, width: p.data.width, height: p.data.height }));
+      } else if (m.command === 'processerror') {
+        pendingErrors.current.set(p.id, String(p.error));
+      } else if (m.command === 'error') {
+        setNetworkError(String(p.message));
+      } else if (m.command === 'status' || m.command === 'stopped' || m.command === 'started') {
+        if (m.command !== 'status' || !p.running) {
+          // One run's errors arrive before its status: they replace the previous run's.
+          setErrors(new Map(pendingErrors.current));
+          if (pendingErrors.current.size === 0 && m.command === 'status') setNetworkError(undefined);
+          pendingErrors.current = new Map();
+        }
+        setRunning(p.started === true);
+      }
+    } else if (m.protocol === 'network' && m.command === 'error' && !p.graph) {
+      toast(String(p.message));
+    } else if (m.protocol === 'runtime' && m.command === 'packet' && p.graph === open && p.port === 'output' && p.payload?.type === 'previewurl') {
+      setOutput({ url: p.payload.url, width: p.payload.width, height: p.payload.height });
+    } else if ((m.protocol === 'component' || m.protocol === 'runtime') && m.command === 'error') {
+      toast(String(p.message));
+    }
+  }, [toast]);
+
+  const connect = useCallback(async (secret: string) => {
+    const c = await RuntimeClient.open(runtimeAddress(), secret);
+    const info = await c.request('runtime', 'getruntime', {}, 'runtime');
+    const caps = (info.payload.capabilities ?? []) as string[];
+    if (caps.length === 0) {
+      c.close();
+      throw new Error('The runtime refused this secret');
+    }
+    sessionStorage.setItem(SECRET_KEY, secret);
+    c.on(onMessage);
+    c.onClose(() => { setClient(undefined); toast('Disconnected from the runtime'); });
+    setCapabilities(caps);
+    setLabel(String(info.payload.label ?? ''));
+    setClient(c);
+    c.send('component', 'list');
+  }, [onMessage, toast]);
+
+  const openGraph = useCallback(async (id: string) => {
+    if (!client) return;
+    const reply = await client.request('component', 'getsource', { name: `${GRAPH_PREFIX}${id}` }, 'source', (m) => m.payload.name === id);
+    const { code, language } = reply.payload as { code: string; language: string };
+    const parsed = (language === 'fbp' ? fbp.parse(code, { caseSensitive: true }) : JSON.parse(code)) as Partial<GraphJson>;
+    setCurrent(id);
+    currentRef.current = id;
+    setGraph(normalise(parsed));
+    setSelectedNode(undefined);
+    setPreviews(new Map());
+    setErrors(new Map());
+    setNetworkError(undefined);
+    setOutput(undefined);
+    setRunning(false);
+    // Previews only for the edges the designer selects.
+    if (canRun || capabilities.includes('network:data')) client.send('network', 'edges', { graph: id, edges: [] });
+    history.replaceState(null, '', `#${encodeURIComponent(id)}`);
+  }, [client, canRun, capabilities]);
+
+  const createGraph = useCallback(async (id: string) => {
+    if (!client) return;
+    await client.request('graph', 'clear', { id, name: id }, 'clear', (m) => m.payload.id === id);
+    await openGraph(id);
+  }, [client, openGraph]);
+
+  useEffect(() => {
+    const saved = sessionStorage.getItem(SECRET_KEY);
+    if (saved && !client) connect(saved).catch(() => sessionStorage.removeItem(SECRET_KEY));
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    const wanted = decodeURIComponent(location.hash.slice(1));
+    if (client && !current && wanted && graphIds.includes(wanted)) void openGraph(wanted).catch((e) => toast(String(e.message)));
+  }, [client, current, graphIds, openGraph, toast]);
+
+  const send = useCallback((command: string, payload: Record<string, unknown>) => {
+    if (client && current) client.send('graph', command, { ...payload, graph: current });
+  }, [client, current]);
+
+  const graphActions: CanvasActions & InspectorActions = useMemo(() => ({
+    addNode(component, position) {
+      const base = component.slice(component.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9_-]/g, '');
+      let id = base;
+      for (let i = 2; graph?.processes[id]; i++) id = `${base}${i}`;
+      send('addnode', { id, component, metadata: { x: Math.round(position.x), y: Math.round(position.y) } });
+      return id;
+    },
+    moveNodes(moves) {
+      for (const [id, pos] of moves) send('changenode', { id, metadata: { x: Math.round(pos.x), y: Math.round(pos.y) } });
+    },
+    removeNode(id) { send('removenode', { id }); setSelectedNode(undefined); },
+    addEdge(src, tgt) { send('addedge', { src, tgt }); },
+    removeEdge(src, tgt) { send('removeedge', { src, tgt }); },
+    selectNode: setSelectedNode,
+    selectEdges(edges) {
+      if (client && current) client.send('network', 'edges', { graph: current, edges });
+    },
+    refuse(reason) { toast(`Connection refused: ${reason}`); },
+    setInitial(node, port, value) {
+      if (graph && initialOf(graph, node, port)) send('removeinitial', { tgt: { node, port } });
+      send('addinitial', { src: { data: value }, tgt: { node, port } });
+    },
+    removeInitial(node, port) { send('removeinitial', { tgt: { node, port } }); },
+    exportPort(kind, name, node, port, metadata) { send(kind === 'in' ? 'addinport' : 'addoutport', { public: name, node, port, metadata }); },
+    unexportPort(kind, name) { send(kind === 'in' ? 'removeinport' : 'removeoutport', { public: name }); },
+    setProperties(properties) {
+      // No graph:* command changes properties: the whole graph goes back as its source, as Flowhub does.
+      if (!client || !current || !graph) return;
+      client.send('component', 'source', { name: current, library: 'graphs', language: 'json', code: JSON.stringify({ ...graph, properties }) });
+      setGraph({ ...graph, properties });
+    },
+  }), [client, current, graph, send, toast]);
+
+  const run = () => {
+    if (!client || !current) return;
+    client.send('network', running ? 'stop' : 'start', { graph: current });
+  };
+  const upload = (file: File) => {
+    const reader = new FileReader();
+    reader.onload = () => client?.send('runtime', 'packet', { graph: current, port: 'input', event: 'data', payload: reader.result });
+    reader.readAsDataURL(file);
+  };
+
+  if (!client) return <ConnectForm onConnect={connect} />;
+  const list = [...components.values()];
+  return (
+    <div className={`editor${canEdit ? '' : ' read-only'}`}>
+      <header>
+        <strong>imgflow editor</strong>
+        <span className="muted">{label}{canEdit ? '' : ' · read-only'}</span>
+        {current ? (
+          <span className="live">
+            <button type="button" className="run" onClick={run} disabled={!canRun}>{running ? '■ Stop' : '▶ Run'}</button>
+            <label className="upload">Sample image <input type="file" accept="image/*" disabled={!canRun} onChange={(e) => e.target.files?.[0] && upload(e.target.files[0])} /></label>
+            <a href={`/graph/${encodeURIComponent(current)}.png`} target="_blank" rel="noreferrer">/graph/{current}.png</a>
+          </span>
+        ) : null}
+        <button type="button" onClick={() => { sessionStorage.removeItem(SECRET_KEY); client.close(); }}>Disconnect</button>
+      </header>
+      <aside className="left">
+        <h4>Graphs</h4>
+        <GraphList graphs={graphIds} current={current} canEdit={canEdit} onOpen={(id) => void openGraph(id).catch((e) => toast(String(e.message)))} onCreate={(id) => void createGraph(id).catch((e) => toast(String(e.message)))} />
+        <h4>Components</h4>
+        <Palette components={list} disabled={!canEdit || !graph} onAdd={(name) => graphActions.addNode(name, { x: 40, y: 40 + 30 * Object.keys(graph?.processes ?? {}).length })} />
+      </aside>
+      <main>
+        {graph && current ? (
+          <ReactFlowProvider>
+            <Canvas key={current} graph={graph} defs={components} previews={previews} errors={errors} canEdit={canEdit} actions={graphActions} />
+          </ReactFlowProvider>
+        ) : <p className="hint">Open a graph, or create one.</p>}
+        {networkError ? <div className="network-error">{networkError}</div> : null}
+      </main>
+      <aside className="right">
+        {graph && current ? <Inspector graph={graph} graphId={current} node={selectedNode} defs={components} canEdit={canEdit} actions={graphActions} /> : null}
+        {output ? (
+          <figure className="output">
+            <img src={output.url} alt="output" />
+            <figcaption>output {output.width}×{output.height}</figcaption>
+          </figure>
+        ) : null}
+      </aside>
+      <div className="toasts">{toasts.map((t) => <div key={t.id} className={`toast ${t.kind}`} role="alert">{t.text}</div>)}</div>
+    </div>
+  );
+}
+
+function ConnectForm({ onConnect }: { onConnect(secret: string): Promise<void> }) {
+  const [secret, setSecret] = useState('');
+  const [error, setError] = useState<string>();
+  return (
+    <form className="connect" onSubmit={(e) => { e.preventDefault(); setError(undefined); onConnect(secret).catch((err: Error) => setError(err.message)); }}>
+      <h2>imgflow editor</h2>
+      <p>Connect to this server's FBP runtime ({runtimeAddress()}) with its secret (IMGFLOW_RUNTIME_SECRET, or the read secret for read-only). It is kept in this tab only.</p>
+      <input type="password" name="secret" placeholder="runtime secret" value={secret} onChange={(e) => setSecret(e.target.value)} autoFocus />
+      <button type="submit">Connect</button>
+      {error ? <p className="error" role="alert">{error}</p> : null}
+    </form>
+  );
+}

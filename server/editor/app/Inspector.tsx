@@ -1,0 +1,123 @@
+/**
+ * The selected node's parameters (IIPs) with typed widgets and its ports' export switches;
+ * without a selection, the graph's properties and its exported ports with their metadata.
+ */
+import { useState } from 'react';
+import { rangeOf, type ComponentDef, type PortDef } from './components.ts';
+import { initialOf, type GraphJson } from './graph.ts';
+import { ParamWidget } from './widgets.tsx';
+
+export interface InspectorActions {
+  setInitial(node: string, port: string, value: unknown): void;
+  removeInitial(node: string, port: string): void;
+  exportPort(kind: 'in' | 'out', name: string, node: string, port: string, metadata: Record<string, unknown>): void;
+  unexportPort(kind: 'in' | 'out', name: string): void;
+  setProperties(props: Record<string, unknown>): void;
+  removeNode(node: string): void;
+}
+
+function exportedName(g: GraphJson, kind: 'in' | 'out', node: string, port: string): string | undefined {
+  const ports = (kind === 'in' ? g.inports : g.outports) ?? {};
+  return Object.entries(ports).find(([, r]) => r.process === node && r.port === port)?.[0];
+}
+
+function portMetadata(p: PortDef): Record<string, unknown> {
+  const { min, max } = rangeOf(p);
+  return {
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+    ...(p.default !== undefined ? { default: p.default } : {}),
+    ...(p.description ? { description: p.description } : {}),
+    type: p.type,
+  };
+}
+
+function ExportToggle({ g, kind, node, port, def, canEdit, actions }: { g: GraphJson; kind: 'in' | 'out'; node: string; port: string; def: PortDef; canEdit: boolean; actions: InspectorActions }) {
+  const name = exportedName(g, kind, node, port);
+  if (name) {
+    return <button type="button" className="export on" data-export={`${kind}:${port}`} disabled={!canEdit} title={`Exported as ${name}: click to stop exporting`} onClick={() => actions.unexportPort(kind, name)}>⇄ {name}</button>;
+  }
+  const taken = new Set(Object.keys((kind === 'in' ? g.inports : g.outports) ?? {}));
+  let pub = port;
+  for (let i = 2; taken.has(pub); i++) pub = `${port}${i}`;
+  return <button type="button" className="export" data-export={`${kind}:${port}`} disabled={!canEdit} title={`Export as graph ${kind}port ${pub}`} onClick={() => actions.exportPort(kind, pub, node, port, portMetadata(def))}>export</button>;
+}
+
+export function Inspector({ graph, graphId, node, defs, canEdit, actions }: {
+  graph: GraphJson; graphId: string; node?: string; defs: Map<string, ComponentDef>; canEdit: boolean; actions: InspectorActions;
+}) {
+  if (node && graph.processes[node]) {
+    const proc = graph.processes[node];
+    const def = defs.get(proc.component);
+    return (
+      <div className="inspector" data-node={node}>
+        <h3>{node}</h3>
+        <p className="muted">{proc.component}{def?.description ? `: ${def.description}` : ''}</p>
+        <table>
+          <tbody>
+            {(def?.inPorts ?? []).map((p) => {
+              const iip = initialOf(graph, node, p.id);
+              const wired = graph.connections.some((c) => c.src && c.tgt.process === node && c.tgt.port === p.id);
+              return (
+                <tr key={p.id} data-port={p.id} title={p.description}>
+                  <th>{p.id}<small>{p.type}</small></th>
+                  <td>
+                    {p.type === 'buffer' ? <span className="muted">{wired ? 'connected' : 'image'}</span>
+                      : wired ? <span className="muted">connected</span>
+                        : <ParamWidget port={p} value={iip?.data} disabled={!canEdit} onChange={(v) => actions.setInitial(node, p.id, v)} />}
+                    {iip && canEdit ? <button type="button" className="reset" title="Back to the default" onClick={() => actions.removeInitial(node, p.id)}>↺</button> : null}
+                  </td>
+                  <td><ExportToggle g={graph} kind="in" node={node} port={p.id} def={p} canEdit={canEdit} actions={actions} /></td>
+                </tr>
+              );
+            })}
+            {(def?.outPorts ?? []).map((p) => (
+              <tr key={`out-${p.id}`} data-outport={p.id}>
+                <th>{p.id}<small>{p.type} out</small></th>
+                <td />
+                <td><ExportToggle g={graph} kind="out" node={node} port={p.id} def={p} canEdit={canEdit} actions={actions} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {canEdit ? <button type="button" className="danger" onClick={() => actions.removeNode(node)}>Delete node</button> : null}
+      </div>
+    );
+  }
+  return <GraphProperties graph={graph} graphId={graphId} canEdit={canEdit} actions={actions} />;
+}
+
+function GraphProperties({ graph, graphId, canEdit, actions }: { graph: GraphJson; graphId: string; canEdit: boolean; actions: InspectorActions }) {
+  const props = graph.properties ?? {};
+  const [description, setDescription] = useState(typeof props.description === 'string' ? props.description : '');
+  const exported = (kind: 'in' | 'out') => Object.entries((kind === 'in' ? graph.inports : graph.outports) ?? {});
+  return (
+    <div className="inspector graph-properties">
+      <h3>{graphId}</h3>
+      <label>Description
+        <textarea name="description" value={description} disabled={!canEdit} onChange={(e) => setDescription(e.target.value)}
+          onBlur={() => description !== (props.description ?? '') && actions.setProperties({ ...props, description })} />
+      </label>
+      {(['in', 'out'] as const).map((kind) => (
+        <div key={kind}>
+          <h4>{kind === 'in' ? 'Inports' : 'Outports'}</h4>
+          {exported(kind).length === 0 ? <p className="muted">none</p> : (
+            <table className="exported">
+              <tbody>
+                {exported(kind).map(([name, ref]) => (
+                  <tr key={name} data-exported={`${kind}:${name}`}>
+                    <th>{name}</th>
+                    <td>{ref.process}.{ref.port}</td>
+                    <td className="muted">{['type', 'min', 'max', 'default'].filter((k) => ref.metadata?.[k] !== undefined).map((k) => `${k} ${String(ref.metadata![k])}`).join(', ')}
+                      {typeof ref.metadata?.description === 'string' ? <div>{ref.metadata.description}</div> : null}</td>
+                    <td>{canEdit ? <button type="button" onClick={() => actions.unexportPort(kind, name)}>✕</button> : null}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
