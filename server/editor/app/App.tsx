@@ -33,6 +33,7 @@ export function App() {
   const [graph, setGraph] = useState<GraphJson>();
   const [selectedNode, setSelectedNode] = useState<string>();
   const [previews, setPreviews] = useState<Map<string, Preview>>(new Map());
+  const [watched, setWatched] = useState<Map<string, { src: { node: string; port: string }; tgt: { node: string; port: string } }>>(new Map());
   const [errors, setErrors] = useState<Map<string, string>>(new Map());
   const [networkError, setNetworkError] = useState<string>();
   const [running, setRunning] = useState(false);
@@ -119,6 +120,7 @@ export function App() {
     setGraph(normalise(parsed));
     setSelectedNode(undefined);
     setPreviews(new Map());
+    setWatched(new Map());
     setErrors(new Map());
     setNetworkError(undefined);
     setOutput(undefined);
@@ -163,8 +165,12 @@ export function App() {
     addEdge(src, tgt) { send('addedge', { src, tgt }); },
     removeEdge(src, tgt) { send('removeedge', { src, tgt }); },
     selectNode: setSelectedNode,
-    selectEdges(edges) {
-      if (client && current) client.send('network', 'edges', { graph: current, edges });
+    toggleWatch(key, src, tgt) {
+      const next = new Map(watched);
+      if (next.has(key)) next.delete(key);
+      else next.set(key, { src, tgt });
+      setWatched(next);
+      if (client && current) client.send('network', 'edges', { graph: current, edges: [...next.values()] });
     },
     refuse(reason) { toast(`Connection refused: ${reason}`); },
     setInitial(node, port, value) {
@@ -180,7 +186,7 @@ export function App() {
       client.send('component', 'source', { name: current, library: 'graphs', language: 'json', code: JSON.stringify({ ...graph, properties }) });
       setGraph({ ...graph, properties });
     },
-  }), [client, current, graph, send, toast]);
+  }), [client, current, graph, send, toast, watched]);
 
   const run = () => {
     if (!client || !current) return;
@@ -192,6 +198,7 @@ export function App() {
     reader.readAsDataURL(file);
   };
 
+  const watchedKeys = useMemo(() => new Set(watched.keys()), [watched]);
   if (!client) return <ConnectForm onConnect={connect} />;
   const list = [...components.values()];
   return (
@@ -217,7 +224,7 @@ export function App() {
       <main>
         {graph && current ? (
           <ReactFlowProvider>
-            <Canvas key={current} graph={graph} defs={components} previews={previews} errors={errors} canEdit={canEdit} actions={graphActions} />
+            <Canvas key={current} graph={graph} defs={components} previews={previews} watched={watchedKeys} errors={errors} canEdit={canEdit} actions={graphActions} />
           </ReactFlowProvider>
         ) : <p className="hint">Open a graph, or create one.</p>}
         {networkError ? <div className="network-error">{networkError}</div> : null}

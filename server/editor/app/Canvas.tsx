@@ -24,15 +24,16 @@ export interface CanvasActions {
   addEdge(src: Port, tgt: Port): void;
   removeEdge(src: Port, tgt: Port): void;
   selectNode(id: string | undefined): void;
-  selectEdges(edges: { src: Port; tgt: Port }[]): void;
+  /** Watches an edge's images (or stops): its previews show while other things are edited. */
+  toggleWatch(edge: string, src: Port, tgt: Port): void;
   refuse(reason: string): void;
 }
 
 const nodeTypes = { op: NodeView };
 const edgeTypes = { preview: PreviewEdge };
 
-export function Canvas({ graph, defs, previews, errors, canEdit, actions }: {
-  graph: GraphJson; defs: Map<string, ComponentDef>; previews: Map<string, Preview>; errors: Map<string, string>; canEdit: boolean; actions: CanvasActions;
+export function Canvas({ graph, defs, previews, watched, errors, canEdit, actions }: {
+  graph: GraphJson; defs: Map<string, ComponentDef>; previews: Map<string, Preview>; watched: Set<string>; errors: Map<string, string>; canEdit: boolean; actions: CanvasActions;
 }) {
   const flow = useReactFlow();
   const [auto, setAuto] = useState<Map<string, { x: number; y: number }>>();
@@ -76,11 +77,12 @@ export function Canvas({ graph, defs, previews, errors, canEdit, actions }: {
         const id = edgeKey({ node: c.src!.process, port: c.src!.port }, { node: c.tgt.process, port: c.tgt.port });
         return {
           id, type: 'preview' as const, source: c.src!.process, sourceHandle: c.src!.port, target: c.tgt.process, targetHandle: c.tgt.port,
-          selected: selected.has(id), data: { preview: previews.get(id) },
+          selected: selected.has(id), className: watched.has(id) ? 'watched' : undefined,
+          data: { preview: watched.has(id) ? previews.get(id) : undefined },
         };
       });
     });
-  }, [graph, previews]);
+  }, [graph, previews, watched]);
 
   const onNodesChange = useCallback((changes: NodeChange<OpNode>[]) => {
     // Removals are sent to the runtime (onNodesDelete); the runtime's answer redraws.
@@ -110,9 +112,8 @@ export function Canvas({ graph, defs, previews, errors, canEdit, actions }: {
     actions.moveNodes(moves);
   }, [nodes, layoutWanted, actions]);
 
-  const onSelectionChange = useCallback(({ nodes: ns, edges: es }: OnSelectionChangeParams) => {
+  const onSelectionChange = useCallback(({ nodes: ns }: OnSelectionChangeParams) => {
     actions.selectNode(ns.length === 1 ? ns[0].id : undefined);
-    actions.selectEdges(es.map((e) => ({ src: { node: e.source, port: e.sourceHandle ?? '' }, tgt: { node: e.target, port: e.targetHandle ?? '' } })));
   }, [actions]);
 
   const onDrop = useCallback((e: React.DragEvent) => {
@@ -130,6 +131,7 @@ export function Canvas({ graph, defs, previews, errors, canEdit, actions }: {
         onNodesDelete={(ns) => ns.forEach((n) => actions.removeNode(n.id))}
         onEdgesDelete={(es) => es.forEach((e) => actions.removeEdge({ node: e.source, port: e.sourceHandle ?? '' }, { node: e.target, port: e.targetHandle ?? '' }))}
         onNodeDragStop={onNodeDragStop} onSelectionChange={onSelectionChange}
+        onEdgeClick={(_e, e) => actions.toggleWatch(e.id, { node: e.source, port: e.sourceHandle ?? '' }, { node: e.target, port: e.targetHandle ?? '' })}
         nodesDraggable={canEdit} nodesConnectable={canEdit} elementsSelectable deleteKeyCode={canEdit ? ['Backspace', 'Delete'] : null}
         fitView fitViewOptions={{ padding: 0.2, maxZoom: 1 }} minZoom={0.2} proOptions={{ hideAttribution: true }}
       >

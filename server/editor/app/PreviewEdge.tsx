@@ -1,4 +1,4 @@
-/** An edge that shows the image it carries (network:data) when the designer selected it. */
+/** An edge that shows the image it carries (network:data) while the designer watches it. */
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
 
 export type PreviewEdgeData = { preview?: { url: string; width: number; height: number } };
@@ -6,7 +6,7 @@ export type FlowEdge = Edge<PreviewEdgeData, 'preview'>;
 
 export function PreviewEdge(props: EdgeProps<FlowEdge>) {
   const [path, labelX, labelY] = getBezierPath(props);
-  const preview = props.selected ? props.data?.preview : undefined;
+  const preview = props.data?.preview;
   return (
     <>
       <BaseEdge id={props.id} path={path} style={props.style} interactionWidth={16} />

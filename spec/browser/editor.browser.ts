@@ -1,0 +1,160 @@
+/**
+ * The editor in headless Chromium against a real server on 127.0.0.1 (HTTP + the FBP runtime
+ * at /runtime): a designer builds gaussian-blur -> resize from the palette, exports its ports,
+ * sets parameters, watches an edge preview change, and /graph/<name>.png serves the edit; a
+ * second browser sees it live. Run by `npm run test:browser`. IMGFLOW_SCREENSHOTS=1 also
+ * writes docs/editor*.png.
+ */
+import { expect } from 'chai';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { GraphJson } from '../../runtime/index.ts';
+import { FULL, READ, startHarness, type Harness } from '../ui-protocol/_fixtures/harness.ts';
+import { noiseRaw, pixels } from '../_helpers/images.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = process.env.IMGFLOW_SCREENSHOTS === '1';
+const GRAPH = 'blurresize';
+
+/** Sum of absolute horizontal neighbour differences: lower means smoother. */
+function roughness(p: { data: Buffer; width: number; height: number; channels: number }): number {
+  let s = 0;
+  for (let y = 0; y < p.height; y++) for (let x = 1; x < p.width; x++) for (let c = 0; c < 3; c++) {
+    const i = (y * p.width + x) * p.channels + c;
+    s += Math.abs(p.data[i] - p.data[i - p.channels]);
+  }
+  return s;
+}
+
+async function openEditor(browser: Browser, h: Harness, secret: string, hash = ''): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  (page as Page & { problems?: string[] }).problems = problems;
+  await page.goto(`${h.httpUrl}/editor${hash}`);
+  await page.fill('input[name=secret]', secret);
+  await page.click('form.connect button[type=submit]');
+  await page.waitForSelector('.palette-item[data-component="imgflow/gaussian-blur"]');
+  return page;
+}
+
+const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
+const handle = (page: Page, id: string, port: string, kind: 'source' | 'target') =>
+  page.locator(`.react-flow__node[data-id="${id}"] .react-flow__handle.${kind}[data-handleid="${port}"]`);
+
+async function connect(page: Page, from: [string, string], to: [string, string]): Promise<void> {
+  const a = (await handle(page, from[0], from[1], 'source').boundingBox())!;
+  const b = (await handle(page, to[0], to[1], 'target').boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+  await page.mouse.up();
+}
+
+async function setParam(page: Page, nodeId: string, port: string, value: string): Promise<void> {
+  await node(page, nodeId).locator('.op-head').click();
+  await page.waitForSelector(`.inspector[data-node="${nodeId}"]`);
+  const input = page.locator(`.inspector tr[data-port="${port}"] input[name="param-${port}"]`);
+  await input.fill(value);
+  await input.press('Enter');
+}
+
+describe('editor in headless Chromium', function () {
+  this.timeout(90000);
+  let h: Harness;
+  let browser: Browser;
+
+  before(async () => {
+    h = await startHarness();
+    const noise = await sharp(noiseRaw(320, 240), { raw: { width: 320, height: 240, channels: 3 } }).png().toBuffer();
+    h.originFiles.set('/noise.png', { body: noise, type: 'image/png' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('builds blur -> resize from the palette, previews an edge live, and HTTP serves the saved graph', async () => {
+    const a = await openEditor(browser, h, FULL);
+    await a.fill('input[name=new-graph]', GRAPH);
+    await a.click('.graph-list form button[type=submit]');
+    await a.waitForSelector(`.graph-list button.current[data-graph="${GRAPH}"]`);
+    // A second designer has the graph open before anything is in it.
+    const b = await openEditor(browser, h, FULL, `#${GRAPH}`);
+    await b.waitForSelector(`.graph-list button.current[data-graph="${GRAPH}"]`);
+
+    const canvas = a.locator('.react-flow__pane');
+    await a.fill('.palette input[type=search]', 'blur');
+    await a.dragAndDrop('.palette-item[data-component="imgflow/gaussian-blur"]', '.react-flow__pane', { targetPosition: { x: 150, y: 200 } });
+    await a.fill('.palette input[type=search]', 'resize');
+    await a.dragAndDrop('.palette-item[data-component="imgflow/resize"]', '.react-flow__pane', { targetPosition: { x: 500, y: 200 } });
+    await node(a, 'gaussian-blur').waitFor();
+    await node(a, 'resize').waitFor();
+    expect(await canvas.count()).to.equal(1);
+
+    // An image output cannot feed a number: refused, visibly, and nothing is sent.
+    await connect(a, ['gaussian-blur', 'output'], ['resize', 'width']);
+    await a.waitForSelector('.toast.error:has-text("Connection refused")');
+    expect(h.runtime.store.get(GRAPH)!.graph.connections).to.have.length(0);
+
+    await connect(a, ['gaussian-blur', 'output'], ['resize', 'input']);
+    await a.waitForSelector('.react-flow__edge[data-id="gaussian-blur.output>resize.input"]');
+
+    // Exports: the blur's image input and std-dev-x, the resize's output; then parameters.
+    await node(a, 'gaussian-blur').locator('.op-head').click();
+    await a.click('.inspector button[data-export="in:input"]');
+    await a.waitForSelector('.inspector button.on[data-export="in:input"]');
+    await a.click('.inspector button[data-export="in:std-dev-x"]');
+    await a.waitForSelector('.inspector button.on[data-export="in:std-dev-x"]');
+    await node(a, 'resize').locator('.op-head').click();
+    await a.click('.inspector button[data-export="out:output"]');
+    await a.waitForSelector('.inspector button.on[data-export="out:output"]');
+    await setParam(a, 'resize', 'width', '100');
+    await setParam(a, 'gaussian-blur', 'std-dev-x', '0');
+    await setParam(a, 'gaussian-blur', 'std-dev-y', '0');
+
+    // Live: run on the sample, select the edge, see its preview; a blur changes it.
+    await a.click('header button.run');
+    await a.waitForSelector('header button.run:has-text("Stop")');
+    await a.locator('.react-flow__edge[data-id="gaussian-blur.output>resize.input"]').click({ force: true });
+    const preview = a.locator('.edge-preview img');
+    await preview.waitFor();
+    const previewSrc = () => a.evaluate(() => document.querySelector('.edge-preview img')?.getAttribute('src') ?? null);
+    const before = await previewSrc();
+    await setParam(a, 'gaussian-blur', 'std-dev-y', '6');
+    await a.waitForFunction((src) => document.querySelector('.edge-preview img')?.getAttribute('src') !== src, before);
+    const after = await previewSrc();
+    expect(after).to.match(/^data:image\/png;base64,/).and.not.equal(before);
+    if (SHOTS) await a.screenshot({ path: 'docs/editor.png' });
+
+    // Saved to the store: HTTP serves the edited graph at once.
+    const saved = h.runtime.store.get(GRAPH)!.graph;
+    expect(Object.keys(saved.inports ?? {}).sort()).to.deep.equal(['input', 'std-dev-x']);
+    expect(Object.keys(saved.outports ?? {})).to.deep.equal(['output']);
+    expect(saved.inports!['std-dev-x'].metadata).to.include({ min: 0, max: 1000, default: 1.5 });
+    for (const id of ['gaussian-blur', 'resize']) {
+      expect(saved.processes[id].metadata?.x).to.be.a('number').and.satisfy(Number.isInteger);
+    }
+    const input = encodeURIComponent(h.originUrl('/noise.png'));
+    const get = async (query: string) => {
+      const res = await fetch(`${h.httpUrl}/graph/${GRAPH}.png?input=${input}${query}`);
+      expect(res.status, await res.clone().text().catch(() => '')).to.equal(200);
+      return pixels(Buffer.from(await res.arrayBuffer()));
+    };
+    const blurred = await get('&std-dev-x=5');
+    const sharpOnlyY = await get('&std-dev-x=0');
+    expect([blurred.width, blurred.height]).to.deep.equal([100, 75]);
+    expect(roughness(blurred)).to.be.lessThan(roughness(sharpOnlyY) * 0.8);
+
+    // The other editor saw every node and the edge arrive, without reloading.
+    await node(b, 'gaussian-blur').waitFor();
+    await node(b, 'resize').waitFor();
+    await b.waitForSelector('.react-flow__edge[data-id="gaussian-blur.output>resize.input"]');
+    expect((a as Page & { problems?: string[] }).problems).to.deep.equal([]);
+    expect((b as Page & { problems?: string[] }).problems).to.deep.equal([]);
+  });
+});
