@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { GraphJson } from '../../runtime/index.ts';
+import { parseGraphSource, type GraphJson } from '../../runtime/index.ts';
 import { FULL, READ, startHarness, type Harness } from '../ui-protocol/_fixtures/harness.ts';
 import { noiseRaw, pixels } from '../_helpers/images.ts';
 
@@ -156,5 +156,94 @@ describe('editor in headless Chromium', function () {
     await b.waitForSelector('.react-flow__edge[data-id="gaussian-blur.output>resize.input"]');
     expect((a as Page & { problems?: string[] }).problems).to.deep.equal([]);
     expect((b as Page & { problems?: string[] }).problems).to.deep.equal([]);
+    await a.context().close();
+    await b.context().close();
+  });
+
+  it('shows a failing node\'s error on the node, and clears it when fixed', async () => {
+    const page = await openEditor(browser, h, FULL);
+    await page.fill('input[name=new-graph]', 'failing');
+    await page.click('.graph-list form button[type=submit]');
+    await page.waitForSelector('.graph-list button.current[data-graph="failing"]');
+    await page.fill('.palette input[type=search]', 'crop');
+    await page.dblclick('.palette-item[data-component="imgflow/crop"]');
+    await node(page, 'crop').waitFor();
+    await setParam(page, 'crop', 'x', '5000');
+    await page.click('header button.run');
+    const error = node(page, 'crop').locator('.op-error');
+    await error.waitFor();
+    expect(await error.textContent()).to.have.length.greaterThan(5);
+    expect(await node(page, 'crop').locator('.op-node.failed').count()).to.equal(1);
+    if (SHOTS) await page.screenshot({ path: 'docs/editor-error.png' });
+    await setParam(page, 'crop', 'x', '0');
+    await error.waitFor({ state: 'detached' });
+    await page.context().close();
+  });
+
+  it('read-only with the read secret: the graph shows, nothing can be edited', async () => {
+    const page = await openEditor(browser, h, READ, '#main');
+    await node(page, 'grey').waitFor();
+    expect(await page.locator('.editor.read-only').count()).to.equal(1);
+    expect(await page.locator('.palette-item[draggable="true"]').count()).to.equal(0);
+    expect(await page.locator('input[name=new-graph]').count()).to.equal(0);
+    expect(await page.locator('.react-flow__node.draggable').count()).to.equal(0);
+    await node(page, 'grey').locator('.op-head').click();
+    await page.waitForSelector('.inspector[data-node="grey"]');
+    expect(await page.locator('.inspector button[data-export]:not([disabled])').count()).to.equal(0);
+    await page.context().close();
+  });
+
+  it('lays out every shipped graph without overlapping nodes', async () => {
+    const dir = 'graphs';
+    const graphs: Record<string, GraphJson> = {};
+    for (const file of (await readdir(dir)).sort()) {
+      const [name, ext] = [file.replace(/\.(json|fbp)$/, ''), file.split('.').pop()];
+      if (ext === 'json' || ext === 'fbp') graphs[name] = parseGraphSource(name, await readFile(join(dir, file), 'utf8'), ext);
+    }
+    expect(Object.keys(graphs).length).to.be.greaterThan(10);
+    // imgflo's graphs carry the-graph's positions: 72 px boxes some 150 px apart, which
+    // overlap at the size this editor draws nodes.
+    for (const [name, graph] of Object.entries(graphs)) {
+      const ids = Object.keys(graph.processes);
+      if (ids.length < 2) continue;
+      const processes = Object.fromEntries(ids.map((id, i) => [id, { ...graph.processes[id], metadata: { label: id, x: 100 + 150 * i, y: 100 + 60 * (i % 2) } }]));
+      graphs[`${name}-imgflo`] = { ...graph, processes };
+    }
+    const shipped = await startHarness(graphs);
+    try {
+      const page = await openEditor(browser, shipped, FULL);
+      for (const [name, graph] of Object.entries(graphs)) {
+        await page.click(`.graph-list button[data-graph="${name}"]`);
+        await page.waitForSelector(`.graph-list button.current[data-graph="${name}"]`);
+        const count = Object.keys(graph.processes).length;
+        await page.waitForFunction((n) => document.querySelectorAll('.react-flow__node').length === n, count);
+        // ELK runs asynchronously: wait until the boxes stop moving.
+        let boxes: { id: string; x: number; y: number; width: number; height: number }[] = [];
+        for (let last = ''; ;) {
+          await page.waitForTimeout(150);
+          boxes = await page.$$eval('.react-flow__node', (els) => els.map((e) => {
+            const r = e.getBoundingClientRect();
+            return { id: e.getAttribute('data-id') ?? '', x: r.x, y: r.y, width: r.width, height: r.height };
+          }));
+          const now = JSON.stringify(boxes);
+          if (now === last) break;
+          last = now;
+        }
+        expect(boxes.map((b) => b.id).sort(), name).to.deep.equal(Object.keys(graph.processes).sort());
+        for (const [i, a] of boxes.entries()) {
+          expect(a.width * a.height, `${name}: ${a.id} has a size`).to.be.greaterThan(0);
+          for (const b of boxes.slice(i + 1)) {
+            const overlap = a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+            expect(overlap, `${name}: ${a.id} overlaps ${b.id}`).to.equal(false);
+          }
+        }
+        if (SHOTS && name === 'halodarken') await page.screenshot({ path: 'docs/editor-layout.png' });
+      }
+      // Opening graphs wrote nothing back.
+      for (const [name, graph] of Object.entries(graphs)) expect(shipped.runtime.store.get(name)!.graph.processes, name).to.deep.equal(graph.processes);
+      await page.context().close();
+    } finally {
+      await shipped.close();
+    }
   });
 });
