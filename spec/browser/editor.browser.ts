@@ -89,12 +89,25 @@ describe('editor in headless Chromium', function () {
 
     const canvas = a.locator('.react-flow__pane');
     await a.fill('.palette input[type=search]', 'blur');
-    await a.dragAndDrop('.palette-item[data-component="imgflow/gaussian-blur"]', '.react-flow__pane', { targetPosition: { x: 150, y: 200 } });
+    await a.dragAndDrop('.palette-item[data-component="imgflow/gaussian-blur"]', '.react-flow__pane', { targetPosition: { x: 80, y: 200 } });
     await a.fill('.palette input[type=search]', 'resize');
-    await a.dragAndDrop('.palette-item[data-component="imgflow/resize"]', '.react-flow__pane', { targetPosition: { x: 500, y: 200 } });
+    await a.dragAndDrop('.palette-item[data-component="imgflow/resize"]', '.react-flow__pane', { targetPosition: { x: 560, y: 200 } });
     await node(a, 'gaussian-blur').waitFor();
     await node(a, 'resize').waitFor();
     expect(await canvas.count()).to.equal(1);
+
+    // Moving a node saves its position as integer x/y metadata.
+    const x0 = h.runtime.store.get(GRAPH)!.graph.processes.resize.metadata!.x as number;
+    const head = (await node(a, 'resize').locator('.op-head').boundingBox())!;
+    await a.mouse.move(head.x + 60, head.y + 10);
+    await a.mouse.down();
+    await a.mouse.move(head.x + 200, head.y + 40, { steps: 10 });
+    await a.mouse.move(head.x + 260, head.y + 70, { steps: 10 });
+    await a.mouse.up();
+    for (let i = 0; i < 50 && h.runtime.store.get(GRAPH)!.graph.processes.resize.metadata!.x === x0; i++) await a.waitForTimeout(50);
+    const moved = h.runtime.store.get(GRAPH)!.graph.processes.resize.metadata!;
+    expect(moved.x).to.be.a('number').and.satisfy(Number.isInteger).and.greaterThan(x0 + 100);
+    expect(moved.y).to.satisfy(Number.isInteger);
 
     // An image output cannot feed a number: refused, visibly, and nothing is sent.
     await connect(a, ['gaussian-blur', 'output'], ['resize', 'width']);
@@ -126,10 +139,19 @@ describe('editor in headless Chromium', function () {
     const previewSrc = () => a.evaluate(() => document.querySelector('.edge-preview img')?.getAttribute('src') ?? null);
     const before = await previewSrc();
     await setParam(a, 'gaussian-blur', 'std-dev-y', '6');
-    await a.waitForFunction((src) => document.querySelector('.edge-preview img')?.getAttribute('src') !== src, before);
+    // Never gone meanwhile: the watched edge keeps its preview while the graph is edited.
+    await a.waitForFunction((src) => {
+      const now = document.querySelector('.edge-preview img')?.getAttribute('src');
+      if (!now) throw new Error('the watched edge lost its preview');
+      return now !== src;
+    }, before, { polling: 'raf' });
     const after = await previewSrc();
     expect(after).to.match(/^data:image\/png;base64,/).and.not.equal(before);
-    if (SHOTS) await a.screenshot({ path: 'docs/editor.png' });
+    if (SHOTS) {
+      await a.click('.react-flow__controls-fitview');
+      await a.waitForTimeout(400);
+      await a.screenshot({ path: 'docs/editor.png' });
+    }
 
     // Saved to the store: HTTP serves the edited graph at once.
     const saved = h.runtime.store.get(GRAPH)!.graph;

@@ -2,7 +2,7 @@
  * The graph drawn with @xyflow/react. Nodes and edges are rebuilt from the runtime's graph
  * whenever it changes; only a drag in progress lives here until it is saved as x/y metadata.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow, useReactFlow,
   type Connection as FlowConnection, type EdgeChange, type NodeChange, type OnSelectionChangeParams,
@@ -48,6 +48,14 @@ export function Canvas({ graph, defs, previews, watched, errors, canEdit, action
     return () => { live = false; };
   }, [graph, defs, layoutWanted]);
 
+  // The first fit happens before ELK answers: fit again once its positions are drawn.
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (!auto || fitted.current) return;
+    const frame = requestAnimationFrame(() => { fitted.current = true; void flow.fitView({ padding: 0.2, maxZoom: 1 }); });
+    return () => cancelAnimationFrame(frame);
+  }, [auto, flow]);
+
   useEffect(() => {
     const exported = new Map<string, Set<string>>();
     for (const [kind, ports] of [['in', graph.inports], ['out', graph.outports]] as const) {
@@ -57,15 +65,16 @@ export function Canvas({ graph, defs, previews, watched, errors, canEdit, action
       }
     }
     setNodes((prev) => {
-      const selected = new Set(prev.filter((n) => n.selected).map((n) => n.id));
+      const before = new Map(prev.map((n) => [n.id, n]));
       return Object.entries(graph.processes).map(([id, proc], i) => {
         const m = proc.metadata ?? {};
         const saved = typeof m.x === 'number' && typeof m.y === 'number' ? { x: m.x, y: m.y } : undefined;
         const position = (layoutWanted ? auto?.get(id) : saved) ?? saved ?? { x: 40 + 240 * i, y: 40 };
-        return {
-          id, type: 'op' as const, position, selected: selected.has(id),
-          data: { def: defs.get(proc.component), component: proc.component, error: errors.get(id), exported: exported.get(id) ?? new Set() },
-        };
+        const data = { def: defs.get(proc.component), component: proc.component, error: errors.get(id), exported: exported.get(id) ?? new Set<string>() };
+        // Keeping what React Flow measured (and the selection): a node it has to measure
+        // again hides its edges for a frame, and watched previews would blink.
+        const old = before.get(id);
+        return old ? { ...old, position, data } : { id, type: 'op' as const, position, data };
       });
     });
   }, [graph, defs, errors, auto, layoutWanted]);

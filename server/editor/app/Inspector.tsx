@@ -84,7 +84,7 @@ export function Inspector({ graph, graphId, node, defs, canEdit, actions }: {
       </div>
     );
   }
-  return <GraphProperties graph={graph} graphId={graphId} canEdit={canEdit} actions={actions} />;
+  return <GraphProperties key={`${graphId}:${String(graph.properties?.description ?? '')}`} graph={graph} graphId={graphId} canEdit={canEdit} actions={actions} />;
 }
 
 function GraphProperties({ graph, graphId, canEdit, actions }: { graph: GraphJson; graphId: string; canEdit: boolean; actions: InspectorActions }) {
