@@ -153,6 +153,11 @@ describe('editor in headless Chromium', function () {
       await a.screenshot({ path: 'docs/editor.png' });
     }
 
+    // An uploaded sample replaces the generated one.
+    const upload = await sharp(noiseRaw(200, 100), { raw: { width: 200, height: 100, channels: 3 } }).png().toBuffer();
+    await a.setInputFiles('header input[type=file]', { name: 'sample.png', mimeType: 'image/png', buffer: upload });
+    await a.waitForSelector('.edge-preview img[alt$=": 200x100"]');
+
     // Saved to the store: HTTP serves the edited graph at once.
     const saved = h.runtime.store.get(GRAPH)!.graph;
     expect(Object.keys(saved.inports ?? {}).sort()).to.deep.equal(['input', 'std-dev-x']);
@@ -182,7 +187,7 @@ describe('editor in headless Chromium', function () {
     await b.context().close();
   });
 
-  it('shows a failing node\'s error on the node, and clears it when fixed', async () => {
+  it('shows a failing node\'s error on the node; enum, checkbox and colour widgets; deletes with the keyboard', async () => {
     const page = await openEditor(browser, h, FULL);
     await page.fill('input[name=new-graph]', 'failing');
     await page.click('.graph-list form button[type=submit]');
@@ -199,6 +204,31 @@ describe('editor in headless Chromium', function () {
     if (SHOTS) await page.screenshot({ path: 'docs/editor-error.png' });
     await setParam(page, 'crop', 'x', '0');
     await error.waitFor({ state: 'detached' });
+
+    // The other widgets: enum, checkbox and colour, each saved as an IIP.
+    await page.fill('.palette input[type=search]', 'resize');
+    await page.dblclick('.palette-item[data-component="imgflow/resize"]');
+    await node(page, 'resize').locator('.op-head').click();
+    await page.selectOption('.inspector select[name="param-fit"]', 'cover');
+    await page.check('.inspector input[name="param-enlarge"]');
+    await page.fill('.inspector input[name="param-background"]', '#336699');
+    await page.press('.inspector input[name="param-background"]', 'Tab');
+    const iip = (port: string) => h.runtime.store.get('failing')!.graph.connections.find((c) => !c.src && c.tgt.process === 'resize' && c.tgt.port === port)?.data;
+    for (let i = 0; i < 50 && iip('background') === undefined; i++) await page.waitForTimeout(50);
+    expect([iip('fit'), iip('enlarge'), iip('background')]).to.deep.equal(['cover', true, '#336699']);
+
+    // Deleting an edge, then a node, with the keyboard.
+    await connect(page, ['crop', 'output'], ['resize', 'input']);
+    const edge = page.locator('.react-flow__edge[data-id="crop.output>resize.input"]');
+    await edge.waitFor();
+    await edge.click({ force: true });
+    await page.keyboard.press('Delete');
+    await edge.waitFor({ state: 'detached' });
+    expect(h.runtime.store.get('failing')!.graph.connections.filter((c) => c.src)).to.deep.equal([]);
+    await node(page, 'crop').locator('.op-head').click();
+    await page.keyboard.press('Delete');
+    await node(page, 'crop').waitFor({ state: 'detached' });
+    expect(Object.keys(h.runtime.store.get('failing')!.graph.processes)).to.deep.equal(['resize']);
     await page.context().close();
   });
 

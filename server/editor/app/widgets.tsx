@@ -38,11 +38,12 @@ export function ParamWidget({ port, value, disabled, onChange }: WidgetProps) {
         </span>
       );
     }
+    // `text` shows the choice at once; the runtime's announcement confirms it.
     case 'boolean':
-      return <input type="checkbox" name={name} checked={shown === true || shown === 'true'} disabled={disabled} onChange={(e) => onChange(e.target.checked)} />;
+      return <input type="checkbox" name={name} checked={text === 'true'} disabled={disabled} onChange={(e) => { setText(String(e.target.checked)); onChange(e.target.checked); }} />;
     case 'enum':
       return (
-        <select name={name} value={shown === undefined ? '' : String(shown)} disabled={disabled} onChange={(e) => onChange(e.target.value)}>
+        <select name={name} value={text} disabled={disabled} onChange={(e) => { setText(e.target.value); onChange(e.target.value); }}>
           {shown === undefined ? <option value="" /> : null}
           {(port.values ?? []).map((v) => <option key={String(v)} value={String(v)}>{String(v)}</option>)}
         </select>
