@@ -9,6 +9,7 @@ import type { Core, Session } from './core.ts';
 import { ProtocolError } from './graphs.ts';
 import { componentHandlers } from './protocol/component.ts';
 import { graphHandlers } from './protocol/graph.ts';
+import { graphFileHandlers } from './protocol/graph-files.ts';
 import { networkHandlers } from './protocol/network.ts';
 import { runtimeHandlers } from './protocol/runtime.ts';
 import { traceHandlers } from './protocol/trace.ts';
@@ -32,7 +33,7 @@ export type Handler = (payload: any, ctx: RequestContext) => void | Promise<void
 // By the client's `protocol` string: a Map, so `constructor` is an unknown protocol like any other.
 const handlers = new Map<string, Record<string, Handler>>([
   ['runtime', runtimeHandlers],
-  ['graph', graphHandlers],
+  ['graph', { ...graphHandlers, ...graphFileHandlers }],
   ['component', componentHandlers],
   ['network', networkHandlers],
   ['trace', traceHandlers],

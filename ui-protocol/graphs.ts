@@ -33,6 +33,8 @@ export interface GraphSet {
   edit<T>(id: string, change: (graph: GraphJson) => T): Promise<T>;
   /** Creates or replaces a graph (graph:clear, component:source). */
   replace(id: string, graph: GraphJson, library?: string): Promise<GraphHandle>;
+  /** Forgets a graph and deletes its file (graph:delete, graph:rename). */
+  remove(id: string): Promise<void>;
   ids(): string[];
   /** Resolves once every edit has been applied and its graph file written. */
   flush(): Promise<void>;
@@ -147,6 +149,16 @@ export function createGraphSet(runtime: Runtime, maxMemoryGraphs = 64): GraphSet
         if (!handle.persisted) dropOldMemoryGraphs();
         changed(id);
         return handle;
+      });
+    },
+    remove(id) {
+      return serialise(id, async () => {
+        const handle = get(id);
+        if (!handle) throw new ProtocolError(GRAPH_NOT_FOUND);
+        working.delete(id);
+        // The store's 'change' event tells the listeners (and drops the working copy).
+        if (handle.persisted) await runtime.store.delete(id);
+        else changed(id);
       });
     },
     ids: () => [...new Set([...runtime.store.list().map((e) => e.name), ...working.keys()])].sort(),

@@ -32,6 +32,35 @@ function stripIds(node: unknown): unknown {
   return out;
 }
 
+const message = (protocol: string, command: string, payload: Record<string, unknown>, required: string[]) => ({
+  type: 'object',
+  required: ['protocol', 'command', 'payload'],
+  properties: {
+    protocol: { enum: [protocol] },
+    command: { enum: [command] },
+    payload: { type: 'object', required, additionalProperties: false, properties: payload },
+  },
+});
+
+/** imgflow's additions to the protocol (ui-protocol/README.md), checked like fbp-protocol's own messages. */
+const EXTENSIONS: Bundle = {
+  graph: {
+    input: {
+      delete: message('graph', 'delete', { id: { type: 'string' } }, ['id']),
+      rename: message('graph', 'rename', { from: { type: 'string' }, to: { type: 'string' } }, ['from', 'to']),
+    },
+    output: {
+      delete: message('graph', 'delete', { id: { type: 'string' } }, ['id']),
+      rename: message('graph', 'rename', { from: { type: 'string' }, to: { type: 'string' } }, ['from', 'to']),
+    },
+  },
+};
+
+function extension(protocol: string, direction: 'input' | 'output', command: string): unknown {
+  const commands = Object.hasOwn(EXTENSIONS, protocol) ? EXTENSIONS[protocol][direction] as Record<string, unknown> : undefined;
+  return commands && Object.hasOwn(commands, command) ? commands[command] : undefined;
+}
+
 let cached: MessageValidator | null | undefined;
 
 /** The validator, or null where fbp-protocol is not installed. Compiled once, lazily per message type. */
@@ -51,7 +80,8 @@ export function loadMessageValidator(): MessageValidator | null {
   const get = (direction: 'input' | 'output', protocol: string, command: string) => {
     const key = `${protocol}/${direction}/${command}`;
     if (!compiled.has(key)) {
-      const schema = (bundle[protocol]?.[direction] as Record<string, unknown> | undefined)?.[command];
+      const schema = (bundle[protocol]?.[direction] as Record<string, unknown> | undefined)?.[command]
+        ?? extension(protocol, direction, command);
       if (!schema || protocol === 'shared') return undefined;
       compiled.set(key, ajv.compile(stripIds(schema) as object));
     }
