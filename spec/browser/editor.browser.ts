@@ -187,7 +187,7 @@ describe('editor in headless Chromium', function () {
     await b.context().close();
   });
 
-  it('shows a failing node\'s error on the node; enum, checkbox and colour widgets; deletes with the keyboard', async () => {
+  it('shows a failing node\'s error on the node; enum, checkbox and colour widgets; deletes with the keyboard; renames and deletes the graph', async () => {
     const page = await openEditor(browser, h, FULL);
     await page.fill('input[name=new-graph]', 'failing');
     await page.click('.graph-list form button[type=submit]');
@@ -229,6 +229,18 @@ describe('editor in headless Chromium', function () {
     await page.keyboard.press('Delete');
     await node(page, 'crop').waitFor({ state: 'detached' });
     expect(Object.keys(h.runtime.store.get('failing')!.graph.processes)).to.deep.equal(['resize']);
+
+    // Rename, then delete, from the graph list (graph:rename, graph:delete).
+    await page.fill('input[name=rename-graph]', 'fixed');
+    await page.click('.graph-actions button[type=submit]');
+    await page.waitForSelector('.graph-list button.current[data-graph="fixed"]');
+    expect(await page.locator('.graph-list button[data-graph="failing"]').count()).to.equal(0);
+    expect(h.runtime.store.get('failing')).to.equal(undefined);
+    expect(Object.keys(h.runtime.store.get('fixed')!.graph.processes)).to.deep.equal(['resize']);
+    page.once('dialog', (d) => void d.accept());
+    await page.click('.graph-actions button.danger');
+    await page.locator('.graph-list button[data-graph="fixed"]').waitFor({ state: 'detached' });
+    expect(h.runtime.store.get('fixed')).to.equal(undefined);
     await page.context().close();
   });
 

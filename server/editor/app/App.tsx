@@ -64,6 +64,29 @@ export function App() {
     } else if (m.protocol === 'graph' && m.command === 'clear') {
       setGraphIds((ids) => (ids.includes(p.id) ? ids : [...ids, p.id].sort()));
       if (p.id === open) setGraph(normalise({ properties: { name: p.id } }));
+    } else if (m.protocol === 'graph' && m.command === 'delete') {
+      setGraphIds((ids) => ids.filter((x) => x !== p.id));
+      setComponents((c) => { const next = new Map(c); next.delete(`${GRAPH_PREFIX}${p.id}`); return next; });
+      if (p.id === open) {
+        currentRef.current = undefined;
+        setCurrent(undefined);
+        setGraph(undefined);
+        toast(`Graph ${p.id} was deleted`, 'info');
+      }
+    } else if (m.protocol === 'graph' && m.command === 'rename') {
+      setGraphIds((ids) => [...ids.filter((x) => x !== p.from && x !== p.to), p.to].sort());
+      setComponents((c) => {
+        const next = new Map(c);
+        const def = next.get(`${GRAPH_PREFIX}${p.from}`);
+        next.delete(`${GRAPH_PREFIX}${p.from}`);
+        if (def) next.set(`${GRAPH_PREFIX}${p.to}`, { ...def, name: `${GRAPH_PREFIX}${p.to}` });
+        return next;
+      });
+      if (p.from === open) {
+        currentRef.current = p.to;
+        setCurrent(p.to);
+        history.replaceState(null, '', `#${encodeURIComponent(p.to)}`);
+      }
     } else if (m.protocol === 'graph' && m.command === 'error') {
       toast(String(p.message));
     } else if (m.protocol === 'graph' && p.graph === open) {
@@ -217,7 +240,8 @@ export function App() {
       </header>
       <aside className="left">
         <h4>Graphs</h4>
-        <GraphList graphs={graphIds} current={current} canEdit={canEdit} onOpen={(id) => void openGraph(id).catch((e) => toast(String(e.message)))} onCreate={(id) => void createGraph(id).catch((e) => toast(String(e.message)))} />
+        <GraphList graphs={graphIds} current={current} canEdit={canEdit} onOpen={(id) => void openGraph(id).catch((e) => toast(String(e.message)))} onCreate={(id) => void createGraph(id).catch((e) => toast(String(e.message)))}
+          onRename={(from, to) => client.send('graph', 'rename', { from, to })} onDelete={(id) => client.send('graph', 'delete', { id })} />
         <h4>Components</h4>
         <Palette components={list} disabled={!canEdit || !graph} onAdd={(name) => graphActions.addNode(name, { x: 40, y: 40 + 30 * Object.keys(graph?.processes ?? {}).length })} />
       </aside>
