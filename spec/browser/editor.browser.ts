@@ -230,6 +230,14 @@ describe('editor in headless Chromium', function () {
     await node(page, 'crop').waitFor({ state: 'detached' });
     expect(Object.keys(h.runtime.store.get('failing')!.graph.processes)).to.deep.equal(['resize']);
 
+    // Graph properties: with nothing selected the inspector edits the description.
+    await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
+    await page.fill('.graph-properties textarea[name=description]', 'crops, then resizes');
+    await page.press('.graph-properties textarea[name=description]', 'Tab');
+    for (let i = 0; i < 50 && h.runtime.store.get('failing')!.graph.properties?.description === undefined; i++) await page.waitForTimeout(50);
+    expect(h.runtime.store.get('failing')!.graph.properties).to.include({ description: 'crops, then resizes' });
+    expect(Object.keys(h.runtime.store.get('failing')!.graph.processes)).to.deep.equal(['resize']);
+
     // Rename, then delete, from the graph list (graph:rename, graph:delete).
     await page.fill('input[name=rename-graph]', 'fixed');
     await page.click('.graph-actions button[type=submit]');
