@@ -187,7 +187,7 @@ describe('editor in headless Chromium', function () {
     await b.context().close();
   });
 
-  it('shows a failing node\'s error on the node; enum, checkbox and colour widgets; deletes with the keyboard; renames and deletes the graph', async () => {
+  it('shows a failing node\'s error on the node; enum, checkbox and colour widgets; deletes with the keyboard, undo and redo; renames and deletes the graph', async () => {
     const page = await openEditor(browser, h, FULL);
     await page.fill('input[name=new-graph]', 'failing');
     await page.click('.graph-list form button[type=submit]');
@@ -230,6 +230,21 @@ describe('editor in headless Chromium', function () {
     await node(page, 'crop').waitFor({ state: 'detached' });
     expect(Object.keys(h.runtime.store.get('failing')!.graph.processes)).to.deep.equal(['resize']);
 
+    // Undo brings the node back with its parameter, then the edge; redo removes both again.
+    const stored = () => h.runtime.store.get('failing')!.graph;
+    await page.keyboard.press('Control+z');
+    await node(page, 'crop').waitFor();
+    await page.keyboard.press('Control+z');
+    await edge.waitFor();
+    expect(stored().connections.find((c) => !c.src && c.tgt.process === 'crop' && c.tgt.port === 'x')?.data).to.equal(0);
+    expect(stored().connections.filter((c) => c.src).map((c) => `${c.src!.process}>${c.tgt.process}`)).to.deep.equal(['crop>resize']);
+    await page.click('header button.redo');
+    await edge.waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+Shift+z');
+    await node(page, 'crop').waitFor({ state: 'detached' });
+    expect(Object.keys(stored().processes)).to.deep.equal(['resize']);
+    expect(await page.locator('header button.redo[disabled]').count()).to.equal(1);
+
     // Graph properties: with nothing selected the inspector edits the description.
     await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
     await page.fill('.graph-properties textarea[name=description]', 'crops, then resizes');
@@ -249,6 +264,8 @@ describe('editor in headless Chromium', function () {
     await page.click('.graph-actions button.danger');
     await page.locator('.graph-list button[data-graph="fixed"]').waitFor({ state: 'detached' });
     expect(h.runtime.store.get('fixed')).to.equal(undefined);
+    // Every command the editor sent was accepted: the runtime refused nothing.
+    expect(await page.locator('.toast.error').allTextContents()).to.deep.equal([]);
     await page.context().close();
   });
 

@@ -13,6 +13,7 @@ import { Canvas, type CanvasActions } from './Canvas.tsx';
 import { GraphList } from './GraphList.tsx';
 import { Inspector, type InspectorActions } from './Inspector.tsx';
 import { Palette } from './Palette.tsx';
+import { EditHistory, restoreNode, type Command, type Edit } from './history.ts';
 import { RuntimeClient, runtimeAddress, type Message } from './protocol.ts';
 
 const SECRET_KEY = 'imgflow-editor-secret';
@@ -173,43 +174,107 @@ export function App() {
     if (client && current) client.send('graph', command, { ...payload, graph: current });
   }, [client, current]);
 
-  const graphActions: CanvasActions & InspectorActions = useMemo(() => ({
-    addNode(component, position) {
-      const base = component.slice(component.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9_-]/g, '');
-      let id = base;
-      for (let i = 2; graph?.processes[id]; i++) id = `${base}${i}`;
-      send('addnode', { id, component, metadata: { x: Math.round(position.x), y: Math.round(position.y) } });
-      return id;
-    },
-    moveNodes(moves) {
-      for (const [id, pos] of moves) send('changenode', { id, metadata: { x: Math.round(pos.x), y: Math.round(pos.y) } });
-    },
-    removeNode(id) { send('removenode', { id }); setSelectedNode(undefined); },
-    addEdge(src, tgt) { send('addedge', { src, tgt }); },
-    removeEdge(src, tgt) { send('removeedge', { src, tgt }); },
-    selectNode: setSelectedNode,
-    toggleWatch(key, src, tgt) {
-      const next = new Map(watched);
-      if (next.has(key)) next.delete(key);
-      else next.set(key, { src, tgt });
-      setWatched(next);
-      if (client && current) client.send('network', 'edges', { graph: current, edges: [...next.values()] });
-    },
-    refuse(reason) { toast(`Connection refused: ${reason}`); },
-    setInitial(node, port, value) {
-      if (graph && initialOf(graph, node, port)) send('removeinitial', { tgt: { node, port } });
-      send('addinitial', { src: { data: value }, tgt: { node, port } });
-    },
-    removeInitial(node, port) { send('removeinitial', { tgt: { node, port } }); },
-    exportPort(kind, name, node, port, metadata) { send(kind === 'in' ? 'addinport' : 'addoutport', { public: name, node, port, metadata }); },
-    unexportPort(kind, name) { send(kind === 'in' ? 'removeinport' : 'removeoutport', { public: name }); },
-    setProperties(properties) {
-      // No graph:* command changes properties: the whole graph goes back as its source, as Flowhub does.
-      if (!client || !current || !graph) return;
-      client.send('component', 'source', { name: current, library: 'graphs', language: 'json', code: JSON.stringify({ ...graph, properties }) });
-      setGraph({ ...graph, properties });
-    },
-  }), [client, current, graph, send, toast, watched]);
+  const sendRef = useRef(send);
+  sendRef.current = send;
+  const [, setHistoryVersion] = useState(0);
+  const edits = useMemo(() => new EditHistory((c) => sendRef.current(c[0], c[1])), [current]); // eslint-disable-line react-hooks/exhaustive-deps
+  const perform = useCallback((edit: Edit) => { edits.perform(edit); setHistoryVersion((v) => v + 1); }, [edits]);
+  const undo = useCallback(() => { if (edits.undo()) setHistoryVersion((v) => v + 1); }, [edits]);
+  const redo = useCallback(() => { if (edits.redo()) setHistoryVersion((v) => v + 1); }, [edits]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (!canEdit || !(e.ctrlKey || e.metaKey) || target?.closest('input, textarea, select')) return;
+      const key = e.key.toLowerCase();
+      if (key === 'z' && !e.shiftKey) undo();
+      else if ((key === 'z' && e.shiftKey) || key === 'y') redo();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [canEdit, undo, redo]);
+
+  const graphActions: CanvasActions & InspectorActions = useMemo(() => {
+    const removeElements = (nodes: string[], edges: { src: { node: string; port: string }; tgt: { node: string; port: string } }[]) => {
+      if (!graph) return;
+      const gone = new Set(nodes);
+      const loose = edges.filter((e) => !gone.has(e.src.node) && !gone.has(e.tgt.node));
+      const restore = [...nodes.flatMap((id) => restoreNode(graph, id)), ...loose.map((e): Command => {
+        const c = graph.connections.find((x) => x.src && x.src.process === e.src.node && x.src.port === e.src.port && x.tgt.process === e.tgt.node && x.tgt.port === e.tgt.port);
+        return ['addedge', { ...e, ...(c?.metadata ? { metadata: c.metadata } : {}) }];
+      })];
+      // Nodes first, then what connects them; an edge between two removed nodes only once.
+      const seen = new Set<string>();
+      const backward = [...restore.filter((c) => c[0] === 'addnode'), ...restore.filter((c) => c[0] !== 'addnode')]
+        .filter((c) => { const k = JSON.stringify(c); if (seen.has(k)) return false; seen.add(k); return true; });
+      perform({ forward: [...loose.map((e): Command => ['removeedge', e]), ...nodes.map((id): Command => ['removenode', { id }])], backward });
+      if (selectedNode && gone.has(selectedNode)) setSelectedNode(undefined);
+    };
+    return {
+      addNode(component, position) {
+        const base = component.slice(component.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9_-]/g, '');
+        let id = base;
+        for (let i = 2; graph?.processes[id]; i++) id = `${base}${i}`;
+        perform({ forward: [['addnode', { id, component, metadata: { x: Math.round(position.x), y: Math.round(position.y) } }]], backward: [['removenode', { id }]] });
+        return id;
+      },
+      moveNodes(moves) {
+        const forward: Command[] = [], backward: Command[] = [];
+        for (const [id, pos] of moves) {
+          const m = graph?.processes[id]?.metadata ?? {};
+          forward.push(['changenode', { id, metadata: { x: Math.round(pos.x), y: Math.round(pos.y) } }]);
+          backward.push(['changenode', { id, metadata: { x: typeof m.x === 'number' ? m.x : null, y: typeof m.y === 'number' ? m.y : null } }]);
+        }
+        perform({ forward, backward });
+      },
+      removeNode(id) { removeElements([id], []); },
+      removeElements,
+      addEdge(src, tgt) { perform({ forward: [['addedge', { src, tgt }]], backward: [['removeedge', { src, tgt }]] }); },
+      selectNode: setSelectedNode,
+      toggleWatch(key, src, tgt) {
+        const next = new Map(watched);
+        if (next.has(key)) next.delete(key);
+        else next.set(key, { src, tgt });
+        setWatched(next);
+        if (client && current) client.send('network', 'edges', { graph: current, edges: [...next.values()] });
+      },
+      refuse(reason) { toast(`Connection refused: ${reason}`); },
+      setInitial(node, port, value) {
+        const old = graph ? initialOf(graph, node, port) : undefined;
+        const tgt = { node, port };
+        perform({
+          forward: [...(old ? [['removeinitial', { tgt }] as Command] : []), ['addinitial', { src: { data: value }, tgt }]],
+          backward: [['removeinitial', { tgt }], ...(old ? [['addinitial', { src: { data: old.data }, tgt }] as Command] : [])],
+        });
+      },
+      removeInitial(node, port) {
+        const old = graph ? initialOf(graph, node, port) : undefined;
+        if (old) perform({ forward: [['removeinitial', { tgt: { node, port } }]], backward: [['addinitial', { src: { data: old.data }, tgt: { node, port } }]] });
+      },
+      exportPort(kind, name, node, port, metadata) {
+        perform({
+          forward: [[kind === 'in' ? 'addinport' : 'addoutport', { public: name, node, port, metadata }]],
+          backward: [[kind === 'in' ? 'removeinport' : 'removeoutport', { public: name }]],
+        });
+      },
+      unexportPort(kind, name) {
+        const ref = (kind === 'in' ? graph?.inports : graph?.outports)?.[name];
+        if (!ref) return;
+        perform({
+          forward: [[kind === 'in' ? 'removeinport' : 'removeoutport', { public: name }]],
+          backward: [[kind === 'in' ? 'addinport' : 'addoutport', { public: name, node: ref.process, port: ref.port, ...(ref.metadata ? { metadata: ref.metadata } : {}) }]],
+        });
+      },
+      setProperties(properties) {
+        // No graph:* command changes properties: the whole graph goes back as its source, as Flowhub does.
+        if (!client || !current || !graph) return;
+        client.send('component', 'source', { name: current, library: 'graphs', language: 'json', code: JSON.stringify({ ...graph, properties }) });
+        setGraph({ ...graph, properties });
+      },
+    };
+  }, [client, current, graph, perform, selectedNode, toast, watched]);
 
   const run = () => {
     if (!client || !current) return;
@@ -234,6 +299,12 @@ export function App() {
             <button type="button" className="run" onClick={run} disabled={!canRun}>{running ? '■ Stop' : '▶ Run'}</button>
             <label className="upload">Sample image <input type="file" accept="image/*" disabled={!canRun} onChange={(e) => e.target.files?.[0] && upload(e.target.files[0])} /></label>
             <a href={`/graph/${encodeURIComponent(current)}.png`} target="_blank" rel="noreferrer">/graph/{current}.png</a>
+          </span>
+        ) : null}
+        {current && canEdit ? (
+          <span className="history">
+            <button type="button" className="undo" onClick={undo} disabled={!edits.canUndo} title="Undo (Ctrl+Z)">↶ Undo</button>
+            <button type="button" className="redo" onClick={redo} disabled={!edits.canRedo} title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
           </span>
         ) : null}
         <button type="button" onClick={() => { sessionStorage.removeItem(SECRET_KEY); client.close(); }}>Disconnect</button>

@@ -20,9 +20,9 @@ type Port = { node: string; port: string };
 export interface CanvasActions {
   addNode(component: string, position: { x: number; y: number }): string;
   moveNodes(moves: Map<string, { x: number; y: number }>): void;
-  removeNode(id: string): void;
+  /** One edit: the edges first (those of removed nodes go with them), then the nodes. */
+  removeElements(nodes: string[], edges: { src: Port; tgt: Port }[]): void;
   addEdge(src: Port, tgt: Port): void;
-  removeEdge(src: Port, tgt: Port): void;
   selectNode(id: string | undefined): void;
   /** Watches an edge's images (or stops): its previews show while other things are edited. */
   toggleWatch(edge: string, src: Port, tgt: Port): void;
@@ -137,8 +137,7 @@ export function Canvas({ graph, defs, previews, watched, errors, canEdit, action
       <ReactFlow<OpNode, FlowEdge>
         nodes={nodes} edges={edges} nodeTypes={nodeTypes} edgeTypes={edgeTypes}
         onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
-        onNodesDelete={(ns) => ns.forEach((n) => actions.removeNode(n.id))}
-        onEdgesDelete={(es) => es.forEach((e) => actions.removeEdge({ node: e.source, port: e.sourceHandle ?? '' }, { node: e.target, port: e.targetHandle ?? '' }))}
+        onDelete={({ nodes: ns, edges: es }) => actions.removeElements(ns.map((n) => n.id), es.map((e) => ({ src: { node: e.source, port: e.sourceHandle ?? '' }, tgt: { node: e.target, port: e.targetHandle ?? '' } })))}
         onNodeDragStop={onNodeDragStop} onSelectionChange={onSelectionChange}
         onEdgeClick={(_e, e) => actions.toggleWatch(e.id, { node: e.source, port: e.sourceHandle ?? '' }, { node: e.target, port: e.targetHandle ?? '' })}
         nodesDraggable={canEdit} nodesConnectable={canEdit} elementsSelectable deleteKeyCode={canEdit ? ['Backspace', 'Delete'] : null}
