@@ -20,11 +20,14 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
   const sendPage = async (_req: FastifyRequest, reply: FastifyReply) => reply
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-cache')
+    .header('x-content-type-options', 'nosniff')
     .header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self'")
     .send(page);
-  app.get('/editor', sendPage);
-  app.get('/editor/', sendPage);
-  app.get<{ Params: { file: string } }>('/editor/assets/:file', async (req, reply) => {
+  const tags = ['editor'];
+  const pageRoute = { schema: { tags, summary: 'The graph editor: a browser client of the FBP runtime at /runtime' } };
+  app.get('/editor', pageRoute, sendPage);
+  app.get('/editor/', pageRoute, sendPage);
+  app.get<{ Params: { file: string } }>('/editor/assets/:file', { schema: { tags, summary: 'Editor script and style (content-hashed names are immutable)' } }, async (req, reply) => {
     const body = assets.get(req.params.file);
     if (!body) return reply.code(404).type('text/plain').send('Not found');
     const ext = req.params.file.slice(req.params.file.lastIndexOf('.'));
