@@ -187,7 +187,7 @@ describe('editor in headless Chromium', function () {
     await b.context().close();
   });
 
-  it('shows a failing node\'s error on the node; enum, checkbox and colour widgets; deletes with the keyboard, undo and redo; renames and deletes the graph', async () => {
+  it('shows a failing node\'s error on the node; enum, checkbox and colour widgets; groups; deletes with the keyboard, undo and redo; renames and deletes the graph', async () => {
     const page = await openEditor(browser, h, FULL);
     await page.fill('input[name=new-graph]', 'failing');
     await page.click('.graph-list form button[type=submit]');
@@ -216,6 +216,20 @@ describe('editor in headless Chromium', function () {
     const iip = (port: string) => h.runtime.store.get('failing')!.graph.connections.find((c) => !c.src && c.tgt.process === 'resize' && c.tgt.port === port)?.data;
     for (let i = 0; i < 50 && iip('background') === undefined; i++) await page.waitForTimeout(50);
     expect([iip('fit'), iip('enlarge'), iip('background')]).to.deep.equal(['cover', true, '#336699']);
+
+    // Grouping: two nodes selected together become a group, drawn around them; then ungrouped.
+    await node(page, 'crop').locator('.op-head').click();
+    await page.keyboard.down('Control');
+    await node(page, 'resize').locator('.op-head').click();
+    await page.keyboard.up('Control');
+    await page.fill('.group-form input[name=group-name]', 'pair');
+    await page.click('.group-form button[type=submit]');
+    await page.waitForSelector('.group-box[data-group="pair"]');
+    expect(h.runtime.store.get('failing')!.graph.groups).to.deep.equal([{ name: 'pair', nodes: ['crop', 'resize'] }]);
+    await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
+    await page.click('.graph-properties tr[data-group="pair"] button');
+    await page.locator('.group-box').waitFor({ state: 'detached' });
+    expect(h.runtime.store.get('failing')!.graph.groups).to.deep.equal([]);
 
     // Deleting an edge, then a node, with the keyboard.
     await connect(page, ['crop', 'output'], ['resize', 'input']);

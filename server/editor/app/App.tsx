@@ -32,7 +32,8 @@ export function App() {
   const [graphIds, setGraphIds] = useState<string[]>([]);
   const [current, setCurrent] = useState<string>();
   const [graph, setGraph] = useState<GraphJson>();
-  const [selectedNode, setSelectedNode] = useState<string>();
+  const [selectedNodes, setSelectedNodes] = useState<string[]>([]);
+  const selectedNode = selectedNodes.length === 1 ? selectedNodes[0] : undefined;
   const [previews, setPreviews] = useState<Map<string, Preview>>(new Map());
   const [watched, setWatched] = useState<Map<string, { src: { node: string; port: string }; tgt: { node: string; port: string } }>>(new Map());
   const [errors, setErrors] = useState<Map<string, string>>(new Map());
@@ -142,7 +143,7 @@ export function App() {
     setCurrent(id);
     currentRef.current = id;
     setGraph(normalise(parsed));
-    setSelectedNode(undefined);
+    setSelectedNodes([]);
     setPreviews(new Map());
     setWatched(new Map());
     setErrors(new Map());
@@ -210,7 +211,7 @@ export function App() {
       const backward = [...restore.filter((c) => c[0] === 'addnode'), ...restore.filter((c) => c[0] !== 'addnode')]
         .filter((c) => { const k = JSON.stringify(c); if (seen.has(k)) return false; seen.add(k); return true; });
       perform({ forward: [...loose.map((e): Command => ['removeedge', e]), ...nodes.map((id): Command => ['removenode', { id }])], backward });
-      if (selectedNode && gone.has(selectedNode)) setSelectedNode(undefined);
+      setSelectedNodes((prev) => (prev.some((id) => gone.has(id)) ? [] : prev));
     };
     return {
       addNode(component, position) {
@@ -232,7 +233,14 @@ export function App() {
       removeNode(id) { removeElements([id], []); },
       removeElements,
       addEdge(src, tgt) { perform({ forward: [['addedge', { src, tgt }]], backward: [['removeedge', { src, tgt }]] }); },
-      selectNode: setSelectedNode,
+      // React Flow reports the selection again whenever its handlers change: an unchanged
+      // selection must not re-render (that would hand it new handlers, and loop).
+      selectNodes: (ids) => setSelectedNodes((prev) => (prev.length === ids.length && prev.every((id, i) => id === ids[i]) ? prev : ids)),
+      addGroup(name, nodes) { perform({ forward: [['addgroup', { name, nodes }]], backward: [['removegroup', { name }]] }); },
+      removeGroup(name) {
+        const group = graph?.groups?.find((g) => g.name === name);
+        if (group) perform({ forward: [['removegroup', { name }]], backward: [['addgroup', { name, nodes: group.nodes, ...(group.metadata ? { metadata: group.metadata } : {}) }]] });
+      },
       toggleWatch(key, src, tgt) {
         const next = new Map(watched);
         if (next.has(key)) next.delete(key);
@@ -274,7 +282,7 @@ export function App() {
         setGraph({ ...graph, properties });
       },
     };
-  }, [client, current, graph, perform, selectedNode, toast, watched]);
+  }, [client, current, graph, perform, toast, watched]);
 
   const run = () => {
     if (!client || !current) return;
@@ -325,7 +333,7 @@ export function App() {
         {networkError ? <div className="network-error">{networkError}</div> : null}
       </main>
       <aside className="right">
-        {graph && current ? <Inspector graph={graph} graphId={current} node={selectedNode} defs={components} canEdit={canEdit} actions={graphActions} /> : null}
+        {graph && current ? <Inspector graph={graph} graphId={current} node={selectedNode} selection={selectedNodes} defs={components} canEdit={canEdit} actions={graphActions} /> : null}
         {output ? (
           <figure className="output">
             <img src={output.url} alt="output" />

@@ -4,12 +4,12 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
-  applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow, useReactFlow,
+  applyEdgeChanges, applyNodeChanges, Background, Controls, MiniMap, ReactFlow, useReactFlow, ViewportPortal,
   type Connection as FlowConnection, type EdgeChange, type NodeChange, type OnSelectionChangeParams,
 } from '@xyflow/react';
 import { incompatibility, type ComponentDef } from './components.ts';
 import type { GraphJson } from './graph.ts';
-import { layoutGraph, needsLayout } from './layout.ts';
+import { layoutGraph, needsLayout, nodeSize } from './layout.ts';
 import { NodeView, type OpNode } from './NodeView.tsx';
 import { DRAG_TYPE } from './Palette.tsx';
 import { PreviewEdge, type FlowEdge } from './PreviewEdge.tsx';
@@ -23,7 +23,7 @@ export interface CanvasActions {
   /** One edit: the edges first (those of removed nodes go with them), then the nodes. */
   removeElements(nodes: string[], edges: { src: Port; tgt: Port }[]): void;
   addEdge(src: Port, tgt: Port): void;
-  selectNode(id: string | undefined): void;
+  selectNodes(ids: string[]): void;
   /** Watches an edge's images (or stops): its previews show while other things are edited. */
   toggleWatch(edge: string, src: Port, tgt: Port): void;
   refuse(reason: string): void;
@@ -122,7 +122,7 @@ export function Canvas({ graph, defs, previews, watched, errors, canEdit, action
   }, [nodes, layoutWanted, actions]);
 
   const onSelectionChange = useCallback(({ nodes: ns }: OnSelectionChangeParams) => {
-    actions.selectNode(ns.length === 1 ? ns[0].id : undefined);
+    actions.selectNodes(ns.map((n) => n.id));
   }, [actions]);
 
   const onDrop = useCallback((e: React.DragEvent) => {
@@ -143,10 +143,23 @@ export function Canvas({ graph, defs, previews, watched, errors, canEdit, action
         nodesDraggable={canEdit} nodesConnectable={canEdit} elementsSelectable deleteKeyCode={canEdit ? ['Backspace', 'Delete'] : null}
         fitView fitViewOptions={{ padding: 0.2, maxZoom: 1 }} minZoom={0.2} proOptions={{ hideAttribution: true }}
       >
+        <ViewportPortal>
+          {(graph.groups ?? []).map((group) => <GroupBox key={group.name} name={group.name} nodes={nodes.filter((n) => group.nodes.includes(n.id))} />)}
+        </ViewportPortal>
         <Background />
         <Controls showInteractive={false} />
         <MiniMap pannable zoomable />
       </ReactFlow>
     </div>
   );
+}
+
+/** A group (graph.groups) drawn as a labelled box around its nodes, behind them. */
+function GroupBox({ name, nodes }: { name: string; nodes: OpNode[] }) {
+  if (nodes.length === 0) return null;
+  const pad = 16;
+  const boxes = nodes.map((n) => ({ ...n.position, ...nodeSize(n.data.def) }));
+  const x = Math.min(...boxes.map((b) => b.x)) - pad, y = Math.min(...boxes.map((b) => b.y)) - pad - 18;
+  const width = Math.max(...boxes.map((b) => b.x + b.width)) + pad - x, height = Math.max(...boxes.map((b) => b.y + b.height)) + pad - y;
+  return <div className="group-box" data-group={name} style={{ transform: `translate(${x}px, ${y}px)`, width, height }}><span>{name}</span></div>;
 }

@@ -14,6 +14,8 @@ export interface InspectorActions {
   unexportPort(kind: 'in' | 'out', name: string): void;
   setProperties(props: Record<string, unknown>): void;
   removeNode(node: string): void;
+  addGroup(name: string, nodes: string[]): void;
+  removeGroup(name: string): void;
 }
 
 function exportedName(g: GraphJson, kind: 'in' | 'out', node: string, port: string): string | undefined {
@@ -43,9 +45,10 @@ function ExportToggle({ g, kind, node, port, def, canEdit, actions }: { g: Graph
   return <button type="button" className="export" data-export={`${kind}:${port}`} disabled={!canEdit} title={`Export as graph ${kind}port ${pub}`} onClick={() => actions.exportPort(kind, pub, node, port, portMetadata(def))}>export</button>;
 }
 
-export function Inspector({ graph, graphId, node, defs, canEdit, actions }: {
-  graph: GraphJson; graphId: string; node?: string; defs: Map<string, ComponentDef>; canEdit: boolean; actions: InspectorActions;
+export function Inspector({ graph, graphId, node, selection, defs, canEdit, actions }: {
+  graph: GraphJson; graphId: string; node?: string; selection: string[]; defs: Map<string, ComponentDef>; canEdit: boolean; actions: InspectorActions;
 }) {
+  if (selection.length > 1) return <GroupForm graph={graph} nodes={selection} canEdit={canEdit} actions={actions} />;
   if (node && graph.processes[node]) {
     const proc = graph.processes[node];
     const def = defs.get(proc.component);
@@ -87,6 +90,23 @@ export function Inspector({ graph, graphId, node, defs, canEdit, actions }: {
   return <GraphProperties key={`${graphId}:${String(graph.properties?.description ?? '')}`} graph={graph} graphId={graphId} canEdit={canEdit} actions={actions} />;
 }
 
+function GroupForm({ graph, nodes, canEdit, actions }: { graph: GraphJson; nodes: string[]; canEdit: boolean; actions: InspectorActions }) {
+  const [name, setName] = useState('');
+  const taken = (graph.groups ?? []).some((g) => g.name === name);
+  return (
+    <div className="inspector group-form">
+      <h3>{nodes.length} nodes</h3>
+      <p className="muted">{nodes.join(', ')}</p>
+      {canEdit ? (
+        <form onSubmit={(e) => { e.preventDefault(); if (name && !taken) { actions.addGroup(name, nodes); setName(''); } }}>
+          <input name="group-name" placeholder="group name" value={name} onChange={(e) => setName(e.target.value)} />
+          <button type="submit" disabled={!name || taken}>Group</button>
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
 function GraphProperties({ graph, graphId, canEdit, actions }: { graph: GraphJson; graphId: string; canEdit: boolean; actions: InspectorActions }) {
   const props = graph.properties ?? {};
   const [description, setDescription] = useState(typeof props.description === 'string' ? props.description : '');
@@ -98,6 +118,20 @@ function GraphProperties({ graph, graphId, canEdit, actions }: { graph: GraphJso
         <textarea name="description" value={description} disabled={!canEdit} onChange={(e) => setDescription(e.target.value)}
           onBlur={() => description !== (props.description ?? '') && actions.setProperties({ ...props, description })} />
       </label>
+      <h4>Groups</h4>
+      {(graph.groups ?? []).length === 0 ? <p className="muted">none</p> : (
+        <table className="groups">
+          <tbody>
+            {(graph.groups ?? []).map((g) => (
+              <tr key={g.name} data-group={g.name}>
+                <th>{g.name}</th>
+                <td>{g.nodes.join(', ')}</td>
+                <td>{canEdit ? <button type="button" title="Ungroup" onClick={() => actions.removeGroup(g.name)}>✕</button> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {(['in', 'out'] as const).map((kind) => (
         <div key={kind}>
           <h4>{kind === 'in' ? 'Inports' : 'Outports'}</h4>
