@@ -126,6 +126,15 @@ describe('editor in headless Chromium', function () {
     await node(a, 'resize').locator('.op-head').click();
     await a.click('.inspector button[data-export="out:output"]');
     await a.waitForSelector('.inspector button.on[data-export="out:output"]');
+    // The export's metadata, edited with nothing selected.
+    await a.click('.react-flow__pane', { position: { x: 20, y: 20 } });
+    const meta = a.locator('.graph-properties tr[data-exported="in:std-dev-x"]');
+    await meta.locator('input[name=meta-max]').fill('50');
+    await meta.locator('input[name=meta-description]').fill('Horizontal blur');
+    await meta.locator('input[name=meta-description]').press('Enter');
+    await a.waitForSelector('.graph-properties tr[data-exported="in:std-dev-x"] input[name=meta-max][value="50"]');
+    for (let i = 0; i < 50 && h.runtime.store.get(GRAPH)!.graph.inports?.['std-dev-x']?.metadata?.description !== 'Horizontal blur'; i++) await a.waitForTimeout(50);
+    expect(h.runtime.store.get(GRAPH)!.graph.inports!['std-dev-x'].metadata).to.include({ min: 0, max: 50, default: 1.5, description: 'Horizontal blur' });
     await setParam(a, 'resize', 'width', '100');
     await setParam(a, 'gaussian-blur', 'std-dev-x', '0');
     await setParam(a, 'gaussian-blur', 'std-dev-y', '0');
@@ -162,7 +171,7 @@ describe('editor in headless Chromium', function () {
     const saved = h.runtime.store.get(GRAPH)!.graph;
     expect(Object.keys(saved.inports ?? {}).sort()).to.deep.equal(['input', 'std-dev-x']);
     expect(Object.keys(saved.outports ?? {})).to.deep.equal(['output']);
-    expect(saved.inports!['std-dev-x'].metadata).to.include({ min: 0, max: 1000, default: 1.5 });
+    expect(saved.inports!['std-dev-x'].metadata).to.include({ min: 0, max: 50, default: 1.5, type: 'number' });
     for (const id of ['gaussian-blur', 'resize']) {
       expect(saved.processes[id].metadata?.x).to.be.a('number').and.satisfy(Number.isInteger);
     }

@@ -275,6 +275,14 @@ export function App() {
           backward: [[kind === 'in' ? 'addinport' : 'addoutport', { public: name, node: ref.process, port: ref.port, ...(ref.metadata ? { metadata: ref.metadata } : {}) }]],
         });
       },
+      setPortMetadata(kind, name, metadata) {
+        // No command changes an export's metadata: it is exported again with the new one.
+        const ref = (kind === 'in' ? graph?.inports : graph?.outports)?.[name];
+        if (!ref) return;
+        const [remove, add] = kind === 'in' ? ['removeinport', 'addinport'] : ['removeoutport', 'addoutport'];
+        const again = (m: Record<string, unknown> | undefined): Command[] => [[remove, { public: name }], [add, { public: name, node: ref.process, port: ref.port, ...(m ? { metadata: m } : {}) }]];
+        perform({ forward: again(metadata), backward: again(ref.metadata) });
+      },
       setProperties(properties) {
         // No graph:* command changes properties: the whole graph goes back as its source, as Flowhub does.
         if (!client || !current || !graph) return;

@@ -2,7 +2,7 @@
  * The selected node's parameters (IIPs) with typed widgets and its ports' export switches;
  * without a selection, the graph's properties and its exported ports with their metadata.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { rangeOf, type ComponentDef, type PortDef } from './components.ts';
 import { initialOf, type GraphJson } from './graph.ts';
 import { ParamWidget } from './widgets.tsx';
@@ -12,6 +12,7 @@ export interface InspectorActions {
   removeInitial(node: string, port: string): void;
   exportPort(kind: 'in' | 'out', name: string, node: string, port: string, metadata: Record<string, unknown>): void;
   unexportPort(kind: 'in' | 'out', name: string): void;
+  setPortMetadata(kind: 'in' | 'out', name: string, metadata: Record<string, unknown>): void;
   setProperties(props: Record<string, unknown>): void;
   removeNode(node: string): void;
   addGroup(name: string, nodes: string[]): void;
@@ -140,17 +141,52 @@ function GraphProperties({ graph, graphId, canEdit, actions }: { graph: GraphJso
               <tbody>
                 {exported(kind).map(([name, ref]) => (
                   <tr key={name} data-exported={`${kind}:${name}`}>
-                    <th>{name}</th>
-                    <td>{ref.process}.{ref.port}</td>
-                    <td className="muted">{['type', 'min', 'max', 'default'].filter((k) => ref.metadata?.[k] !== undefined).map((k) => `${k} ${String(ref.metadata![k])}`).join(', ')}
-                      {typeof ref.metadata?.description === 'string' ? <div>{ref.metadata.description}</div> : null}</td>
-                    <td>{canEdit ? <button type="button" onClick={() => actions.unexportPort(kind, name)}>✕</button> : null}</td>
+                    <th>{name}<small>{ref.process}.{ref.port}</small></th>
+                    <td><PortMetadata metadata={ref.metadata ?? {}} canEdit={canEdit} onSave={(m) => actions.setPortMetadata(kind, name, m)} /></td>
+                    <td>{canEdit ? <button type="button" title="Stop exporting" onClick={() => actions.unexportPort(kind, name)}>✕</button> : null}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           )}
         </div>
+      ))}
+    </div>
+  );
+}
+
+const META_FIELDS = ['min', 'max', 'default', 'description'] as const;
+
+/** An exported port's metadata: min, max and default (numbers where they parse) and description. */
+function PortMetadata({ metadata, canEdit, onSave }: { metadata: Record<string, unknown>; canEdit: boolean; onSave(m: Record<string, unknown>): void }) {
+  const shown = (m: Record<string, unknown>) => Object.fromEntries(META_FIELDS.map((k) => [k, m[k] === undefined ? '' : String(m[k])]));
+  const [draft, setDraft] = useState(() => shown(metadata));
+  const previous = useRef(shown(metadata));
+  // The runtime's answer (or another client's edit) updates the fields not being edited here.
+  const incoming = JSON.stringify(shown(metadata));
+  useEffect(() => {
+    const next = shown(metadata);
+    setDraft((d) => Object.fromEntries(META_FIELDS.map((k) => [k, d[k] === previous.current[k] ? next[k] : d[k]])));
+    previous.current = next;
+  }, [incoming]); // eslint-disable-line react-hooks/exhaustive-deps
+  const save = () => {
+    const next: Record<string, unknown> = { ...metadata };
+    for (const k of META_FIELDS) {
+      const v = draft[k].trim();
+      if (v === '') delete next[k];
+      else next[k] = k !== 'description' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+    }
+    if (JSON.stringify(next) !== JSON.stringify(metadata)) onSave(next);
+  };
+  return (
+    // Saved when focus leaves the whole form (or on Enter): re-exporting a port redraws its row.
+    <div className="port-metadata" onBlur={(e) => { if (!e.currentTarget.contains(e.relatedTarget as Node | null)) save(); }}>
+      {typeof metadata.type === 'string' ? <small className="muted">{metadata.type}</small> : null}
+      {META_FIELDS.map((k) => (
+        <label key={k}>{k}
+          <input name={`meta-${k}`} value={draft[k]} disabled={!canEdit} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })}
+            onKeyDown={(e) => { if (e.key === 'Enter') save(); }} />
+        </label>
       ))}
     </div>
   );
