@@ -10,7 +10,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { parseGraphSource, type GraphJson } from '../../runtime/index.ts';
+import type { AddressInfo } from 'node:net';
+import { createRuntime, parseGraphSource, type GraphJson } from '../../runtime/index.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
 import { FULL, READ, startHarness, type Harness } from '../ui-protocol/_fixtures/harness.ts';
 import { noiseRaw, pixels } from '../_helpers/images.ts';
 
@@ -303,6 +306,31 @@ describe('editor in headless Chromium', function () {
     await page.waitForSelector('.inspector[data-node="grey"]');
     expect(await page.locator('.inspector button[data-export]:not([disabled])').count()).to.equal(0);
     await page.context().close();
+  });
+
+  it('says why it cannot connect: a wrong secret, or a server without the runtime', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${h.httpUrl}/editor`);
+    await page.fill('input[name=secret]', 'not-the-secret');
+    await page.click('form.connect button[type=submit]');
+    expect(await page.locator('.connect .error').textContent()).to.equal('The runtime refused this secret');
+    expect(await page.evaluate(() => sessionStorage.length)).to.equal(0);
+
+    const config = loadConfig({ graphsDir: h.dir, logLevel: 'silent' }, {});
+    const runtime = await createRuntime({ graphsDir: h.dir, watch: false });
+    const app = await buildApp(config, { runtime });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/editor`);
+      await page.fill('input[name=secret]', FULL);
+      await page.click('form.connect button[type=submit]');
+      expect(await page.locator('.connect .error').textContent()).to.include('IMGFLOW_RUNTIME_SECRET');
+    } finally {
+      await context.close();
+      await app.close();
+      await runtime.close();
+    }
   });
 
   it('lays out every shipped graph without overlapping nodes', async () => {

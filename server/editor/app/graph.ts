@@ -47,6 +47,8 @@ export function applyGraphMessage(graph: GraphJson, command: string, p: any): Gr
     case 'removenode':
       delete g.processes[p.id];
       g.connections = g.connections.filter((c) => c.tgt.process !== p.id && c.src?.process !== p.id);
+      // The runtime takes the node out of its groups without a message of its own.
+      g.groups = g.groups!.map((x) => (x.nodes.includes(p.id) ? { ...x, nodes: x.nodes.filter((n) => n !== p.id) } : x));
       return g;
     case 'renamenode': {
       const processes = record<Process>();

@@ -32,7 +32,7 @@ export class RuntimeClient {
     const ws = new WebSocket(url, 'noflo');
     return new Promise((resolve, reject) => {
       ws.addEventListener('open', () => resolve(new RuntimeClient(ws, secret)), { once: true });
-      ws.addEventListener('error', () => reject(new Error(`Could not connect to ${url}`)), { once: true });
+      ws.addEventListener('error', () => reject(new Error(`Could not connect to ${url}: the runtime is on only when the server has IMGFLOW_RUNTIME_SECRET (or IMGFLOW_RUNTIME_READ_SECRET) set`)), { once: true });
     });
   }
 
