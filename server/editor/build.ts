@@ -8,6 +8,7 @@
  *   npm run build:editor
  */
 import { build, type BuildOptions } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { EditorManifest } from './page.ts';
@@ -33,7 +34,10 @@ const options: BuildOptions = {
   legalComments: 'none',
   jsx: 'automatic',
   define: { 'process.env.NODE_ENV': '"production"' },
-  entryNames: '[name]-[hash]',
+  // Named by our own hash of the contents below: esbuild's [hash] also covers the input paths,
+  // so a checkout elsewhere (or node_modules linked from elsewhere) would name the same bytes
+  // differently and the committed build would look stale.
+  entryNames: '[name]',
   outdir: ASSETS_DIR,
   write: false,
   logLevel: 'silent',
@@ -42,7 +46,12 @@ const options: BuildOptions = {
 export async function buildEditor(): Promise<EditorBuild> {
   const result = await build(options);
   const files = new Map<string, Uint8Array>();
-  for (const f of result.outputFiles ?? []) files.set(basename(f.path), f.contents);
+  for (const f of result.outputFiles ?? []) {
+    const name = basename(f.path);
+    const dot = name.lastIndexOf('.');
+    const hash = createHash('sha256').update(f.contents).digest('base64url').replace(/[-_]/g, '').slice(0, 10).toUpperCase();
+    files.set(`${name.slice(0, dot)}-${hash}${name.slice(dot)}`, f.contents);
+  }
   const names = [...files.keys()];
   const script = names.find((n) => n.endsWith('.js'));
   const style = names.find((n) => n.endsWith('.css'));
