@@ -120,6 +120,12 @@ export interface OperationDef {
    * compiler adds these up to decide whether a graph runs inline or as a job (runtime/work-class.ts).
    */
   cost?: number;
+  /**
+   * The operation handles an animation's frames, stacked as sharp presents them (one tall
+   * image, page by page): a graph made only of such operations keeps an animated input's
+   * frames when the output format can hold them. Others see the first frame only.
+   */
+  frames?: true;
 }
 
 export function defineOperation<T extends OperationDef>(def: T): T {

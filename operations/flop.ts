@@ -9,5 +9,7 @@ export default defineOperation({
   category: 'transform',
   inputs: { input: { description: 'Image to mirror' } },
   params: {},
+  /** A per-pixel (or per-row) change: stacked frames are unaffected by each other. */
+  frames: true,
   sharp: { slot: slot.flop, apply: (pipe) => pipe.flop() },
 });

@@ -9,5 +9,7 @@ export default defineOperation({
   category: 'color',
   inputs: { input: { description: 'Image to desaturate' } },
   params: {},
+  /** A per-pixel (or per-row) change: stacked frames are unaffected by each other. */
+  frames: true,
   sharp: { slot: slot.greyscale, apply: (pipe) => pipe.grayscale() },
 });

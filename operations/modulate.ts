@@ -14,6 +14,8 @@ export default defineOperation({
     hue: { type: 'number', default: 0, min: -360, max: 360, unit: 'degrees', description: 'Hue rotation in degrees' },
     lightness: { type: 'number', default: 0, min: -100, max: 100, description: 'Lightness added (L* units)' },
   },
+  /** A per-pixel (or per-row) change: stacked frames are unaffected by each other. */
+  frames: true,
   sharp: {
     slot: slot.modulate,
     apply: (pipe, p) =>

@@ -18,8 +18,7 @@ function side(n: number, shrink: number): number {
 
 function resizedSize(input: Size, p: Params): Size {
   const { width: w, height: h } = input;
-  const tw = p.width as number | undefined;
-  const th = p.height as number | undefined;
+  const { width: tw, height: th } = targetSize(p);
   let hs = 1;
   let vs = 1;
   if (tw && th) {
@@ -45,6 +44,13 @@ function resizedSize(input: Size, p: Params): Size {
   return scaled;
 }
 
+/** Width and height in device pixels: the CSS-pixel sizes times the device pixel ratio. */
+function targetSize(p: Params): { width?: number; height?: number } {
+  const dpr = (p.dpr as number | undefined) ?? 1;
+  const scale = (v: unknown) => (typeof v === 'number' ? Math.max(1, Math.round(v * dpr)) : undefined);
+  return { width: scale(p.width), height: scale(p.height) };
+}
+
 export default defineOperation({
   name: 'resize',
   title: 'Resize',
@@ -59,16 +65,25 @@ export default defineOperation({
     kernel: { type: 'enum', values: ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'], default: 'lanczos3', description: 'Interpolation kernel for reduction' },
     enlarge: { type: 'boolean', default: false, description: 'Allow output larger than the input' },
     background: { type: 'color', default: '#000000', description: "Padding colour for fit 'contain'" },
+    position: {
+      type: 'enum',
+      values: ['centre', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest', 'entropy', 'attention'],
+      default: 'centre',
+      description: "What fit 'cover' keeps (and where 'contain' places the image): a gravity, or entropy/attention to keep the busiest region",
+    },
+    dpr: { type: 'number', min: 1, max: 4, default: 1, description: 'Device pixel ratio: width and height are multiplied by it (srcset 2x)' },
   },
+  /** Each frame of an animation is resized alike (sharp resizes animated images page by page). */
+  frames: true,
   identity: (p) => p.width === undefined && p.height === undefined,
   outputSize: resizedSize,
   sharp: {
     slot: slot.resize,
     apply: (pipe, p) =>
       pipe.resize({
-            width: p.width as number | undefined,
-            height: p.height as number | undefined,
+            ...targetSize(p),
             fit: p.fit as 'inside',
+            position: p.position as string,
             kernel: p.kernel as 'lanczos3',
             withoutEnlargement: !p.enlarge,
             background: p.background as string,

@@ -10,5 +10,7 @@ export default defineOperation({
   category: 'color',
   inputs: { input: { description: 'Image to tint' } },
   params: { color: { type: 'color', default: '#704214', description: 'Tint colour' } },
+  /** A per-pixel (or per-row) change: stacked frames are unaffected by each other. */
+  frames: true,
   sharp: { slot: slot.tint, apply: (pipe, p) => pipe.tint(rgba(p.color as string)) },
 });

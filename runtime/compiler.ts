@@ -91,6 +91,8 @@ export interface Plan {
    * is the input's (animations and metadata intact); otherwise it is re-encoded.
    */
   copyInput?: boolean;
+  /** Bound values of the generic encoder parameters (`quality`), over the encoder's own. */
+  encoderParams?: Params;
 }
 
 /** A graph whose `properties.environment.type` is `noop` (imgflo's caching proxy, e.g. for GIFs). */
@@ -104,8 +106,10 @@ function noopPlan(name: string): Plan {
 
 export interface CompileOptions extends GraphLimits {
   /**
-   * Give every graph `width` and `height` parameters (imgflo's behaviour): unless the graph
-   * exports its own, a resize node scales the input before the graph runs.
+   * Give every graph the generic image parameters. `width` and `height` (imgflo's behaviour),
+   * with `fit`, `position` and `dpr`: unless the graph exports its own width or height, a
+   * resize node scales the input before the graph runs. `quality`: the output encoder's,
+   * whatever the format, unless the graph exports a parameter of that name.
    */
   sizeParams?: boolean;
   /** Resolves graphs used as components (`graphs/<name>`); they are inlined. */
@@ -115,6 +119,10 @@ export interface CompileOptions extends GraphLimits {
 }
 
 const SIZE_NODE = '$size';
+/** Target of the generic encoder parameters: no node, the executor's encoder reads them. */
+export const ENCODER_PARAMS = '$encode';
+/** The size node's parameters every graph gets (as long as it does not export width/height). */
+const SIZE_PARAMS = ['width', 'height', 'fit', 'position', 'dpr'] as const;
 
 function fail(graph: string, problem: string): never {
   throw errors.IMGFLOW_ERR_GRAPH_INVALID({ graph, problem }, undefined, graph, problem);
@@ -251,6 +259,7 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
   }
 
   if (options.sizeParams && !parameters.has('width') && !parameters.has('height')) insertSizeNode(nodes, parameters, registry);
+  if (options.sizeParams && !parameters.has('quality')) parameters.set('quality', qualityParam(registry));
 
   const order = topologicalOrder(name, nodes);
 
@@ -280,11 +289,33 @@ function insertSizeNode(nodes: Map<string, PlanNode>, parameters: Map<string, Ex
   const component: Component = { ...resize, toOperationParams: (p) => resize.toOperationParams(truncateSizes(p)) };
   for (const node of nodes.values()) for (const [port, src] of Object.entries(node.inputs)) if (src === SOURCE) node.inputs[port] = SIZE_NODE;
   nodes.set(SIZE_NODE, { id: SIZE_NODE, component, kind: 'sharp', params: {}, graphParams: {}, inputs: { input: SOURCE } });
-  for (const dim of ['width', 'height'] as const) {
-    const description = `Scale the input to this ${dim} before the graph runs, keeping the aspect ratio; never enlarges. A fraction is truncated, as imgflo did (rig sends sizes like 449.4375)`;
-    const spec: ParamSpec = { ...component.params[dim], type: 'number', description };
-    parameters.set(dim, { name: dim, spec, targets: [{ node: SIZE_NODE, param: dim }] });
+  const described: Record<(typeof SIZE_PARAMS)[number], string> = {
+    width: 'Scale the input to this width before the graph runs, keeping the aspect ratio unless height and fit say otherwise; never enlarges. A fraction is truncated, as imgflo did (rig sends sizes like 449.4375)',
+    height: 'Scale the input to this height before the graph runs, keeping the aspect ratio unless width and fit say otherwise; never enlarges. A fraction is truncated, as imgflo did',
+    fit: 'How width and height together are met: inside (default, within both), cover (fill both, crop), contain (pad), fill (stretch), outside (cover both, no crop)',
+    position: "What fit=cover keeps: centre (default), a compass gravity (north, southeast...), or entropy/attention for the busiest region",
+    dpr: 'Device pixel ratio, 1..4: width and height are multiplied by it',
+  };
+  for (const name of SIZE_PARAMS) {
+    if (parameters.has(name)) continue;
+    // Sizes are numbers here (imgflo's fractions), truncated before the resize sees them.
+    const spec: ParamSpec = { ...component.params[name], ...(name === 'width' || name === 'height' ? { type: 'number' as const } : {}), description: described[name] };
+    parameters.set(name, { name, spec, targets: [{ node: SIZE_NODE, param: name }] });
   }
+}
+
+/** `quality` for whichever encoder the request's format picks; each format keeps its own default. */
+function qualityParam(registry: Registry): ExportedParam {
+  const defaults = registry.list()
+    .filter((c) => c.op.encoder && c.name === `imgflow/${c.op.name}` && typeof c.op.params.quality?.default === 'number')
+    .map((c) => `${c.op.encoder!.format} ${c.op.params.quality.default}`);
+  const spec: ParamSpec = {
+    type: 'int',
+    min: 1,
+    max: 100,
+    description: `Output quality, 1..100, for formats that have one (default per format: ${defaults.join(', ')}; png only with a palette; gif has none)`,
+  };
+  return { name: 'quality', spec, targets: [{ node: ENCODER_PARAMS, param: 'quality' }] };
 }
 
 function topologicalOrder(graph: string, nodes: Map<string, PlanNode>): string[] {
@@ -335,7 +366,7 @@ export function bindParameters(plan: Plan, values: Params): Plan {
     const inputs = imageInputs.has(id) ? { ...node.inputs, ...imageInputs.get(id) } : node.inputs;
     nodes.set(id, { ...node, inputs, params, skip: node.kind === 'passthrough' || node.component.op.identity?.(params) === true });
   }
-  const bound: Plan = { ...plan, nodes, encoder: plan.encoder ? nodes.get(plan.encoder.id) : undefined };
+  const bound: Plan = { ...plan, nodes, encoder: plan.encoder ? nodes.get(plan.encoder.id) : undefined, encoderParams: byNode.get(ENCODER_PARAMS) };
   // Stages depend on parameters: a skipped node lets its neighbours fuse.
   Object.assign(bound, groupStages(bound));
   return bound;

@@ -11,6 +11,7 @@ import type { Registry } from './registry.ts';
 import { ComputeAborted, type ComputePool } from './offload/compute-pool.ts';
 import { ownValue } from './own-keys.ts';
 import { decodeCmykJpeg, sameFormatSize } from './source-image.ts';
+import { keepsFrames } from './frames.ts';
 
 export interface EvaluateOptions {
   /** The encoded source image (already checked for format and pixel count by the caller). */
@@ -20,6 +21,11 @@ export interface EvaluateOptions {
   /** Encoded secondary images for the graph's image parameters, by parameter name (checked likewise). */
   images?: Record<string, Buffer>;
   format: OutputFormat;
+  /**
+   * Used instead of `format` when the result has transparency (a negotiated format: a client
+   * that takes PNG gets one rather than a JPEG that flattens the alpha).
+   */
+  alphaFormat?: OutputFormat;
   /** Encoder options over the format's defaults (and over an encoder node in the graph). */
   encoderParams?: Params;
   limitInputPixels?: number;
@@ -55,6 +61,15 @@ interface Run {
   stats: EvaluateResult['stats'];
   timings: StageTiming[];
   deadline: number;
+  /** The input is decoded with all its frames (see keepsFrames). */
+  animated: boolean;
+}
+
+/** True when some pixel is not fully opaque: an alpha channel that is all 255 is no transparency. */
+function hasTransparency(img: RawImage): boolean {
+  if (img.channels !== 2 && img.channels !== 4) return false;
+  for (let i = img.channels - 1; i < img.data.length; i += img.channels) if (img.data[i] !== 255) return true;
+  return false;
 }
 
 function remainingSeconds(run: Run): number {
@@ -67,7 +82,7 @@ function remainingSeconds(run: Run): number {
 function fromSource(run: Run): Sharp {
   run.stats.decodes++;
   run.stats.pipelines++;
-  const pipe = sharp(run.options.input, { limitInputPixels: run.options.limitInputPixels ?? 0x3fff * 0x3fff, autoOrient: true });
+  const pipe = sharp(run.options.input, { limitInputPixels: run.options.limitInputPixels ?? 0x3fff * 0x3fff, autoOrient: true, animated: run.animated });
   const t = remainingSeconds(run);
   return t ? pipe.timeout({ seconds: t }) : pipe;
 }
@@ -147,21 +162,32 @@ async function auxOf(run: Run, node: PlanNode): Promise<Record<string, RawImage>
   return aux;
 }
 
-function encoderFor(run: Run) {
-  const { format, encoderParams } = run.options;
+function encoderFor(run: Run, format: OutputFormat) {
+  const { encoderParams } = run.options;
   const encoderNode = run.plan.encoder;
   const op = encoderNode?.component.op.encoder?.format === format ? encoderNode.component.op : run.registry.get(`imgflow/encode-${format}`)?.op;
   if (!op?.encoder) throw errors.IMGFLOW_ERR_FORMAT_UNSUPPORTED({ format }, undefined, format, 'jpeg, png, webp, avif, tiff, gif');
   const defaults: Params = {};
   for (const [k, spec] of Object.entries(op.params)) if (spec.default !== undefined) defaults[k] = spec.default;
   const fromGraph = op === encoderNode?.component.op ? encoderNode.params : {};
-  return (pipe: Sharp) => op.encoder!.apply(pipe, { ...defaults, ...fromGraph, ...encoderParams });
+  return (pipe: Sharp) => op.encoder!.apply(pipe, { ...defaults, ...fromGraph, ...run.plan.encoderParams, ...encoderParams });
 }
 
-async function encode(run: Run, pipe: Sharp): Promise<{ data: Buffer; width: number; height: number }> {
+interface Encoded { data: Buffer; format: OutputFormat; width: number; height: number }
+
+async function encode(run: Run, pipe: Sharp): Promise<Encoded> {
+  let format = run.options.format;
+  const { alphaFormat } = run.options;
+  if (alphaFormat && alphaFormat !== format) {
+    // Whether the result has transparency is known only once it is made: made raw, looked at.
+    const img = await toRaw(pipe);
+    if (hasTransparency(img)) format = alphaFormat;
+    pipe = fromRaw(run, img);
+  }
   run.stats.encodes++;
-  const { data, info } = await encoderFor(run)(pipe).toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
+  const { data, info } = await encoderFor(run, format)(pipe).toBuffer({ resolveWithObject: true });
+  // An animation's size is a frame's: sharp reports the stacked height and the page height.
+  return { data, format, width: info.width, height: info.pageHeight ?? info.height };
 }
 
 /** True when the stage's last node is the graph's output, so the stage's own encoder ends it. */
@@ -173,7 +199,7 @@ function resolveOutput(plan: Plan): string {
   return resolveProducer(plan, plan.output);
 }
 
-async function runSharpStage(run: Run, stage: Stage, last: boolean): Promise<{ data: Buffer; width: number; height: number } | undefined> {
+async function runSharpStage(run: Run, stage: Stage, last: boolean): Promise<Encoded | undefined> {
   const { plan } = run;
   const first = plan.nodes.get(stage.nodes[0])!;
   const needsBase = first.component.op.name === 'composite';
@@ -278,6 +304,7 @@ export async function evaluatePlan(plan: Plan, registry: Registry, options: Eval
     stats: { decodes: 0, encodes: 0, pipelines: 0 },
     timings: [],
     deadline: options.timeoutMs ? Date.now() + options.timeoutMs : Infinity,
+    animated: false,
   };
   if (plan.copyInput && !options.collect && !options.encoderParams) {
     const size = await sameFormatSize(options.input, options.format);
@@ -296,7 +323,10 @@ export async function evaluatePlan(plan: Plan, registry: Registry, options: Eval
     }
   }
   const stages = options.collect ? singleNodeStages(plan) : plan.stages;
-  let result: { data: Buffer; width: number; height: number } | undefined;
+  // Previews and a pre-decoded input work on one frame; so does the raw look for transparency.
+  run.animated = !options.collect && !options.decodedInput && (!options.alphaFormat || options.alphaFormat === options.format)
+    && keepsFrames(plan, stages, options.format);
+  let result: Encoded | undefined;
   for (const [i, stage] of stages.entries()) {
     if (options.signal?.aborted) throw options.signal.reason instanceof ImgflowError ? options.signal.reason : timedOut(run, options.signal.reason);
     const t0 = performance.now();
@@ -319,5 +349,5 @@ export async function evaluatePlan(plan: Plan, registry: Registry, options: Eval
     }
     run.timings.push({ kind: 'encode', nodes: [outId], ms: performance.now() - t0 });
   }
-  return { bytes: result.data, format: options.format, width: result.width, height: result.height, timings: run.timings, stats: run.stats };
+  return { bytes: result.data, format: result.format, width: result.width, height: result.height, timings: run.timings, stats: run.stats };
 }

@@ -15,6 +15,7 @@ import { GRAPH_COMPONENT_PREFIX, inlineSubgraphs, type GraphResolver } from './s
 import { checkGraphLimits, type GraphLimits } from './graph-limits.ts';
 import { classify, DEFAULT_WORK_CLASS_OPTIONS, type WorkClass, type WorkClassOptions } from './work-class.ts';
 import type { GraphJson } from './graph.ts';
+import { operationsHandleFrames } from './frames.ts';
 import { createComputePool, type ComputePool } from './offload/compute-pool.ts';
 import type { GpuMode } from '../operations/kernels/backend.ts';
 
@@ -60,6 +61,11 @@ export interface GraphInfo {
   ignoredProperties: IgnoredProperty[];
   /** Inline, or a job on which queue, and why. */
   work: WorkClass;
+  /**
+   * Every operation of the graph handles an animation's frames: an animated input keeps them
+   * in a gif or webp output. False: the graph works on the first frame.
+   */
+  frames: boolean;
 }
 
 export interface Runtime {
@@ -192,6 +198,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         parameters: [...p.parameters.values()].map((x) => ({ name: x.name, ...x.spec })),
         ignoredProperties: p.ignored,
         work: workClass(name),
+        frames: operationsHandleFrames(p),
       };
     },
     async close() {

@@ -19,13 +19,27 @@ export function formatFromExtension(ext: string): OutputFormat {
   return format;
 }
 
+function acceptsFrom(accept: string | undefined): (mime: string) => boolean {
+  const a = (accept ?? '').toLowerCase();
+  return (mime: string) => new RegExp(`(^|[ ,])${mime.replace('/', '\\/').replace('*', '\\*')}(?![^,]*;\\s*q=0(\\.0*)?\\s*(,|$))`).test(a);
+}
+
 /** Without an extension: the best format the client says it takes (avif > webp > jpeg). */
 export function negotiateFormat(accept: string | undefined): OutputFormat {
-  const a = (accept ?? '').toLowerCase();
-  const accepts = (mime: string) => new RegExp(`(^|[ ,])${mime.replace('/', '\\/')}(?![^,]*;\\s*q=0(\\.0*)?\\s*(,|$))`).test(a);
+  const accepts = acceptsFrom(accept);
   if (accepts('image/avif')) return 'avif';
   if (accepts('image/webp')) return 'webp';
   return 'jpeg';
+}
+
+/**
+ * The format for a negotiated result with transparency, when `format` would flatten it: PNG
+ * if the client takes it (image/png, image/* or *\/*); undefined when only JPEG is acceptable.
+ */
+export function negotiateAlphaFormat(accept: string | undefined, format: OutputFormat): OutputFormat | undefined {
+  if (format !== 'jpeg') return undefined;
+  const accepts = acceptsFrom(accept);
+  return accepts('image/png') || accepts('image/*') || accepts('*/*') ? 'png' : undefined;
 }
 
 /** `name.ext` -> parts; the last dot splits, so graph names never contain one. */

@@ -7,7 +7,7 @@ import { bindParameters, formatOf, checkPlanSizes, IMAGE_PARAM, loadImageParams,
 import { errors } from '../runtime/errors.ts';
 import type { RawParams } from '../runtime/params.ts';
 import type { Config } from './config.ts';
-import { formatFromExtension, negotiateFormat } from './formats.ts';
+import { formatFromExtension, negotiateAlphaFormat, negotiateFormat } from './formats.ts';
 import type { ComputePool } from '../runtime/offload/compute-pool.ts';
 import { orientedSize, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
@@ -35,6 +35,8 @@ export interface ImageRequest {
 export interface ParsedRequest {
   prepared: PreparedRequest;
   format: OutputFormat;
+  /** Negotiated: the format a result with transparency gets instead (PNG rather than JPEG). */
+  alphaFormat?: OutputFormat;
   /** The format came from Accept: responses must say `Vary: Accept`. */
   negotiated: boolean;
 }
@@ -55,7 +57,8 @@ export function parseImageRequest(runtime: Runtime, config: Config, req: ImageRe
   if (typeof width === 'number' && typeof height === 'number' && width * height > config.maxOutputPixels) {
     throw errors.IMGFLOW_ERR_OUTPUT_TOO_LARGE({ width, height, limit: config.maxOutputPixels }, undefined, width, height, config.maxOutputPixels);
   }
-  return { prepared, format, negotiated: req.ext === undefined };
+  const alphaFormat = req.ext === undefined ? negotiateAlphaFormat(req.accept, format) : undefined;
+  return { prepared, format, alphaFormat, negotiated: req.ext === undefined };
 }
 
 /** How a caller other than the graph route wants its evaluation run. */
@@ -118,6 +121,8 @@ async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedR
     input: source.bytes,
     images,
     format,
+    // A noop graph's own format (copyInput) is not negotiated: no alpha fallback then.
+    alphaFormat: format === parsed.format ? parsed.alphaFormat : undefined,
     limitInputPixels: config.maxInputPixels,
     timeoutMs: how.timeoutMs ?? config.processingTimeoutMs,
     signal: req.signal,

@@ -200,7 +200,8 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminOptions): Pro
     }
     const query = queryOf(url.searchParams);
     const keys: string[] = [];
-    for (const accept of ext === undefined ? NEGOTIATED.map((f) => `image/${f}`) : [undefined]) {
+    // Negotiated URLs: one key per format, and JPEG's with PNG for transparent results.
+    for (const accept of ext === undefined ? [...NEGOTIATED.map((f) => `image/${f}`), 'image/jpeg,image/png'] : [undefined]) {
       const parsed = parseImageRequest(runtime, config, { graph, ext, query, accept });
       const key = cacheKey({
         graphName: graph,
@@ -208,6 +209,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminOptions): Pro
         params: parsed.prepared.params as Record<string, CacheParamValue>,
         inputIdentity: sourceIdentity(query.input, undefined),
         format: parsed.format,
+        alphaFormat: parsed.alphaFormat,
       });
       await imageCache.cache.flush();
       await imageCache.cache.purge({ key });

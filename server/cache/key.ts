@@ -15,6 +15,8 @@ export interface CacheKeyParts {
   inputIdentity?: string;
   /** Output format: `jpeg` (or `jpg`), `png`, `webp`, `avif`... */
   format: string;
+  /** A negotiated result with transparency gets this format instead (see negotiateAlphaFormat). */
+  alphaFormat?: string;
 }
 
 /** Bumped when the hashed document changes shape, so old entries are simply never hit again. */
@@ -38,6 +40,8 @@ export function cacheKey(parts: CacheKeyParts): string {
     params: parts.params,
     input: parts.inputIdentity ?? null,
     format: canonicalFormat,
+    // Only when set: keys made before alpha negotiation existed stay the same.
+    ...(parts.alphaFormat ? { alphaFormat: parts.alphaFormat } : {}),
   };
   const hash = createHash('sha256').update(canonicalJson(doc)).digest('hex');
   const key = `${parts.graphName}/${hash}.${ext}`;

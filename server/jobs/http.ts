@@ -51,6 +51,7 @@ export function createJobHttp(opts: { config: Config; jobs: JobQueue; imageCache
         params: parsed.prepared.params,
         ...(req.body ? { body: req.body.toString('base64') } : {}),
         format: parsed.format,
+        ...(parsed.alphaFormat ? { alphaFormat: parsed.alphaFormat } : {}),
         url: request.url,
         ...(app ? { app: app.key } : {}),
         ...(callback ? { callbacks: [callback] } : {}),

@@ -72,13 +72,16 @@ async function evaluateAndStore(deps: JobDeps, spec: JobSpec, signal: AbortSigna
   const { runtime, config, imageCache } = deps;
   const body = spec.body === undefined ? undefined : Buffer.from(spec.body, 'base64');
   const req = { graph: spec.graph, ext: spec.format, query: spec.query, body, signal, onProgress };
-  const parsed = parseImageRequest(runtime, config, req);
+  // The web process negotiated the format; the worker gets it as an extension, with the
+  // negotiated fallback for transparency that extension alone would not give.
+  const parsed = { ...parseImageRequest(runtime, config, req), alphaFormat: spec.alphaFormat };
   const key = cacheKey({
     graphName: spec.graph,
     graphRevision: parsed.prepared.revision,
     params: parsed.prepared.params as Record<string, CacheParamValue>,
     inputIdentity: sourceIdentity(spec.query.input, body),
     format: parsed.format,
+    alphaFormat: parsed.alphaFormat,
   });
   // Edited (here or where the job was queued) since, or coerced differently: the result would not match its URL.
   if (key !== spec.key || parsed.prepared.revision !== spec.revision) throw errors.IMGFLOW_ERR_JOB_STALE({ graph: spec.graph }, undefined, spec.graph);

@@ -24,6 +24,8 @@ export interface JobSpec {
   /** A POSTed input, base64. */
   body?: string;
   format: OutputFormat;
+  /** A negotiated request's format for a result with transparency (PNG rather than JPEG). */
+  alphaFormat?: OutputFormat;
   /** The image URL: where the result is served once done (GET it again). */
   url: string;
   /** Key of the app that signed the request (callbacks are signed with its secret). */

@@ -149,6 +149,7 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
           params: prepared.params as Record<string, CacheParamValue>,
           inputIdentity: sourceIdentity(query.input, body),
           format: parsed.format,
+          alphaFormat: parsed.alphaFormat,
         }),
       };
       if (memoKey !== undefined) keys.set(memoKey, known);

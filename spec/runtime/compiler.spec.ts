@@ -174,7 +174,7 @@ describe('compiler', () => {
       graph.inports!.blur = { process: 'op', port: 'std-dev-x', metadata: { description: 'How blurry', maximum: 50 } };
       const plan = compileGraph('g', graph, registry, { sizeParams: true });
       expect(plan.parameters.get('blur')!.spec).to.include({ type: 'number', description: 'How blurry', max: 50, min: 0, default: 3 });
-      expect([...plan.parameters.keys()].sort()).to.deep.equal(['blur', 'height', 'width']);
+      expect([...plan.parameters.keys()].sort()).to.deep.equal(['blur', 'dpr', 'fit', 'height', 'position', 'quality', 'width']);
     });
 
     it('turns an exported secondary image port into an image URL parameter', async () => {

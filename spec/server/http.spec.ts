@@ -171,7 +171,7 @@ describe('HTTP /graph', function () {
     const body = await (await get(`/graph/gaussianblur.png?input=${input('/photo.jpg')}&std-dev-x=lots`)).json();
     expect(body).to.include({ parameter: 'std-dev-x', accepts: 'number between 0 and 1000' });
     const unknown = await (await get(`/graph/gaussianblur.png?input=${input('/photo.jpg')}&blurr=1`)).json();
-    expect(unknown.accepts).to.deep.equal(['abyss-policy', 'height', 'std-dev-x', 'std-dev-y', 'width']);
+    expect(unknown.accepts).to.deep.equal(['abyss-policy', 'dpr', 'fit', 'height', 'position', 'quality', 'std-dev-x', 'std-dev-y', 'width']);
   });
 
   it('stays up after all of that', async () => {

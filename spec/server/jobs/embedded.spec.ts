@@ -11,6 +11,8 @@ import { APP_KEY, APP_SECRET, graphsDir, startJobOrigin, type JobOrigin } from '
 import { inputFor, jobBehaviour, type JobHarness } from './_behaviour.ts';
 import { createImageCache, type ImageCache } from '../../../server/image-cache.ts';
 import { expect } from 'chai';
+import sharp from 'sharp';
+import { noiseRaw } from '../../_helpers/images.ts';
 
 describe('jobs: embedded engine', function () {
   this.timeout(20000);
@@ -56,5 +58,13 @@ describe('jobs: embedded engine', function () {
     expect(again.status).to.equal(200);
     expect(again.headers.get('x-cache')).to.equal('miss');
     expect(origin.fetches(input.slice(input.indexOf('/', 8)))).to.equal(2);
+  });
+
+  it('a negotiated request with transparency keeps it through a job (PNG, not a stale job or a JPEG)', async () => {
+    const body = await sharp(noiseRaw(32, 24, 4), { raw: { width: 32, height: 24, channels: 4 } }).png().toBuffer();
+    const res = await fetch(`${harness.base}/graph/jobby`, { method: 'POST', body: new Uint8Array(body), headers: { accept: 'image/jpeg,*/*' } });
+    expect(res.status, await res.clone().text().then((t) => t.slice(0, 200))).to.equal(200);
+    expect(res.headers.get('content-type')).to.equal('image/png');
+    expect((await sharp(Buffer.from(await res.arrayBuffer())).stats()).isOpaque).to.equal(false);
   });
 });
