@@ -1,11 +1,6 @@
 /**
- * imgflow CLI: run a graph on a file or URL, list graphs, start the server.
- *   imgflow run <graph> --input <file|url> [--set k=v ...] -o out.webp
- *   imgflow graphs
- *   imgflow serve
- *   imgflow worker [--queues deepdream,heavy] [--concurrency N]
- *   imgflow sign <graph>[.ext] name=value ... [--key K --secret S --server URL --expires SECONDS]
- *   imgflow imgflo-url <graph> --name=value ...   (imgflo-url 1.2's tool)
+ * imgflow CLI: run a graph on a file or URL, list graphs, start the server; bin/help.ts has
+ * each command's options (`npx imgflow <command> --help`).
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -20,32 +15,13 @@ import { closeSourceAgents } from '../server/input/fetch-source.ts';
 import { fetchWithConfig } from '../server/source.ts';
 import { RESERVED_PARAMS } from '../server/process-request.ts';
 import { autoscaleCommand } from './autoscale-command.ts';
+import { argumentError, commandUsage, usage, wantsHelp } from './help.ts';
 import { createProgressBar } from './progress.ts';
 import { imgfloUrlCli } from './imgflo-url.ts';
+import { packageVersion } from './version.ts';
 import type { GpuMode } from '../operations/kernels/index.ts';
 
-const USAGE = `Usage:
-  imgflow run <graph> --input <file|url> [--set name=value ...] -o <out.ext>
-  imgflow graphs                       list graphs and their parameters
-  imgflow serve                        start the HTTP server (PORT, IMGFLOW_* env vars)
-  imgflow worker [--queues deepdream,heavy] [--concurrency N]
-                                       consume job queues from Redis (IMGFLOW_REDIS_URL)
-  imgflow runtime [--port N] [--host H] the FBP runtime alone, for Flowhub (prints the live-mode link)
-  imgflow sign <graph>[.ext] name=value ...
-                                       print a signed URL (input=<url> is a parameter like the others)
-      --key <key>       application key (default IMGFLOW_KEY)
-      --secret <secret> its secret (default: the first of IMGFLOW_SECRET)
-      --server <url>    server base URL (default http://localhost:$PORT)
-      --expires <s>     valid for this many seconds (adds a signed expires)
-  imgflow imgflo-url <graph> --name=value ...
-                                       print an imgflo-server URL as imgflo-url 1.2's tool did
-                                       (IMGFLO_API_KEY, IMGFLO_API_SECRET, IMGFLO_API_SERVER)
-  imgflow autoscale [--config autoscale.yaml]
-                                       size the worker pools on queue depth (guv's model; README "Autoscaling")
-
-Options:
-  --graphs <dir>    graph directory (default: IMGFLOW_GRAPHS_DIR, ./graphs, or the bundled graphs)
-  -h, --help        this text`;
+const USAGE = usage();
 
 const bundledGraphs = fileURLToPath(new URL('../graphs', import.meta.url));
 
@@ -55,9 +31,21 @@ function configFor(graphsOption: string | undefined): Config {
   return loadConfig({ graphsDir, allowPrivateSources: true, logLevel: 'silent' });
 }
 
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 async function readInput(config: Config, input: string): Promise<Buffer> {
+  if (input === '-') return readStdin();
   if (/^https?:\/\//i.test(input)) return fetchWithConfig(config, input, undefined, 'imgflow-cli');
   return readFile(resolve(input));
+}
+
+/** Writes all of `bytes` to stdout before resolving (a pipe may take them in pieces). */
+function writeStdout(bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(bytes, (err) => (err ? reject(err) : resolve())));
 }
 
 function parseSets(sets: string[]): Record<string, string> {
@@ -78,17 +66,21 @@ async function run(args: string[]): Promise<void> {
       input: { type: 'string', short: 'i' },
       set: { type: 'string', multiple: true, default: [] },
       output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
       graphs: { type: 'string' },
     },
   });
-  const [graph] = positionals;
-  if (!graph || !values.input || !values.output) throw new Error(`run needs a graph, --input and -o\n\n${USAGE}`);
+  const [graph, extra] = positionals;
+  if (!graph || !values.input || !values.output) throw new Error(`run needs a graph, --input and -o\n\n${commandUsage('run')}`);
+  if (extra !== undefined) throw new Error(`run takes one graph, got also ${JSON.stringify(extra)}\n\n${commandUsage('run')}`);
+  const toStdout = values.output === '-';
+  if (toStdout && !values.format) throw new Error('-o - (stdout) needs --format, e.g. --format png');
+  const format = formatFromExtension(values.format ?? extname(values.output).slice(1));
   const config = configFor(values.graphs);
   const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, maxNodes: config.maxNodes, computeThreads: config.computeThreads, gpu: config.gpu as GpuMode });
   const params = parseSets(values.set);
   for (const reserved of RESERVED_PARAMS) if (reserved in params) throw new Error(`${reserved} is not a graph parameter; use --input`);
   const prepared = runtime.prepare(graph, params);
-  const format = formatFromExtension(extname(values.output).slice(1));
   const input = await readInput(config, values.input);
   await checkImage(input, { maxPixels: config.maxInputPixels });
   // image parameters (deepdream's guide=<url>) are fetched like an --input URL
@@ -107,9 +99,10 @@ async function run(args: string[]): Promise<void> {
     onProgress: (fraction, detail) => bar.update(fraction, detail),
   });
   bar.done();
-  await writeFile(values.output, result.bytes);
+  if (toStdout) await writeStdout(result.bytes);
+  else await writeFile(values.output, result.bytes);
   const stages = result.timings.map((t) => `${t.kind}[${t.nodes.join('+')}] ${t.ms.toFixed(0)} ms`).join(', ');
-  console.error(`${values.output}: ${result.width}x${result.height} ${format}, ${result.bytes.length} bytes in ${(performance.now() - t0).toFixed(0)} ms (${stages})`);
+  console.error(`${toStdout ? 'stdout' : values.output}: ${result.width}x${result.height} ${result.format}, ${result.bytes.length} bytes in ${(performance.now() - t0).toFixed(0)} ms (${stages})`);
   await runtime.close();
 }
 
@@ -167,7 +160,7 @@ async function sign(args: string[]): Promise<void> {
     },
   });
   const [target, ...pairs] = positionals;
-  if (!target) throw new Error(`sign needs a graph\n\n${USAGE}`);
+  if (!target) throw new Error(`sign needs a graph\n\n${commandUsage('sign')}`);
   const config = loadConfig({ logLevel: 'silent' });
   const key = values.key ?? config.appKey;
   // With several secrets (rotation), the first one is the current one.
@@ -225,25 +218,42 @@ const commands: Record<string, (args: string[]) => Promise<void>> = { run, graph
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
-    console.log(USAGE);
+    console.log(rest[0] && command === 'help' ? commandUsage(rest[0]) : USAGE);
     return command ? 0 : 64;
   }
-  if (command === 'imgflo-url') {
+  if (command === 'imgflo-url' && !wantsHelp(rest)) {
     // Its own output contract (imgflo-url's): the URL without a newline, or `ERROR: ...`.
     const out = imgfloUrlCli(rest, process.env);
     process.stdout.write(out.stdout);
     process.stderr.write(out.stderr);
     return out.code;
   }
+  if (command === '-v' || command === '--version' || command === 'version') {
+    console.log(packageVersion());
+    return 0;
+  }
   const handler = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  if (!handler && command === 'imgflo-url') {
+    console.log(commandUsage(command));
+    return 0;
+  }
   if (!handler) {
     console.error(`imgflow: unknown command ${command}\n\n${USAGE}`);
     return 64;
+  }
+  if (wantsHelp(rest)) {
+    console.log(commandUsage(command));
+    return 0;
   }
   try {
     await handler(rest);
     return 0;
   } catch (err) {
+    const bad = argumentError(command, err);
+    if (bad) {
+      console.error(bad);
+      return 64;
+    }
     const e = err as Error;
     console.error(`imgflow: ${e instanceof ImgflowError ? `${e.message} (${e.code})` : e.message}`);
     return e instanceof ImgflowError && e.statusCode < 500 ? 65 : 1;

@@ -21,22 +21,35 @@ export function describe(detail: Record<string, unknown> = {}): string {
   return parts.join(', ');
 }
 
-export function createProgressBar(stream: NodeJS.WriteStream, label: string): ProgressBar {
+/**
+ * Time left if the rest goes at the pace so far: empty until there is a pace to go by (1% done
+ * and a tenth of a second spent) and once finished. Operations that know better (a dream's
+ * `eta` detail) say so themselves, and that is shown instead.
+ */
+export function eta(elapsedMs: number, fraction: number): string {
+  if (fraction < 0.01 || fraction >= 1 || elapsedMs < 100) return '';
+  return `ETA ${formatSeconds((elapsedMs * (1 - fraction)) / fraction / 1000)}`;
+}
+
+export function createProgressBar(stream: NodeJS.WriteStream, label: string, clock: () => number = Date.now): ProgressBar {
   const tty = (stream as WriteStream).isTTY === true;
-  const started = Date.now();
+  const started = clock();
   let lastDecile = -1;
   let drawn = false;
   return {
     update(fraction, detail) {
       const f = Math.max(0, Math.min(1, fraction));
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const elapsed = clock() - started;
+      const seconds = (elapsed / 1000).toFixed(1);
+      const paced = typeof detail?.eta === 'number' ? '' : eta(elapsed, f);
+      const tail = ['', paced, describe(detail)].filter((x, i) => i === 0 || x).join(' ');
       if (tty) {
         const width = 30, filled = Math.round(f * width);
-        stream.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}% ${seconds}s ${describe(detail)}\x1b[K`);
+        stream.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}% ${seconds}s${tail}\x1b[K`);
         drawn = true;
       } else if (Math.floor(f * 10) > lastDecile) {
         lastDecile = Math.floor(f * 10);
-        stream.write(`${label}: ${(f * 100).toFixed(0)}% after ${seconds}s ${describe(detail)}\n`);
+        stream.write(`${label}: ${(f * 100).toFixed(0)}% after ${seconds}s${tail}\n`);
       }
     },
     done() {

@@ -81,6 +81,56 @@ describe('imgflow (CLI)', function () {
     expect(err!.stderr).to.match(/IMGFLOW_ERR_PARAM_INVALID|std-dev-x/);
   });
 
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) expect((await imgflow([flag])).stdout.trim()).to.equal(pkg.version);
+  });
+
+  it('<command> --help prints that command\'s options, for every command', async () => {
+    const expected: Record<string, RegExp> = {
+      run: /--input <file\|url\|->[\s\S]*--format/,
+      graphs: /--json/,
+      serve: /environment variables/,
+      runtime: /--port/,
+      sign: /--secret/,
+      'imgflo-url': /IMGFLO_API_KEY/,
+      worker: /--queues/,
+      autoscale: /--config/,
+    };
+    const helps = await Promise.all(Object.keys(expected).map((command) => imgflow([command, '--help'])));
+    Object.entries(expected).forEach(([command, pattern], i) => {
+      expect(helps[i].stdout, command).to.match(new RegExp(`npx imgflow ${command}`)).and.match(pattern);
+    });
+    expect((await imgflow(['help', 'sign'])).stdout).to.match(/npx imgflow sign/);
+  });
+
+  it('an unknown flag names itself and the command, with its usage, and exits 64', async () => {
+    const err = await imgflow(['run', 'gaussianblur', '--bogus', '-o', 'x.png']).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(err, 'the command should fail').to.not.equal(undefined);
+    expect(err!.code).to.equal(64);
+    expect(err!.stderr).to.match(/^imgflow run: unknown option --bogus/).and.match(/npx imgflow run <graph>/);
+    // not Node's raw parser text
+    expect(err!.stderr).to.not.match(/positional argument starting with/);
+  });
+
+  it('run: - reads stdin and writes stdout (with --format)', async () => {
+    const bytes = await readFile(input);
+    const out = await new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolveRun, reject) => {
+      const child = spawn(process.execPath, [BIN, 'run', 'passthrough', '--input', '-', '--set', 'width=32', '--format', 'png', '-o', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const stdout: Buffer[] = [];
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => stdout.push(c));
+      child.stderr.on('data', (c: Buffer) => { stderr += c; });
+      child.on('error', reject);
+      child.on('close', (code) => resolveRun({ code, stdout: Buffer.concat(stdout), stderr }));
+      child.stdin.end(bytes);
+    });
+    expect(out.code, out.stderr).to.equal(0);
+    expect(await sharp(out.stdout).metadata()).to.include({ format: 'png', width: 32, height: 24 });
+    const err = await imgflow(['run', 'passthrough', '--input', input, '-o', '-']).then(() => undefined, (e: { stderr: string }) => e);
+    expect(err?.stderr).to.match(/needs --format/);
+  });
+
   it('graphs: lists the graphs with their parameters', async () => {
     const { stdout } = await imgflow(['graphs']);
     expect(stdout).to.match(/gaussianblur/);
