@@ -3,7 +3,8 @@
  * The scheme is specified in docs/signing.md; keep the two in step.
  *
  * Pure and platform-neutral: Web Crypto (`globalThis.crypto.subtle`) for HMAC-SHA256, so it runs
- * in Node >= 20 and in browsers. That is why signing is async.
+ * in Node >= 20 and in browsers. That is why signing is async; rig/node.ts signs the same
+ * strings synchronously with node:crypto, for callers that cannot wait (framework loaders).
  */
 import { base64url, constantTimeEqual, encodeStrict } from './_internal/encoding.ts';
 
@@ -140,10 +141,15 @@ function subtleCrypto(): SubtleCrypto {
   return subtle;
 }
 
-async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
+/** @internal shared with rig/node.ts */
+export function checkSecret(secret: unknown): asserts secret is string {
   if (typeof secret !== 'string' || secret === '') {
     throw new TypeError(`Expected a non-empty string for secret but received ${typeof secret === 'string' ? 'an empty string' : `a value of type ${typeof secret}`}`);
   }
+}
+
+async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
+  checkSecret(secret);
   const subtle = subtleCrypto();
   const encoder = new TextEncoder();
   const key = await subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
@@ -197,18 +203,27 @@ function serverBase(server: string): string {
 }
 
 /**
- * `<server>/graph/<key>/<signature>/<graph>[.<ext>][?<canonical query>]`. The query is in
- * canonical order and encoding, so the URL itself is canonical.
+ * @internal A signed URL but for its signature: the string to sign (canonicalForm) and the URL
+ * around a signature of it. Shared by the async (Web Crypto) and sync (node:crypto) builders.
  */
-export async function buildSignedUrl(options: SignedUrlOptions): Promise<string> {
-  const { server, key, secret, graph, ext, params, expiresAt } = options;
+export function signedUrlTemplate(options: SignedUrlOptions): { message: string; url(signature: string): string } {
+  const { server, key, graph, ext, params, expiresAt } = options;
   const base = serverBase(server);
   checkSegment('key', key);
   const segment = graphSegment(graph, ext);
   const pairs = withExpires(params, expiresAt);
-  const signature = await signRequest(secret, { graph, ext, params: pairs });
+  const message = canonicalForm(graph, ext, pairs);
   const query = canonicalPairs(pairs).join('&');
-  return `${base}/graph/${encodeStrict(key)}/${signature}/${segment}${query ? `?${query}` : ''}`;
+  return { message, url: (signature) => `${base}/graph/${encodeStrict(key)}/${signature}/${segment}${query ? `?${query}` : ''}` };
+}
+
+/**
+ * `<server>/graph/<key>/<signature>/<graph>[.<ext>][?<canonical query>]`. The query is in
+ * canonical order and encoding, so the URL itself is canonical.
+ */
+export async function buildSignedUrl(options: SignedUrlOptions): Promise<string> {
+  const template = signedUrlTemplate(options);
+  return template.url(base64url(await hmacSha256(options.secret, template.message)));
 }
 
 /** `<server>/graph/<graph>[.<ext>][?<canonical query>]`, for servers that allow unsigned requests. */
