@@ -4,9 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { createRuntime, ImgflowError, loadImageParams, nullRecord } from '../runtime/index.ts';
 import { loadConfig, workClassOptions, type Config } from '../server/config.ts';
 import { formatFromExtension } from '../server/formats.ts';
@@ -18,12 +17,12 @@ import { autoscaleCommand } from './autoscale-command.ts';
 import { argumentError, commandUsage, usage, wantsHelp } from './help.ts';
 import { createProgressBar } from './progress.ts';
 import { imgfloUrlCli } from './imgflo-url.ts';
-import { packageVersion } from './version.ts';
+import { packageRoot, version } from '../server/version.ts';
 import type { GpuMode } from '../operations/kernels/index.ts';
 
 const USAGE = usage();
 
-const bundledGraphs = fileURLToPath(new URL('../graphs', import.meta.url));
+const bundledGraphs = join(packageRoot, 'graphs');
 
 function configFor(graphsOption: string | undefined): Config {
   const graphsDir = graphsOption ?? process.env.IMGFLOW_GRAPHS_DIR ?? (existsSync('graphs') ? 'graphs' : bundledGraphs);
@@ -229,7 +228,7 @@ async function main(argv: string[]): Promise<number> {
     return out.code;
   }
   if (command === '-v' || command === '--version' || command === 'version') {
-    console.log(packageVersion());
+    console.log(version);
     return 0;
   }
   const handler = Object.hasOwn(commands, command) ? commands[command] : undefined;

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The sources are TypeScript run through tsx: register its loader, then start the CLI.
+// In a checkout (the TypeScript sources are here) runs them through tsx's loader, so a stale
+// build never answers for the sources; in an installed package (sources not shipped), the
+// compiled CLI in dist/, without tsx.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
 
 // The server's V8 flags (as in `npm start` and the Procfile): with a small old-space limit V8
 // may settle into a full mark-compact every few image requests; V8 flags only act at launch,
@@ -14,6 +16,11 @@ if (process.argv[2] === 'serve' && !process.execArgv.some((a) => a.startsWith('-
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  register();
-  await import('./cli.ts');
+  if (existsSync(new URL('./cli.ts', import.meta.url))) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import('./cli.ts');
+  } else {
+    await import('../dist/bin/cli.js');
+  }
 }

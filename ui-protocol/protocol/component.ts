@@ -17,7 +17,8 @@ export type ComponentCommand = (typeof COMPONENT_COMMANDS)[number];
 const OPERATIONS_DIR = new URL('../../operations/', import.meta.url);
 
 async function operationSource(opName: string): Promise<string | undefined> {
-  for (const file of [`${opName}.ts`, `kernels/${opName}.ts`]) {
+  // The TypeScript in a checkout; the compiled JavaScript in an installed package (dist/).
+  for (const file of [`${opName}.ts`, `kernels/${opName}.ts`, `${opName}.js`, `kernels/${opName}.js`]) {
     try {
       return await readFile(new URL(file, OPERATIONS_DIR), 'utf8');
     } catch {
