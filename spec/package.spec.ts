@@ -82,7 +82,7 @@ describe('the npm package (npm pack, installed into an empty project)', function
   });
 
   it('ships the compiled JavaScript with declarations, not the TypeScript sources or specs', () => {
-    for (const f of ['dist/rig/index.js', 'dist/rig/index.d.ts', 'dist/rig/next.js', 'dist/rig/nuxt.js', 'dist/rig/astro.js', 'dist/rig/node.js', 'dist/runtime/index.js', 'dist/server/main.js', 'dist/runtime/offload/compute-worker-entry.mjs', 'bin/imgflow.js', 'graphs/gaussianblur.json']) {
+    for (const f of ['dist/rig/index.js', 'dist/rig/index.d.ts', 'dist/rig/next.js', 'dist/rig/nuxt.js', 'dist/rig/astro.js', 'dist/rig/node.js', 'dist/rig/imgflo.js', 'dist/runtime/index.js', 'dist/server/main.js', 'dist/runtime/offload/compute-worker-entry.mjs', 'bin/imgflow.js', 'graphs/gaussianblur.json']) {
       expect(files, f).to.include(f);
     }
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).to.deep.equal([]);
@@ -108,7 +108,7 @@ describe('the npm package (npm pack, installed into an empty project)', function
 
   it('imports from ESM with plain node, and the signed URLs the loaders make are served', async () => {
     const code = `import * as rig from 'imgflow/rig'; import * as next from 'imgflow/rig/next'; import * as nuxt from 'imgflow/rig/nuxt';
-      import astro from 'imgflow/rig/astro'; import * as node from 'imgflow/rig/node'; import * as imgflow from 'imgflow';${script(base, origin.url('/photo.jpg'))}`;
+      import astro from 'imgflow/rig/astro'; import * as node from 'imgflow/rig/node'; import * as imgflow from 'imgflow'; import 'imgflow/rig/imgflo';${script(base, origin.url('/photo.jpg'))}`;
     const out = JSON.parse((await node(['--input-type=module', '-e', code])).stdout);
     expect(out.runtime).to.equal('function');
     expect(out.srcset.srcset).to.match(/\/graph\/site\/[A-Za-z0-9_-]{43}\/passthrough\.jpg\?/);
@@ -120,7 +120,7 @@ describe('the npm package (npm pack, installed into an empty project)', function
 
   it('requires from CommonJS (require(esm), Node >= 20.19) with the same results', async () => {
     const code = `const rig = require('imgflow/rig'); const next = require('imgflow/rig/next'); const nuxt = require('imgflow/rig/nuxt');
-      const astro = require('imgflow/rig/astro').default; const node = require('imgflow/rig/node'); const imgflow = require('imgflow');${script('https://img.example', 'https://a.example/p.jpg')}`;
+      const astro = require('imgflow/rig/astro').default; const node = require('imgflow/rig/node'); const imgflow = require('imgflow'); require('imgflow/rig/imgflo');${script('https://img.example', 'https://a.example/p.jpg')}`;
     const esm = `import * as rig from 'imgflow/rig'; import * as next from 'imgflow/rig/next'; import * as nuxt from 'imgflow/rig/nuxt';
       import astro from 'imgflow/rig/astro'; import * as node from 'imgflow/rig/node'; import * as imgflow from 'imgflow';${script('https://img.example', 'https://a.example/p.jpg')}`;
     const [cjs, mjs] = await Promise.all([node(['-e', code]), node(['--input-type=module', '-e', esm])]);
