@@ -3,6 +3,7 @@
  * mode, plain-JS pixel operations, DeepDream's tensor math) away from the event loop that
  * serves requests. A time limit or a cancellation terminates the thread mid-work.
  */
+import * as workerThreads from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { operations } from '../../operations/index.ts';
 import type { OperationDef, RawImage } from '../../operations/define.ts';
@@ -41,6 +42,9 @@ async function run(task: ComputeTask): Promise<RawImage> {
   return op.process!(img, step.params, aux(step), { progress });
 }
 
+// Node >= 21 (absent on Node 20, which copies untransferable memory instead of throwing).
+const isMarkedAsUntransferable = (workerThreads as { isMarkedAsUntransferable?: (object: unknown) => boolean }).isMarkedAsUntransferable;
+
 /** A reply whose pixel buffer is moved, not copied, back to the main thread. */
 function moving(reply: ComputeReply, buffer: ArrayBuffer): unknown {
   return Piscina.move({ [Piscina.transferableSymbol]: [buffer], [Piscina.valueSymbol]: reply } as never);
@@ -50,8 +54,10 @@ export default async function compute(task: ComputeTask): Promise<unknown> {
   try {
     const out = await run(task);
     const data = out.data;
-    // Only a buffer that owns its whole ArrayBuffer can be moved; a slice of Node's pool is copied.
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+    // Only a buffer that owns its whole ArrayBuffer can be moved; a slice of Node's pool is copied,
+    // and so is memory Node marks untransferable (sharp's output buffers): since Node 21 moving
+    // one throws a DataCloneError where Node 20 copied it silently.
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !isMarkedAsUntransferable?.(data.buffer);
     const pixels = whole ? new Uint8Array(data.buffer) : new Uint8Array(data);
     const reply: ComputeReply = { ok: true, img: { data: pixels, width: out.width, height: out.height, channels: out.channels } };
     return moving(reply, pixels.buffer as ArrayBuffer);
