@@ -4,6 +4,7 @@
  * the URLs they return, and the signatures in them checked by the server's own verifier.
  */
 import { expect } from 'chai';
+import { build } from 'esbuild';
 import { imgflowLoader } from '../../rig/next.ts';
 import { getImage } from '../../rig/nuxt.ts';
 import astro from '../../rig/astro.ts';
@@ -83,5 +84,15 @@ describe('rig framework loaders', () => {
   it('positions: server names and CSS object-position words', () => {
     expect(['centre', 'center', 'top', 'left top', 'top right', 'bottom', 'attention', 'middle'].map(gravity))
       .to.deep.equal(['centre', 'centre', 'north', 'northwest', 'northeast', 'south', 'attention', undefined]);
+  });
+
+  it('bundle for browsers: no Node built-in is imported, and an unsigned loader runs from the bundle', async () => {
+    const entry = `export { imgflowLoader } from './rig/next.ts'; export { getImage } from './rig/nuxt.ts'; export { default as astro } from './rig/astro.ts';`;
+    const out = await build({ stdin: { contents: entry, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+    const code = out.outputFiles[0].text;
+    expect(code).to.not.match(/from\s*["']node:|require\(["']node:/);
+    const bundled = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`) as { imgflowLoader: typeof imgflowLoader };
+    const props = { src: 'https://cdn.example/a.jpg', width: 320, quality: 60 };
+    expect(bundled.imgflowLoader({ server })(props)).to.equal(imgflowLoader({ server })(props));
   });
 });
