@@ -105,6 +105,13 @@ describe('generic image parameters', function () {
     expect(centre).to.be.lessThan(east - 10);
   });
 
+  it('the resize graph, which exports its own width and height, takes dpr and position too', async () => {
+    const { meta } = await post('/graph/resize.png?width=50&dpr=2', photo);
+    expect([meta.width, meta.height]).to.deep.equal([100, 75]);
+    const crop = async (position: string) => meanRed(await pixels((await post(`/graph/resize.png?width=50&height=50&fit=cover&position=${position}`, photo)).bytes));
+    expect(await crop('west')).to.be.lessThan((await crop('east')) - 10);
+  });
+
   it('refuses bad values with 400s that name the parameter', async () => {
     for (const [q, code] of [['quality=0', 'IMGFLOW_ERR_PARAM_INVALID'], ['fit=stretch', 'IMGFLOW_ERR_PARAM_INVALID'], ['dpr=9', 'IMGFLOW_ERR_PARAM_INVALID']]) {
       const res = await fetch(`${base}/graph/passthrough.png?${q}`, { method: 'POST', body: new Uint8Array(photo), headers: { 'content-type': 'application/octet-stream' } });
