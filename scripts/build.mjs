@@ -7,8 +7,9 @@ import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 
 const SOURCES = ['runtime', 'operations', 'ui-protocol', 'server', 'rig', 'bin'];
-// What tsc handles, or what has no use at run time.
-const SKIP = new Set(['.ts', '.md']);
+// What tsc handles, or what has no use at run time (the editor's .tsx sources are bundled into
+// committed assets by `npm run build:editor`).
+const SKIP = new Set(['.ts', '.tsx', '.md']);
 
 let tsc;
 try {
