@@ -10,6 +10,7 @@
  * grey = |p - min| / (|p - min| + |p - max|) over the RGB vector, in linear light.
  * The spray comes from a fixed seed, so a result is reproducible (and cacheable).
  */
+import { createRandom } from './_internal/random.ts';
 import { defineOperation, type RawImage } from './define.ts';
 
 const ANGLE_STEPS = 95273;
@@ -20,18 +21,6 @@ const MAX_REDRAWS = 64;
 
 let spray: { cos: Float32Array; sin: Float32Array; radius: Float32Array } | undefined;
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function sprayTables() {
   if (spray) return spray;
   const cos = new Float32Array(ANGLE_STEPS);
@@ -41,7 +30,7 @@ function sprayTables() {
     cos[i] = Math.cos((i + 1) * step);
     sin[i] = Math.sin((i + 1) * step);
   }
-  const next = uniform(0x5eed);
+  const next = createRandom(0x5eed);
   const radius = new Float32Array(RADIUS_STEPS);
   for (let i = 0; i < RADIUS_STEPS; i++) radius[i] = next() ** RADIUS_GAMMA;
   spray = { cos, sin, radius };

@@ -1,14 +1,7 @@
-/** mulberry32: a tiny seeded PRNG, so a dream is the same for the same seed. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from '../_internal/random.ts';
+
+/** mulberry32 (operations/_internal/random.ts), so a dream is the same for the same seed. */
+export { createRandom };
 
 /** Integer in [-n, n]. */
 export function randomShift(random: () => number, n: number): number {
