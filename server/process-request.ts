@@ -2,12 +2,13 @@
  * One image request, transport-neutral: parameters checked against the graph, the input
  * loaded and checked, the graph evaluated. Routes (and the job worker) call this.
  */
+import { etagFor, type CachedEntry } from './cache/index.ts';
 import type { OutputFormat } from '../operations/define.ts';
 import { bindParameters, formatOf, checkPlanSizes, IMAGE_PARAM, loadImageParams, planSizes, SOURCE, type Runtime, type PreparedRequest } from '../runtime/index.ts';
 import { errors } from '../runtime/errors.ts';
 import type { RawParams } from '../runtime/params.ts';
 import type { Config } from './config.ts';
-import { formatFromExtension, negotiateAlphaFormat, negotiateFormat } from './formats.ts';
+import { formatFromExtension, mimeTypes, negotiateAlphaFormat, negotiateFormat } from './formats.ts';
 import type { ComputePool } from '../runtime/offload/compute-pool.ts';
 import { orientedSize, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
@@ -138,5 +139,20 @@ async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedR
     width: result.width,
     height: result.height,
     timings: { fetchMs: source.fetchMs, processMs: performance.now() - t0, stages: result.timings },
+  };
+}
+
+/** The cache entry of a computed result: what the graph route and a job store alike. */
+export function cachedEntryOf(result: ImageResult, graph: string, revision: string): CachedEntry {
+  return {
+    bytes: result.bytes,
+    contentType: mimeTypes[result.format],
+    etag: etagFor(result.bytes),
+    createdAt: Date.now(),
+    meta: {
+      graph,
+      revision,
+      timing: `fetch;dur=${result.timings.fetchMs.toFixed(1)}, process;dur=${result.timings.processMs.toFixed(1)}`,
+    },
   };
 }

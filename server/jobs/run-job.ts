@@ -10,7 +10,7 @@ import { cacheKey, etagFor, type CachedEntry, type CacheParamValue } from '../ca
 import type { Config } from '../config.ts';
 import { mimeTypes } from '../formats.ts';
 import type { ImageCache } from '../image-cache.ts';
-import { parseImageRequest, processImage } from '../process-request.ts';
+import { cachedEntryOf, parseImageRequest, processImage } from '../process-request.ts';
 import { sourceIdentity } from '../source.ts';
 import type { JobError, JobSpec } from './types.ts';
 
@@ -88,17 +88,7 @@ async function evaluateAndStore(deps: JobDeps, spec: JobSpec, signal: AbortSigna
 
   const t0 = performance.now();
   const result = await processImage(runtime, config, parsed, req, { timeoutMs: config.jobTimeoutMs, compute: deps.compute });
-  const entry: CachedEntry = {
-    bytes: result.bytes,
-    contentType: mimeTypes[result.format],
-    etag: etagFor(result.bytes),
-    createdAt: Date.now(),
-    meta: {
-      graph: spec.graph,
-      revision: spec.revision,
-      timing: `fetch;dur=${result.timings.fetchMs.toFixed(1)}, process;dur=${result.timings.processMs.toFixed(1)}`,
-    },
-  };
+  const entry = cachedEntryOf(result, spec.graph, spec.revision);
   let stored = false;
   const { store, memory } = imageCache;
   if (store) {

@@ -25,7 +25,7 @@ import type { ImageCache } from '../image-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import { inputBudgetFor } from '../input/input-budget.ts';
 import type { JobHttp } from '../jobs/http.ts';
-import { parseImageRequest, processImage, type ImageRequest, type ParsedRequest } from '../process-request.ts';
+import { cachedEntryOf, parseImageRequest, processImage, type ImageRequest, type ParsedRequest } from '../process-request.ts';
 import { fetchWithConfig, sourceIdentity } from '../source.ts';
 import { chainDepth, chainedLoader } from '../input/chained.ts';
 
@@ -94,17 +94,7 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
       throw err;
     }
     metrics.observeEvaluation((performance.now() - t0) / 1000, true);
-    const entry: CachedEntry = {
-      bytes: result.bytes,
-      contentType: mimeTypes[result.format],
-      etag: etagFor(result.bytes),
-      createdAt: Date.now(),
-      meta: {
-        graph: req.graph,
-        revision: parsed.prepared.revision,
-        timing: `fetch;dur=${result.timings.fetchMs.toFixed(1)}, process;dur=${result.timings.processMs.toFixed(1)}`,
-      },
-    };
+    const entry = cachedEntryOf(result, req.graph, parsed.prepared.revision);
     const saved = cache.save(key, entry);
     // Redirect mode sends the client to the store, so the object must be there first.
     if (imageCache.serve === 'redirect') await saved;
