@@ -2,7 +2,7 @@
  * Soak: the server at saturation for a long stretch with a mix of cache hits, misses, heavy
  * kernel graphs and bad requests, while a probe measures /healthz and a cache hit.
  *
- *   node --import tsx bench/soak.ts [--duration 600] [--connections 32]
+ *   node --import tsx bench/soak.ts [--duration 600] [--connections 32] [--without heavy,miss]
  *
  * Starts a local origin (images made here with sharp) and the server as `npm start` starts it
  * (disk cache under bench/out/soak-cache, private sources allowed for the loopback origin),
@@ -22,6 +22,8 @@ const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '600' },
     connections: { type: 'string', default: '32' },
+    // Kinds of request to leave out of the mix (comma-separated), to see what a trend comes from.
+    without: { type: 'string', default: '' },
   },
 });
 const durationS = Number(values.duration);
@@ -65,7 +67,8 @@ for (const url of HITS) if ((await fetch(base + url)).status !== 200) throw new 
 
 let seq = 0;
 /** Request kinds, weights and URL makers: a miss or heavy request never repeats its input. */
-const KINDS = [
+const LEFT_OUT = new Set(values.without.split(',').filter(Boolean));
+const KINDS = ([
   { kind: 'hit', weight: 50, url: () => HITS[seq++ % HITS.length] },
   { kind: 'miss', weight: 25, url: () => `/graph/resize.webp?width=400&input=${enc(`${o}/photo.jpg?v=${seq++}`)}` },
   { kind: 'heavy', weight: 5, url: () => `/graph/motionblur.jpg?length=48&input=${enc(`${o}/heavy.jpg?v=${seq++}`)}` },
@@ -74,7 +77,7 @@ const KINDS = [
   { kind: 'svg-input', weight: 4, url: () => `/graph/passthrough.png?input=${enc(`${o}/vector.svg?v=${seq++}`)}` },
   { kind: 'missing-input', weight: 3, url: () => '/graph/resize.png?width=10' },
   { kind: 'unknown-graph', weight: 3, url: () => '/graph/nope.png' },
-] as const;
+] as const).filter((k) => !LEFT_OUT.has(k.kind));
 const totalWeight = KINDS.reduce((s, k) => s + k.weight, 0);
 const statuses = new Map<string, Map<number, number>>();
 function pick(): (typeof KINDS)[number] {
