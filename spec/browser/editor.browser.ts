@@ -333,19 +333,23 @@ describe('editor in headless Chromium', function () {
     }
   });
 
-  it('lays out every shipped graph without overlapping nodes', async () => {
-    const dir = 'graphs';
+  it('lays out every shipped graph and imgflo\'s own graph files without overlapping nodes', async () => {
     const graphs: Record<string, GraphJson> = {};
-    for (const file of (await readdir(dir)).sort()) {
-      const [name, ext] = [file.replace(/\.(json|fbp)$/, ''), file.split('.').pop()];
-      if (ext === 'json' || ext === 'fbp') graphs[name] = parseGraphSource(name, await readFile(join(dir, file), 'utf8'), ext);
+    // imgflo's files as shipped (spec/fixtures/imgflo), with the-graph's own positions.
+    for (const [dir, prefix] of [['graphs', ''], ['spec/fixtures/imgflo/graphs', 'imgflo-']] as const) {
+      for (const file of (await readdir(dir)).sort()) {
+        const [base, ext] = [file.replace(/\.(json|fbp)$/, ''), file.split('.').pop()];
+        const name = `${prefix}${base}`;
+        if (ext === 'json' || ext === 'fbp') graphs[name] = parseGraphSource(name, await readFile(join(dir, file), 'utf8'), ext);
+      }
     }
-    expect(Object.keys(graphs).length).to.be.greaterThan(10);
+    expect(Object.keys(graphs).filter((n) => n.startsWith('imgflo-'))).to.have.length(5);
+    expect(Object.keys(graphs).length).to.be.greaterThan(15);
     // imgflo's graphs carry the-graph's positions: 72 px boxes some 150 px apart, which
     // overlap at the size this editor draws nodes.
     for (const [name, graph] of Object.entries(graphs)) {
       const ids = Object.keys(graph.processes);
-      if (ids.length < 2) continue;
+      if (ids.length < 2 || name.startsWith('imgflo-')) continue;
       const processes = Object.fromEntries(ids.map((id, i) => [id, { ...graph.processes[id], metadata: { label: id, x: 100 + 150 * i, y: 100 + 60 * (i % 2) } }]));
       graphs[`${name}-imgflo`] = { ...graph, processes };
     }
