@@ -50,22 +50,14 @@ export const geglAliases: AliasDef[] = [
   defineAlias({ name: 'gegl/crop', of: 'crop' }),
   // GEGL's degrees turn counter-clockwise; the canvas grows to the rotated bounding box, placed
   // at 0,0 (rotate-on-center's behaviour; gegl:rotate about another origin is not reproduced).
-  defineAlias({
-    name: 'gegl/rotate-on-center',
+  ...['gegl/rotate-on-center', 'gegl/rotate'].map((name) => defineAlias({
+    name,
     of: 'rotate',
     description: 'Rotates about the centre, counter-clockwise (GEGL); the canvas grows to hold the result',
     extraParams: { sampler, degrees: { type: 'number', default: 0, min: -720, max: 720, unit: 'degree', description: 'Angle, counter-clockwise, in degrees' } },
     map: counterClockwise,
     unhonoured: { sampler: samplerNote },
-  }),
-  defineAlias({
-    name: 'gegl/rotate',
-    of: 'rotate',
-    description: 'Rotates about the centre, counter-clockwise (GEGL); the canvas grows to hold the result',
-    extraParams: { sampler, degrees: { type: 'number', default: 0, min: -720, max: 720, unit: 'degree', description: 'Angle, counter-clockwise, in degrees' } },
-    map: counterClockwise,
-    unhonoured: { sampler: samplerNote },
-  }),
+  })),
   defineAlias({
     name: 'gegl/scale-size-keepaspect',
     of: 'resize',
