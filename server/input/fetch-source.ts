@@ -188,19 +188,27 @@ function checkPeer(req: http.ClientRequest, socket: Socket, isAllowed: (address:
   else check();
 }
 
+/** A request to a checked URL through the policy's agents; the peer is checked on every socket. */
+function openRequest(url: URL, method: 'GET' | 'POST', policy: Policy, signal: AbortSignal, headers: Record<string, string>): http.ClientRequest {
+  const isHttps = url.protocol === 'https:';
+  const req = (isHttps ? https : http).request({
+    protocol: url.protocol,
+    hostname: bareHost(url),
+    port: url.port || undefined,
+    path: url.pathname + url.search,
+    method,
+    agent: isHttps ? policy.https : policy.http,
+    signal,
+    headers,
+  });
+  const isAllowed = policy.isAllowed;
+  if (isAllowed) req.on('socket', (socket) => checkPeer(req, socket, isAllowed));
+  return req;
+}
+
 function request(url: URL, opts: FetchSourceOptions, policy: Policy, signal: AbortSignal, retried = false): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const isHttps = url.protocol === 'https:';
-    const req = (isHttps ? https : http).request({
-      protocol: url.protocol,
-      hostname: bareHost(url),
-      port: url.port || undefined,
-      path: url.pathname + url.search,
-      method: 'GET',
-      agent: isHttps ? policy.https : policy.http,
-      signal,
-      headers: { 'user-agent': opts.userAgent, accept: ACCEPT, 'accept-encoding': 'identity' },
-    });
+    const req = openRequest(url, 'GET', policy, signal, { 'user-agent': opts.userAgent, accept: ACCEPT, 'accept-encoding': 'identity' });
     let responded = false;
     req.on('response', (res) => {
       responded = true;
@@ -215,8 +223,6 @@ function request(url: URL, opts: FetchSourceOptions, policy: Policy, signal: Abo
         reject(err);
       }
     });
-    const isAllowed = policy.isAllowed;
-    if (isAllowed) req.on('socket', (socket) => checkPeer(req, socket, isAllowed));
     req.end();
   });
 }
@@ -357,31 +363,23 @@ export async function postToUrl(url: string, body: string, headers: Record<strin
   const policy = policyFor(opts);
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-  const target = validateUrl(url, opts, policy);
+  let target: URL | undefined;
   try {
+    target = validateUrl(url, opts, policy);
+    const checked = target;
     return await new Promise<number>((resolve, reject) => {
-      const isHttps = target.protocol === 'https:';
-      const req = (isHttps ? https : http).request({
-        protocol: target.protocol,
-        hostname: bareHost(target),
-        port: target.port || undefined,
-        path: target.pathname + target.search,
-        method: 'POST',
-        agent: isHttps ? policy.https : policy.http,
-        signal,
-        headers: { 'user-agent': opts.userAgent, 'content-length': String(Buffer.byteLength(body)), ...headers },
-      });
+      const req = openRequest(checked, 'POST', policy, signal, { 'user-agent': opts.userAgent, 'content-length': String(Buffer.byteLength(body)), ...headers });
       req.on('response', (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
         res.on('error', reject);
       });
       req.on('error', reject);
-      const isAllowed = policy.isAllowed;
-      if (isAllowed) req.on('socket', (socket) => checkPeer(req, socket, isAllowed));
       req.end(body);
     });
   } catch (err) {
+    // A URL refused by validateUrl is already a coded error.
+    if (!target) throw err;
     throw toFetchError(err, target, opts, timeout);
   } finally {
     if (policy.own) {
