@@ -8,6 +8,7 @@
  * where rig sorted in place, and a missing value is one that is `null` or `undefined`.
  */
 import { md5Hex } from './_internal/md5.ts';
+import { requireCover } from './_internal/cover.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the point is to take what JavaScript callers passed */
 type Loose = any;
@@ -79,12 +80,7 @@ export interface RigOptions {
 export interface RigItem { query: string; selector: string; width?: number; height?: number }
 
 function validate(block: Loose, config: Loose, graph: Loose): void {
-  if (block == null) throw new Error('block not provided');
-  const { cover } = block;
-  if (cover == null) throw new Error('block must have a cover image');
-  if (cover.src == null) throw new Error('block cover image must have a src');
-  if (cover.width == null) throw new Error('block cover image must have a width');
-  if (cover.height == null) throw new Error('block cover image must have a height');
+  requireCover(block);
   if (config == null) throw new Error('imgflo config not provided');
   if (graph == null) throw new Error('imgflo graph name not provided');
 }

@@ -2,15 +2,21 @@
 import { buildSignedUrl } from '../sign.ts';
 import type { Cover, RigOptions } from '../types.ts';
 
-/** Throws rig's messages (the-grid/rig's, with "imgflo" renamed) for a bad block, config or graph. */
-export function validate(options: RigOptions | null | undefined): void {
-  const { block, config, graph } = options ?? ({} as Partial<RigOptions>);
+/** rig 0.4's first checks, in its order and words (imgflow's rig and the imgflo compat entry alike). */
+export function requireCover<C extends { src?: unknown; width?: unknown; height?: unknown }>(block: { cover?: C | null } | null | undefined): C {
   if (block == null) throw new Error('block not provided');
   const { cover } = block;
   if (cover == null) throw new Error('block must have a cover image');
   if (cover.src == null) throw new Error('block cover image must have a src');
   if (cover.width == null) throw new Error('block cover image must have a width');
   if (cover.height == null) throw new Error('block cover image must have a height');
+  return cover;
+}
+
+/** Throws rig's messages (the-grid/rig's, with "imgflo" renamed) for a bad block, config or graph. */
+export function validate(options: RigOptions | null | undefined): void {
+  const { block, config, graph } = options ?? ({} as Partial<RigOptions>);
+  const cover = requireCover(block);
   if (typeof cover.src !== 'string') throw new Error('block cover image src must be a string');
   checkPositive('block cover image width', cover.width);
   checkPositive('block cover image height', cover.height);
