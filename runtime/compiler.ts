@@ -144,7 +144,10 @@ export function compileGraph(name: string, outerGraph: GraphJson, registry: Regi
   if (isNoopGraph(outerGraph)) return noopPlan(name);
   // Callers may hand over graphs nobody validated (previews, checks before a save), and
   // inlining can leave references dangling: every node and port reference is checked first.
-  const graph = validateGraph(name, options.resolveGraph ? inlineSubgraphs(name, validateGraph(name, outerGraph), options.resolveGraph, options.usedGraphs ?? new Map()) : outerGraph);
+  const outer = validateGraph(name, outerGraph);
+  const inlined = options.resolveGraph ? inlineSubgraphs(name, outer, options.resolveGraph, options.usedGraphs ?? new Map()) : outer;
+  // A graph without subgraphs comes back as it went in: checked once is enough.
+  const graph = inlined === outer ? outer : validateGraph(name, inlined);
   checkGraphLimits(name, outerGraph, options, graph);
   const processIds = Object.keys(graph.processes).sort();
   const inports = graph.inports ?? {};

@@ -10,7 +10,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Params, RawImage } from '../../operations/define.ts';
 import type { GpuMode } from '../../operations/kernels/backend.ts';
-import type { ComputeReply, ComputeTask, WirePixels, WireStep } from './task.ts';
+import { fromWire, type ComputeReply, type ComputeTask, type WirePixels, type WireStep } from './task.ts';
 
 export interface ComputeStep {
   op: string;
@@ -79,9 +79,6 @@ async function wire(img: RawImage): Promise<WirePixels> {
   return { data: shared, width: img.width, height: img.height, channels: img.channels };
 }
 
-function fromWire(p: WirePixels): RawImage {
-  return { data: Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength), width: p.width, height: p.height, channels: p.channels };
-}
 
 async function wireSteps(steps: ComputeStep[]): Promise<WireStep[]> {
   const out: WireStep[] = [];

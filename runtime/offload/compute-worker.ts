@@ -7,14 +7,11 @@ import * as workerThreads from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { operations } from '../../operations/index.ts';
 import type { OperationDef, RawImage } from '../../operations/define.ts';
-import type { ComputeReply, ComputeTask, WirePixels } from './task.ts';
+import { fromWire, type ComputeReply, type ComputeTask, type WirePixels } from './task.ts';
 
 const byName = new Map<string, OperationDef>(operations.map((op) => [op.name, op]));
 let gpuReady: Promise<unknown> | undefined;
 
-function toRaw(p: WirePixels): RawImage {
-  return { data: Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength), width: p.width, height: p.height, channels: p.channels };
-}
 
 function opNamed(name: string): OperationDef {
   const op = byName.get(name);
@@ -23,10 +20,10 @@ function opNamed(name: string): OperationDef {
 }
 
 async function run(task: ComputeTask): Promise<RawImage> {
-  const img = toRaw(task.img);
+  const img = fromWire(task.img);
   const aux = (step: ComputeTask['steps'][number]) => {
     const out: Record<string, RawImage> = {};
-    for (const [port, p] of Object.entries(step.aux)) out[port] = toRaw(p);
+    for (const [port, p] of Object.entries(step.aux)) out[port] = fromWire(p);
     return out;
   };
   if (task.kind === 'kernel') {

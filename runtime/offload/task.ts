@@ -41,3 +41,8 @@ export interface WireError {
 }
 
 export type ComputeReply = { ok: true; img: WirePixels } | { ok: false; error: WireError };
+
+/** Pixels off the wire as a RawImage: a Buffer over the same memory (shared or moved), no copy. */
+export function fromWire(p: WirePixels): RawImage {
+  return { data: Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength), width: p.width, height: p.height, channels: p.channels };
+}
