@@ -2,7 +2,7 @@
  * One image request, transport-neutral: parameters checked against the graph, the input
  * loaded and checked, the graph evaluated. Routes (and the job worker) call this.
  */
-import { etagFor, type CachedEntry } from './cache/index.ts';
+import { cacheKey, etagFor, type CachedEntry, type CacheParamValue } from './cache/index.ts';
 import type { OutputFormat } from '../operations/define.ts';
 import { bindParameters, formatOf, checkPlanSizes, IMAGE_PARAM, loadImageParams, planSizes, SOURCE, type Runtime, type PreparedRequest } from '../runtime/index.ts';
 import { errors } from '../runtime/errors.ts';
@@ -12,7 +12,7 @@ import { formatFromExtension, mimeTypes, negotiateAlphaFormat, negotiateFormat }
 import type { ComputePool } from '../runtime/offload/compute-pool.ts';
 import { orientedSize, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
-import { loadSource } from './source.ts';
+import { loadSource, sourceIdentity } from './source.ts';
 import type { ChainedLoader } from './input/chained.ts';
 
 /** Query keys that are not graph parameters. */
@@ -155,4 +155,16 @@ export function cachedEntryOf(result: ImageResult, graph: string, revision: stri
       timing: `fetch;dur=${result.timings.fetchMs.toFixed(1)}, process;dur=${result.timings.processMs.toFixed(1)}`,
     },
   };
+}
+
+/** The result cache key of a parsed request: the route, a job and the admin purge compute it alike. */
+export function resultKeyOf(graph: string, parsed: ParsedRequest, query: RawParams, body: Buffer | undefined): string {
+  return cacheKey({
+    graphName: graph,
+    graphRevision: parsed.prepared.revision,
+    params: parsed.prepared.params as Record<string, CacheParamValue>,
+    inputIdentity: sourceIdentity(query.input, body),
+    format: parsed.format,
+    alphaFormat: parsed.alphaFormat,
+  });
 }

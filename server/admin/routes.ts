@@ -17,12 +17,10 @@ import { nullRecord, parseGraphSource, validateGraph, type Runtime } from '../..
 import { errors } from '../../runtime/errors.ts';
 import type { RawParams } from '../../runtime/params.ts';
 import { publicApp, type App, type AppRegistry } from '../auth/apps.ts';
-import { cacheKey, type CacheParamValue } from '../cache/index.ts';
 import type { Config } from '../config.ts';
 import { splitGraphFile } from '../formats.ts';
 import type { ImageCache } from '../image-cache.ts';
-import { parseImageRequest } from '../process-request.ts';
-import { sourceIdentity } from '../source.ts';
+import { parseImageRequest, resultKeyOf } from '../process-request.ts';
 import { createTokenVerifier, type AdminClaims } from './tokens.ts';
 
 export interface AdminOptions {
@@ -203,14 +201,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminOptions): Pro
     // Negotiated URLs: one key per format, and JPEG's with PNG for transparent results.
     for (const accept of ext === undefined ? [...NEGOTIATED.map((f) => `image/${f}`), 'image/jpeg,image/png'] : [undefined]) {
       const parsed = parseImageRequest(runtime, config, { graph, ext, query, accept });
-      const key = cacheKey({
-        graphName: graph,
-        graphRevision: parsed.prepared.revision,
-        params: parsed.prepared.params as Record<string, CacheParamValue>,
-        inputIdentity: sourceIdentity(query.input, undefined),
-        format: parsed.format,
-        alphaFormat: parsed.alphaFormat,
-      });
+      const key = resultKeyOf(graph, parsed, query, undefined);
       await imageCache.cache.flush();
       await imageCache.cache.purge({ key });
       keys.push(key);

@@ -6,12 +6,9 @@
 import { errors, ImgflowError, toImgflowError } from '../../runtime/errors.ts';
 import type { Runtime } from '../../runtime/index.ts';
 import type { ComputePool } from '../../runtime/offload/compute-pool.ts';
-import { cacheKey, etagFor, type CachedEntry, type CacheParamValue } from '../cache/index.ts';
 import type { Config } from '../config.ts';
-import { mimeTypes } from '../formats.ts';
 import type { ImageCache } from '../image-cache.ts';
-import { cachedEntryOf, parseImageRequest, processImage } from '../process-request.ts';
-import { sourceIdentity } from '../source.ts';
+import { cachedEntryOf, parseImageRequest, processImage, resultKeyOf } from '../process-request.ts';
 import type { JobError, JobSpec } from './types.ts';
 
 export interface JobDeps {
@@ -75,14 +72,7 @@ async function evaluateAndStore(deps: JobDeps, spec: JobSpec, signal: AbortSigna
   // The web process negotiated the format; the worker gets it as an extension, with the
   // negotiated fallback for transparency that extension alone would not give.
   const parsed = { ...parseImageRequest(runtime, config, req), alphaFormat: spec.alphaFormat };
-  const key = cacheKey({
-    graphName: spec.graph,
-    graphRevision: parsed.prepared.revision,
-    params: parsed.prepared.params as Record<string, CacheParamValue>,
-    inputIdentity: sourceIdentity(spec.query.input, body),
-    format: parsed.format,
-    alphaFormat: parsed.alphaFormat,
-  });
+  const key = resultKeyOf(spec.graph, parsed, spec.query, body);
   // Edited (here or where the job was queued) since, or coerced differently: the result would not match its URL.
   if (key !== spec.key || parsed.prepared.revision !== spec.revision) throw errors.IMGFLOW_ERR_JOB_STALE({ graph: spec.graph }, undefined, spec.graph);
 

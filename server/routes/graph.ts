@@ -18,15 +18,14 @@ import { admitPostBody } from '../admission/post-body.ts';
 import type { RawParams } from '../../runtime/params.ts';
 import type { AppRegistry } from '../auth/apps.ts';
 import { authPlugin, SIGNED_ROUTE, UNSIGNED_ROUTE, type RequestAuth } from '../auth/plugin.ts';
-import { cacheKey, etagFor, type CachedEntry, type CacheParamValue } from '../cache/index.ts';
+import { type CachedEntry } from '../cache/index.ts';
 import type { Config } from '../config.ts';
-import { mimeTypes } from '../formats.ts';
 import type { ImageCache } from '../image-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import { inputBudgetFor } from '../input/input-budget.ts';
 import type { JobHttp } from '../jobs/http.ts';
-import { cachedEntryOf, parseImageRequest, processImage, type ImageRequest, type ParsedRequest } from '../process-request.ts';
-import { fetchWithConfig, sourceIdentity } from '../source.ts';
+import { cachedEntryOf, parseImageRequest, processImage, resultKeyOf, type ImageRequest, type ParsedRequest } from '../process-request.ts';
+import { fetchWithConfig } from '../source.ts';
 import { chainDepth, chainedLoader } from '../input/chained.ts';
 
 const KNOWN_URLS = 10_000;
@@ -133,14 +132,7 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
       known = {
         revision: prepared.revision,
         negotiated: parsed.negotiated,
-        key: cacheKey({
-          graphName: auth.graph,
-          graphRevision: prepared.revision,
-          params: prepared.params as Record<string, CacheParamValue>,
-          inputIdentity: sourceIdentity(query.input, body),
-          format: parsed.format,
-          alphaFormat: parsed.alphaFormat,
-        }),
+        key: resultKeyOf(auth.graph, parsed, query, body),
       };
       if (memoKey !== undefined) keys.set(memoKey, known);
     }
