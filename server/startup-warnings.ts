@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { Config } from './config.ts';
+import { parseAllowlist } from './input/host-allowlist.ts';
 
 export interface StartupWarning {
   /** Stable name, for log searches and alerts. */
@@ -45,7 +46,7 @@ export function startupWarnings(config: WarningConfig, state: { open: boolean })
   const unsigned = state.open || config.allowUnsigned;
   const unsignedWhy = state.open ? 'open mode (no application configured)' : 'IMGFLOW_ALLOW_UNSIGNED=1';
   // An allowlist bounds what private-source fetching can reach to hosts the operator chose.
-  const privateOpen = config.allowPrivateSources && !config.allowedSourceHosts?.trim();
+  const privateOpen = config.allowPrivateSources && parseAllowlist(config.allowedSourceHosts) === undefined;
   if (unsigned && privateOpen) {
     return [{
       code: 'OPEN_MODE_PRIVATE_SOURCES_EXPOSED',
