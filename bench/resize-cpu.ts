@@ -27,7 +27,8 @@ const cpuMs = (pid: number) => {
 };
 
 const origin = await startOrigin(await ensureImage());
-const server = await startServer();
+// --without-start-flags: without npm start's V8 flags (the "no flag" rows in bench/README.md).
+const server = await startServer({ withoutStartFlags: process.argv.includes('--without-start-flags') });
 const bare = startBare(concurrency);
 try {
   const load = resizeLoad(server.base, origin.port, concurrency);

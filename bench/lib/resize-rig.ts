@@ -41,7 +41,7 @@ export interface BenchServer { process: ChildProcess; base: string }
  */
 export async function startServer(opts: { extraFlags?: string[]; withoutStartFlags?: boolean; env?: NodeJS.ProcessEnv; stdout?: 'ignore' | 'pipe' } = {}): Promise<BenchServer> {
   let startArgs = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts.start as string).split(' ').slice(1);
-  // V8 flags are the `--name=value` ones; `--import tsx` stays
+  // V8 flags are the `--name=value` ones. `npm start` runs dist/: `npm run build` first.
   if (opts.withoutStartFlags) startArgs = startArgs.filter((a) => !/^--[\w-]+=/.test(a));
   const port = 18000 + Math.floor(Math.random() * 2000);
   const child = spawn(process.execPath, [...(opts.extraFlags ?? []), ...startArgs], {
