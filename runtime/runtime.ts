@@ -105,6 +105,8 @@ export interface Runtime {
    * queue's concurrency.
    */
   evaluateAdmitted(prepared: PreparedRequest, options: Omit<EvaluateOptions, 'format'> & { format: OutputFormat }): Promise<EvaluateResult>;
+  /** The plan with the request's parameters bound, computed once per prepared request. */
+  bound(prepared: PreparedRequest): Plan;
   describe(name: string): GraphInfo;
   /** Writes pending graph saves, stops watching the store and ends the compute threads. */
   close(): Promise<void>;
@@ -154,6 +156,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     return (c.work ??= classify(name, entry(name).graph, c.plan, options.workClasses ?? DEFAULT_WORK_CLASS_OPTIONS));
   };
 
+  // A miss checks sizes on the bound plan before evaluating it: bind once per request.
+  const boundPlans = new WeakMap<PreparedRequest, Plan>();
+  const bound = (prepared: PreparedRequest): Plan => {
+    let p = boundPlans.get(prepared);
+    if (!p) boundPlans.set(prepared, (p = bindParameters(prepared.plan, prepared.params)));
+    return p;
+  };
+
   return {
     registry,
     store,
@@ -183,11 +193,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return { entry: entry(name), plan: c.plan, params: parseParams(c.plan, raw, reserved), revision: c.effective };
     },
     evaluate(prepared, evalOptions) {
-      return limiter.run(() => evaluatePlan(bindParameters(prepared.plan, prepared.params), registry, { compute, ...evalOptions }), evalOptions.signal);
+      return limiter.run(() => evaluatePlan(bound(prepared), registry, { compute, ...evalOptions }), evalOptions.signal);
     },
     evaluateAdmitted(prepared, evalOptions) {
-      return evaluatePlan(bindParameters(prepared.plan, prepared.params), registry, { compute, ...evalOptions });
+      return evaluatePlan(bound(prepared), registry, { compute, ...evalOptions });
     },
+    bound,
     describe(name) {
       const e = entry(name);
       const p = plan(name);

@@ -4,7 +4,7 @@
  */
 import { cacheKey, etagFor, type CachedEntry, type CacheParamValue } from './cache/index.ts';
 import type { OutputFormat } from '../operations/define.ts';
-import { bindParameters, formatOf, checkPlanSizes, IMAGE_PARAM, loadImageParams, planSizes, SOURCE, type Runtime, type PreparedRequest } from '../runtime/index.ts';
+import { formatOf, checkPlanSizes, IMAGE_PARAM, loadImageParams, planSizes, SOURCE, type Runtime, type PreparedRequest } from '../runtime/index.ts';
 import { errors } from '../runtime/errors.ts';
 import type { RawParams } from '../runtime/params.ts';
 import type { Config } from './config.ts';
@@ -88,8 +88,8 @@ export async function processImage(runtime: Runtime, config: Config, parsed: Par
  * Every image the plan will make, sized from the inputs' headers: the output and anything on
  * the way (an enlarge before a shrink) are refused before a pixel is decoded.
  */
-function checkSizesBeforeWork(config: Config, prepared: PreparedRequest, input: ImageInfo, imageParams: Map<string, ImageInfo>): void {
-  const plan = bindParameters(prepared.plan, prepared.params);
+function checkSizesBeforeWork(runtime: Runtime, config: Config, prepared: PreparedRequest, input: ImageInfo, imageParams: Map<string, ImageInfo>): void {
+  const plan = runtime.bound(prepared);
   const sizes = planSizes(plan, (id) => {
     if (id === SOURCE) return orientedSize(input);
     const url = prepared.params[id.slice(IMAGE_PARAM.length)];
@@ -114,7 +114,7 @@ async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedR
       return loaded.bytes;
     }),
   ]);
-  checkSizesBeforeWork(config, parsed.prepared, source.info, headers);
+  checkSizesBeforeWork(runtime, config, parsed.prepared, source.info, headers);
   const t0 = performance.now();
   // imgflo's noop graphs keep the input's type when the URL names none.
   const format = plan.copyInput && req.ext === undefined ? (await formatOf(source.bytes)) ?? parsed.format : parsed.format;
