@@ -93,14 +93,20 @@ function followJob(location, { signal, onProgress }) {
 export async function runRequest(request, { signal, onProgress = () => {} } = {}) {
   const send = () => fetch(request.url, { method: request.method, body: request.body, headers: { prefer: 'respond-async' }, signal });
   let res = await send();
-  if (res.status === 202) {
-    const location = res.headers.get('location');
-    const status = await followJob(location, { signal, onProgress });
+  // Once the job is done the same request answers from the result cache; a result not yet
+  // readable there (another job for the same request, a store that lags) answers 202 again:
+  // follow that one too rather than show the job's JSON as the image.
+  for (let round = 0; res.status === 202; round++) {
+    if (round === MAX_JOB_ROUNDS) throw new Error('The job finished but its result is not available yet: try again');
+    const status = await followJob(res.headers.get('location'), { signal, onProgress });
     if (status.state === 'failed') throw new Error(status.error?.message ?? 'The job failed');
-    // Once done, the same request answers from the result cache.
     res = await send();
   }
   if (!res.ok) throw await errorOf(res);
+  const type = res.headers.get('content-type') ?? '';
+  if (!type.startsWith('image/')) throw new Error(`The server answered ${type || 'no content type'} instead of an image`);
   const blob = await res.blob();
-  return { blob, type: res.headers.get('content-type') ?? blob.type, url: request.url, method: request.method };
+  return { blob, type, url: request.url, method: request.method };
 }
+
+const MAX_JOB_ROUNDS = 3;
