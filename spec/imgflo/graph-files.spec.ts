@@ -158,8 +158,8 @@ describe('imgflo graph files', function () {
       const width = 40, height = 20;
       const data = Buffer.alloc(width * height * 3);
       for (let i = 0; i < width * height; i++) data.set(i % width < 20 ? [200, 0, 0] : [0, 110, 0], i * 3);
-      const a = c2g({ data, width, height, channels: 3 }, 30, 4, 10);
-      const b = c2g({ data, width, height, channels: 3 }, 30, 4, 10);
+      const a = c2g({ data, width, height, channels: 3 }, { radius: 30, samples: 4, iterations: 10 });
+      const b = c2g({ data, width, height, channels: 3 }, { radius: 30, samples: 4, iterations: 10 });
       expect(a.data.equals(b.data)).to.equal(true);
       const mean = (x0: number) => {
         let s = 0;
