@@ -88,9 +88,10 @@ export const geglAliases: AliasDef[] = [
   defineAlias({ name: 'gegl/gray', of: 'grayscale' }),
   defineAlias({ name: 'gegl/grey', of: 'grayscale' }),
   defineAlias({ name: 'gegl/c2g', of: 'c2g' }),
-  defineAlias({ name: 'gegl/brightness-contrast', of: 'brightness-contrast' }),
-  defineAlias({ name: 'gegl/invert', of: 'negate', hidden: ['alpha'] }),
-  defineAlias({ name: 'gegl/invert-gamma', of: 'negate', hidden: ['alpha'] }),
+  // GEGL inverts in linear light (gegl:invert, also called invert-linear) or in sRGB-encoded
+  // values (invert-gamma); alpha is kept by both. `hidden` alone left negate's alpha undefined,
+  // which sharp refused: every graph with either op failed.
+  defineAlias({ name: 'gegl/invert-gamma', of: 'negate', hidden: ['alpha'], fixed: { alpha: false } }),
   defineAlias({
     name: 'gegl/threshold',
     of: 'threshold',

@@ -13,7 +13,7 @@ for (let i = 1; i <= STOPS; i++) {
   params[`color${i}`] = { type: 'color', default: colorDefaults[i - 1], description: `Colour of gradient stop ${i}` };
   params[`stop${i}`] = { type: 'number', default: stopDefaults[i - 1], min: 0, max: 1, description: `Luminance (0..1) where colour ${i} sits; a stop below the previous one is raised to it` };
 }
-params.srgb = { type: 'boolean', default: false, description: 'Interpolate and measure luminance in sRGB-encoded values (true) or in linear light (false)' };
+params.srgb = { type: 'boolean', default: false, description: 'Interpolate in sRGB-encoded values and place stops by sRGB-encoded luminance (true), or both in linear light (false); luminance itself is always measured in linear light, as GEGL does' };
 params.opacity = { type: 'number', default: 1, min: 0, max: 1, description: 'Mix of the mapped colours over the original, 0 (original) to 1' };
 
 export default defineOperation({
@@ -26,7 +26,7 @@ export default defineOperation({
   params,
   kernel: point({
     // 5 colours (rgba), 5 stops (non-decreasing), opacity, 1 / each segment's width, and in
-    // linear mode the sRGB tables (srgbTables: a lookup instead of 6 Math.pow per pixel)
+    // the sRGB tables (srgbTables: a lookup instead of 6 Math.pow per pixel)
     uniforms: (p) => {
       const lin = p.srgb !== true;
       const colors = [];
@@ -37,7 +37,7 @@ export default defineOperation({
       const stops: number[] = [];
       for (let i = 1; i <= STOPS; i++) stops.push(Math.max(Number(p[`stop${i}`] ?? stopDefaults[i - 1]), stops[i - 2] ?? 0));
       const inverseWidths = stops.slice(1).map((end, i) => 1 / Math.max(end - stops[i], 0.000001));
-      return [...colors, ...stops, Number(p.opacity ?? 1), ...inverseWidths, ...(lin ? srgbTables() : [])];
+      return [...colors, ...stops, Number(p.opacity ?? 1), ...inverseWidths, ...srgbTables()];
     },
     // the stop colours' alpha, mixed in by opacity
     writesAlpha: () => true,
@@ -52,9 +52,11 @@ export default defineOperation({
       const TO_LINEAR = U_TABLES, TO_SRGB = U_TABLES + SRGB_TABLE + 2;
       const lookup = (v: string, at: number) => kTableLookup(k.pAt, v, at, k.v(`f${v}`), k.v(`i${v}`));
       let s = `let ${lr} = r; let ${lg} = g; let ${lb} = b;\n`;
-      // the table covers 0..1 only: other input takes the exact curve
-      if (lin) s += [lr, lg, lb].map((v) => (k.unitIn ? lookup(v, TO_LINEAR) : kSrgbToLinear(v))).join('');
-      s += `const ${L} = Math.min(Math.max(0.2126 * ${lr} + 0.7152 * ${lg} + 0.0722 * ${lb}, 0.0), 1.0);\n`;
+      // GEGL measures luminance in linear light in both modes ("YA float" or "Y'A float": the
+      // same Y, sRGB-encoded); the table covers 0..1 only: other input takes the exact curve
+      s += [lr, lg, lb].map((v) => (k.unitIn ? lookup(v, TO_LINEAR) : kSrgbToLinear(v))).join('');
+      s += `let ${L} = Math.min(Math.max(0.2126 * ${lr} + 0.7152 * ${lg} + 0.0722 * ${lb}, 0.0), 1.0);\n`;
+      if (!lin) s += lookup(L, TO_SRGB);
       s += `let ${cr} = ${c(4, 0)}; let ${cg} = ${c(4, 1)}; let ${cb} = ${c(4, 2)}; let ${ca} = ${c(4, 3)};\n`;
       // The first segment whose end is >= L wins; beyond the last stop, colour 5 stays.
       for (let i = 0; i < STOPS - 1; i++) {

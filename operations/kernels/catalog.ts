@@ -1,6 +1,7 @@
 import type { AliasDef, OperationDef } from '../define.ts';
 import { defineAlias } from '../define.ts';
 import blend from '../blend.ts';
+import brightnessContrastLinear from '../brightness-contrast-linear.ts';
 import colorMatrix from '../color-matrix.ts';
 import convolution from '../convolution.ts';
 import curves from '../curves.ts';
@@ -18,14 +19,29 @@ import vignette from '../vignette.ts';
 
 /** Operations implemented as gpu.js kernels (operations/kernels fuses them). */
 export const kernelOperations: OperationDef[] = [
-  blend, colorMatrix, convolution, curves, edgeSobel, gradientMap, levels, motionBlurLinear,
+  blend, brightnessContrastLinear, colorMatrix, convolution, curves, edgeSobel, gradientMap, levels, motionBlurLinear,
   noise, noiseReduction, pixelate, posterize, sepia, unsharpMask, vignette,
 ];
 
 /** GEGL / imgflo names for them, with GEGL's port names. */
 export const kernelAliases: AliasDef[] = [
   defineAlias({ name: 'gegl/gradient-map', of: 'gradient-map' }),
-  defineAlias({ name: 'gegl/edge-sobel', of: 'edge-sobel' }),
+  // GEGL works in linear light here ("RGBA float"), and its keep-sign is on by default.
+  defineAlias({ name: 'gegl/brightness-contrast', of: 'brightness-contrast-linear' }),
+  // (in - 0.5) x -1 + 0.5 = 1 - in, on linear values: GEGL's invert
+  ...['gegl/invert', 'gegl/invert-linear'].map((name) => defineAlias({
+    name,
+    of: 'brightness-contrast-linear',
+    description: 'Inverts the colours in linear light (GEGL), alpha kept',
+    fixed: { contrast: -1, brightness: 0 },
+  })),
+  defineAlias({
+    name: 'gegl/edge-sobel',
+    of: 'edge-sobel',
+    hidden: ['linear'],
+    fixed: { linear: true },
+    extraParams: { 'keep-sign': { type: 'boolean', default: true, description: 'With one direction only: keep the sign, 0.5 meaning no change (GEGL default: true)' } },
+  }),
   defineAlias({ name: 'gegl/motion-blur-linear', of: 'motion-blur-linear' }),
   defineAlias({ name: 'gegl/noise-reduction', of: 'noise-reduction', hidden: ['threshold'] }),
   defineAlias({

@@ -81,7 +81,8 @@ export const references: Record<string, (src: FImage, p: Params, aux?: FImage) =
     for (let i = 1; i <= 5; i++) stops.push(Math.max(Number(p[`stop${i}`]), stops[i - 2] ?? 0));
     const op = Number(p.opacity);
     return mapPixels(src, ([r, g, b, a]) => {
-      const L = clamp(lin ? luma(srgbToLinear(r), srgbToLinear(g), srgbToLinear(b)) : luma(r, g, b));
+      const Y = clamp(luma(srgbToLinear(r), srgbToLinear(g), srgbToLinear(b)));
+      const L = lin ? Y : linearToSrgb(Y);
       let c = cols[4];
       for (let i = 0; i < 4; i++) {
         if (L <= stops[i + 1]) {
@@ -163,16 +164,22 @@ export const references: Record<string, (src: FImage, p: Params, aux?: FImage) =
   },
 
   'edge-sobel'(src, p) {
-    const hor = p.horizontal !== false, ver = p.vertical !== false, sign = p['keep-sign'] === true;
+    const hor = p.horizontal !== false, ver = p.vertical !== false, sign = p['keep-sign'] === true, lin = p.linear === true;
+    const out = (v: number) => (lin ? linearToSrgb(Math.max(v, 0)) : v);
     return mapPixels(src, (px, x, y) => [...[0, 1, 2].map((c) => {
-      const v = (dx: number, dy: number) => at(src, x + dx, y + dy, c);
+      const v = (dx: number, dy: number) => (lin ? srgbToLinear : (u: number) => u)(at(src, x + dx, y + dy, c));
       const gx = v(1, -1) + 2 * v(1, 0) + v(1, 1) - (v(-1, -1) + 2 * v(-1, 0) + v(-1, 1));
-      const gy = v(-1, 1) + 2 * v(0, 1) + v(1, 1) - (v(-1, -1) + 2 * v(0, -1) + v(1, -1));
-      if (hor && ver) return Math.min(Math.hypot(gx, gy) / (4 * Math.SQRT2), 1);
-      if (!hor && !ver) return 0;
+      const gy = v(-1, -1) + 2 * v(0, -1) + v(1, -1) - (v(-1, 1) + 2 * v(0, 1) + v(1, 1));
+      if (hor && ver) return out(Math.min(Math.hypot(gx, gy) / (4 * Math.SQRT2), 1));
+      if (!hor && !ver) return out(0);
       const g = hor ? gx : gy;
-      return sign ? clamp(0.5 + g / 8) : Math.min(Math.abs(g) / 4, 1);
+      return out(sign ? clamp(0.5 + g / 8) : Math.min(Math.abs(g) / 4, 1));
     }), px[3]]);
+  },
+
+  'brightness-contrast-linear'(src, p) {
+    const [contrast, brightness] = [Number(p.contrast), Number(p.brightness)];
+    return mapPixels(src, ([r, g, b, a]) => [...[r, g, b].map((v) => clamp(linearToSrgb(Math.max((srgbToLinear(v) - 0.5) * contrast + 0.5 + brightness, 0)))), a]);
   },
 
   'motion-blur-linear'(src, p) {
