@@ -162,9 +162,6 @@ export default defineOperation({
     'enhance-shadows': { type: 'boolean', default: true, description: "Grey from the distance to the darkest colour around (true: GEGL before 2018, what imgflo's graphs were made with) or to black (false: GEGL 0.4's default, brighter)" },
     sprays: { type: 'int', default: 8, min: 1, max: 32, description: "Independent results averaged: 1 is as grainy as one GEGL run, more comes closer to GEGL's expected (mean) result at that many times the cost" },
   },
-  // 8 sprays x 10 iterations x 4 samples per pixel, plus redraws off the image: ~4.4 s for
-  // 0.07 MP at load 11 on 2 cores, so well above a pixel operation's usual 40 ms per megapixel
-  cost: 15000,
   pixel: (img, p) => c2g(img, {
     radius: p.radius as number,
     samples: p.samples as number,
