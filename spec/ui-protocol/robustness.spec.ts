@@ -83,9 +83,9 @@ describe('robustness', function () {
       await c.request('graph', 'addinitial', { src: { data }, tgt: { node: 'dream', port }, graph: 'dream' });
     }
     const mark = c.send('network', 'start', { graph: 'dream' });
-    const progress = await c.waitFor((m) => m.protocol === 'network' && m.command === 'output' && /^dream: \d+%/.test(m.payload.message), mark);
+    const progress = await c.waitFor((m) => m.protocol === 'network' && m.command === 'output' && /^dream: \d+%/.test(m.payload.message), mark, 50_000);
     expect(progress.payload.type).to.equal('message');
-    await c.waitFor((m) => m.command === 'status' && m.payload.graph === 'dream' && m.payload.running === false, mark);
+    await c.waitFor((m) => m.command === 'status' && m.payload.graph === 'dream' && m.payload.running === false, mark, 50_000);
   });
   it('runs a graph that uses another graph as a component and previews the edge leaving it', async () => {
     const inverted = { inports: { input: { process: 'n', port: 'input' } }, outports: { output: { process: 'n', port: 'output' } }, processes: { n: { component: 'imgflow/negate' } }, connections: [] };
