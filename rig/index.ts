@@ -27,3 +27,5 @@ export type {
   SrcsetOptions,
   SrcsetResult,
 } from './types.ts';
+export { buildSignedUploadDeleteUrl, buildSignedUploadUrl, uploadCanonicalForm, uploadPicture } from './uploads.ts';
+export type { UploadManifest, UploadMethod, UploadPictureOptions, UploadUrlOptions, UploadVariant } from './uploads.ts';

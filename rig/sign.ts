@@ -148,7 +148,8 @@ export function checkSecret(secret: unknown): asserts secret is string {
   }
 }
 
-async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
+/** @internal HMAC-SHA256 with Web Crypto; shared with rig/uploads.ts. */
+export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
   checkSecret(secret);
   const subtle = subtleCrypto();
   const encoder = new TextEncoder();

@@ -88,6 +88,11 @@ export const errors = {
   IMGFLOW_ERR_JOB_RESULT_MISSING: createError('IMGFLOW_ERR_JOB_RESULT_MISSING', 'Job %s succeeded but its result is not in the cache store (web processes and workers must share one)', 502),
   IMGFLOW_ERR_JOB_FAILED: createError('IMGFLOW_ERR_JOB_FAILED', 'Job %s failed: %s', 503),
   IMGFLOW_ERR_CALLBACK_INVALID: createError('IMGFLOW_ERR_CALLBACK_INVALID', 'Callback URL %s is not allowed: %s', 400),
+  IMGFLOW_ERR_UPLOAD_NOT_FOUND: createError('IMGFLOW_ERR_UPLOAD_NOT_FOUND', 'Upload %s not found', 404),
+  IMGFLOW_ERR_UPLOAD_VARIANT_NOT_FOUND: createError('IMGFLOW_ERR_UPLOAD_VARIANT_NOT_FOUND', 'Upload %s has no variant %s (yet)', 404),
+  IMGFLOW_ERR_UPLOAD_SET_UNKNOWN: createError('IMGFLOW_ERR_UPLOAD_SET_UNKNOWN', 'Unknown variant set %s; sets for this app: %s', 400),
+  IMGFLOW_ERR_UPLOAD_FORBIDDEN: createError('IMGFLOW_ERR_UPLOAD_FORBIDDEN', 'Upload %s is not owned by application %s', 403),
+  IMGFLOW_ERR_UPLOAD_EMPTY: createError('IMGFLOW_ERR_UPLOAD_EMPTY', 'The request has no body: send the image as the body of POST /uploads', 400),
 } as const;
 
 export type ErrorCode = keyof typeof errors;

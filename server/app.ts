@@ -18,6 +18,7 @@ import { openapiPlugin } from './openapi/index.ts';
 import { playgroundRoutes } from './playground/index.ts';
 import { createJobHttp, createJobQueue, jobRoutes, type JobQueue } from './jobs/index.ts';
 import { version } from './version.ts';
+import { uploadRoutes } from './uploads/index.ts';
 
 export interface AppDeps {
   runtime: Runtime;
@@ -88,6 +89,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(catalogueRoutes, { runtime });
   await app.register(graphRoutes, { runtime, config, apps, imageCache, metrics, jobs: createJobHttp({ config, jobs, imageCache }) });
   await app.register(jobRoutes, { jobs });
+  await app.register(uploadRoutes, { runtime, config, apps, jobs });
   await app.register(editorRoutes);
   await app.register(adminRoutes, { runtime, config, apps, imageCache, prefix: '/admin' });
   await app.register(playgroundRoutes, { runtime, config, apps });

@@ -105,13 +105,22 @@ export const settings = {
   jobLockMs: { env: 'IMGFLOW_JOB_LOCK_MS', kind: 'int', default: 30000, min: 500, max: 3600000, description: 'A worker holds its job\'s lock this long (renewed while alive); a dead worker\'s job is given to another after it (ms)' },
   jobKeepSeconds: { env: 'IMGFLOW_JOB_KEEP_SECONDS', kind: 'int', default: 86400, min: 1, max: 31536000, description: 'How long finished jobs stay visible at /jobs/<id> (s)' },
   jobSecret: { env: 'IMGFLOW_JOB_SECRET', kind: 'string', default: undefined, description: 'Keys the ids of jobs from unsigned requests (signed requests use the app\'s secret); every web process must share it' },
-  workerQueues: { env: 'IMGFLOW_WORKER_QUEUES', kind: 'string', default: 'deepdream,heavy', description: 'Queues an imgflow worker consumes (comma-separated; --queues overrides)' },
+  workerQueues: { env: 'IMGFLOW_WORKER_QUEUES', kind: 'string', default: 'deepdream,heavy,uploads', description: 'Queues an imgflow worker consumes (comma-separated; --queues overrides)' },
   workerMetricsPort: { env: 'IMGFLOW_WORKER_METRICS_PORT', kind: 'int', default: 9464, min: 0, max: 65535, description: 'Port of a worker\'s /healthz and /metrics' },
   workerShutdownSeconds: { env: 'IMGFLOW_WORKER_SHUTDOWN_SECONDS', kind: 'int', default: 30, min: 0, max: 3600, description: 'On SIGTERM a worker finishes its jobs for this long, then hands the rest back to the queue (s)' },
   workerHealthLogSeconds: { env: 'IMGFLOW_WORKER_HEALTH_LOG_SECONDS', kind: 'int', default: 60, min: 1, max: 86400, description: 'Interval of a worker\'s health log line (s)' },
   callbackAttempts: { env: 'IMGFLOW_CALLBACK_ATTEMPTS', kind: 'int', default: 5, min: 1, max: 100, description: 'Attempts to POST a job\'s completion notice to its callback URL' },
   callbackBackoffMs: { env: 'IMGFLOW_CALLBACK_BACKOFF_MS', kind: 'int', default: 1000, min: 0, max: 3600000, description: 'First callback retry delay, doubled on each attempt (ms)' },
   callbackTimeoutMs: { env: 'IMGFLOW_CALLBACK_TIMEOUT_MS', kind: 'int', default: 5000, min: 100, max: 600000, description: 'Time allowed for one callback POST (ms)' },
+  // Uploads: originals stored with their variant sets (README "Uploads", docs/uploads.md).
+  uploadStore: { env: 'IMGFLOW_UPLOAD_STORE', kind: 'enum', default: 'auto', values: ['auto', 'disk', 's3'], description: 'Where uploads (originals and variants) are kept: disk (under IMGFLOW_UPLOAD_DIR, never evicted), or s3 (the result cache\'s bucket, under IMGFLOW_UPLOAD_S3_PREFIX); auto = s3 when IMGFLOW_S3_BUCKET is set, else disk' },
+  uploadDir: { env: 'IMGFLOW_UPLOAD_DIR', kind: 'string', default: '.cache/uploads', description: 'Directory of the disk upload store (workers must share it, or use s3)' },
+  uploadS3Prefix: { env: 'IMGFLOW_UPLOAD_S3_PREFIX', kind: 'string', default: 'uploads/', description: 'Key prefix of uploads inside the S3 bucket' },
+  maxUploadBytes: { env: 'IMGFLOW_MAX_UPLOAD_BYTES', kind: 'int', default: 25 * MiB, min: 1024, max: 2 ** 31 - 1, description: 'Largest upload body: a larger declared Content-Length is refused before reading, a longer stream when it passes this (413)' },
+  uploadHeaderBytes: { env: 'IMGFLOW_UPLOAD_HEADER_BYTES', kind: 'int', default: MiB, min: 64, max: 2 ** 31 - 1, description: 'An upload\'s format and pixel count must be readable from its first this many bytes; it is refused (415/422) as soon as they say no, before the rest arrives' },
+  uploadSets: { env: 'IMGFLOW_UPLOAD_SETS', kind: 'string', default: undefined, description: 'Variant sets as JSON text or a path to a JSON file (docs/uploads.md); unset: one set, default = webp, avif, jpeg at full size and a 256 px png thumbnail' },
+  uploadQueue: { env: 'IMGFLOW_UPLOAD_QUEUE', kind: 'string', default: 'uploads', description: 'Job queue the variants are made on (workers consume it: IMGFLOW_WORKER_QUEUES)' },
+  uploadWaitSeconds: { env: 'IMGFLOW_UPLOAD_WAIT_SECONDS', kind: 'number', default: 20, min: 0, max: 600, description: 'How long POST /uploads waits for its variants before answering 202 with Location: /jobs/<id> (s); Prefer: respond-async / wait=N as for jobs' },
   // DeepDream (read by operations/deepdream when it first runs).
   deepdreamBackend: { env: 'IMGFLOW_DEEPDREAM_BACKEND', kind: 'enum', default: 'auto', values: ['auto', 'cpu', 'gpu'], description: 'DeepDream tensor backend: cpu = tfjs-wasm (XNNPACK), gpu = gpu.js kernels; auto = gpu when a hardware GPU adapter exists' },
   deepdreamCacheDir: { env: 'IMGFLOW_DEEPDREAM_CACHE_DIR', kind: 'string', default: '.cache/deepdream', description: 'Where the folded InceptionV3 weights are cached' },
@@ -168,6 +177,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (problems.length) throw errors.IMGFLOW_ERR_CONFIG_INVALID({ problems }, undefined, problems.join('; '));
   out.graphsDir = resolve(out.graphsDir as string);
   out.cacheDir = resolve(out.cacheDir as string);
+  out.uploadDir = resolve(out.uploadDir as string);
   return Object.freeze(out) as Config;
 }
 
@@ -197,6 +207,8 @@ function checkCombinations(c: Record<string, unknown>, problems: string[]): void
   for (const queue of String(c.workerQueues).split(',').map((q) => q.trim())) {
     if (!QUEUE_NAME.test(queue)) problems.push(`IMGFLOW_WORKER_QUEUES: ${JSON.stringify(queue)} is not a queue name (a-z 0-9 -)`);
   }
+  if (!QUEUE_NAME.test(String(c.uploadQueue))) problems.push(`IMGFLOW_UPLOAD_QUEUE: ${JSON.stringify(c.uploadQueue)} is not a queue name (a-z 0-9 -)`);
+  if (c.uploadStore === 's3' && !set('s3Bucket')) problems.push('IMGFLOW_UPLOAD_STORE=s3 needs IMGFLOW_S3_BUCKET');
   if (set('s3Endpoint')) {
     try {
       new URL(String(c.s3Endpoint));
@@ -210,6 +222,12 @@ function checkCombinations(c: Record<string, unknown>, problems: string[]): void
 export function cacheStoreKind(config: Config): 'none' | 'disk' | 's3' {
   if (config.cacheStore === 'auto') return config.s3Bucket ? 's3' : 'disk';
   return config.cacheStore as 'none' | 'disk' | 's3';
+}
+
+/** The store uploads go to. */
+export function uploadStoreKind(config: Config): 'disk' | 's3' {
+  if (config.uploadStore === 'auto') return config.s3Bucket ? 's3' : 'disk';
+  return config.uploadStore as 'disk' | 's3';
 }
 
 /** How the runtime sorts graphs into inline work and jobs. */

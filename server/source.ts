@@ -7,6 +7,10 @@ import { parseAllowlist } from './input/host-allowlist.ts';
 import { checkImage, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
 import { isChainedInput, type ChainedLoader } from './input/chained.ts';
+import { readOriginal } from './uploads/store.ts';
+
+/** `input=upload:<id>`: an upload's original as a graph's input. */
+export const UPLOAD_INPUT = 'upload:';
 
 export interface Source {
   bytes: Buffer;
@@ -71,6 +75,10 @@ export async function loadSource(config: Config, input: unknown, body: Buffer | 
   let bytes: Buffer;
   if (body && body.length > 0) {
     bytes = body;
+  } else if (typeof input === 'string' && input.startsWith(UPLOAD_INPUT)) {
+    // An upload on this server (server/uploads): read from the upload store, no fetch.
+    bytes = (await readOriginal(config, input.slice(UPLOAD_INPUT.length))).bytes;
+    hold?.take(bytes.length);
   } else if (typeof input === 'string' && chained && isChainedInput(input)) {
     bytes = await chained(input, signal);
   } else if (typeof input === 'string' && input !== '') {

@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import type { ImageCache } from '../image-cache.ts';
 import { cachedEntryOf, parseImageRequest, processImage, resultKeyOf } from '../process-request.ts';
 import type { JobError, JobSpec } from './types.ts';
+import { makeUploadVariants } from '../uploads/make-variants.ts';
 
 export interface JobDeps {
   runtime: Runtime;
@@ -42,9 +43,9 @@ export function jobErrorOf(err: unknown): JobError {
 }
 
 export async function runJob(deps: JobDeps, spec: JobSpec, run: { signal?: AbortSignal; onProgress?: (fraction: number, detail: Record<string, unknown>) => void } = {}): Promise<JobOutcome> {
-  const { runtime, config, imageCache } = deps;
+  const { config, imageCache } = deps;
   // Another job (another app's, or an earlier run of this one) may have stored it already.
-  if (await imageCache.cache.head(spec.key)) return { evaluated: false, stored: false };
+  if (!spec.upload && await imageCache.cache.head(spec.key)) return { evaluated: false, stored: false };
 
   // The time limit travels in the signal, so long operations (DeepDream between iterations)
   // stop at it instead of running to the end of their stage.
@@ -59,7 +60,9 @@ export async function runJob(deps: JobDeps, spec: JobSpec, run: { signal?: Abort
     run.onProgress?.(fraction, detail);
   };
   try {
-    return await evaluateAndStore(deps, spec, run.signal ? AbortSignal.any([run.signal, limit.signal]) : limit.signal, onProgress);
+    const signal = run.signal ? AbortSignal.any([run.signal, limit.signal]) : limit.signal;
+    if (spec.upload) return await makeUploadVariants(deps, spec.upload, signal, onProgress);
+    return await evaluateAndStore(deps, spec, signal, onProgress);
   } finally {
     clearTimeout(timer);
   }

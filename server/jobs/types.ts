@@ -33,6 +33,16 @@ export interface JobSpec {
   /** Completion notices go there (POST JSON). */
   callbacks?: string[];
   createdAt: number;
+  /** An upload's variants to make (server/uploads): the job evaluates these instead of `graph`. */
+  upload?: UploadJobSpec;
+}
+
+/** Enough for any worker to make an upload's variants: the original is read from the upload store. */
+export interface UploadJobSpec {
+  /** The upload id (sha256 of the original). */
+  id: string;
+  set: string;
+  variants: Array<{ name: string; graph: string; format: OutputFormat; params: Record<string, string | number | boolean>; spec: string }>;
 }
 
 export interface JobError {

@@ -19,6 +19,7 @@ import { runtimeLimitsFrom } from '../runtime-options.ts';
 import { version } from '../version.ts';
 import { redisConnection } from './redis.ts';
 import { startJobWorkers } from './worker.ts';
+import { closeUploadStore } from '../uploads/store.ts';
 
 export interface WorkerArgs {
   queues?: string[];
@@ -86,6 +87,7 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
         server.close();
         await Promise.allSettled(metricsQueues.map((q) => q.close()));
         await imageCache.close();
+        closeUploadStore(config);
         await runtime.close();
         closeSourceAgents();
         log.info(health(), 'worker stopped');

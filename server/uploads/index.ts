@@ -1,0 +1,233 @@
+/**
+ * Uploads: one original in, its variant set out (webp, avif, jpeg, a png thumbnail by default),
+ * stored and addressable (docs/uploads.md).
+ *
+ *   POST   /uploads[?set=]                 the body is the image (unsigned / Bearer token)
+ *   POST   /uploads/<key>/<sig>[?set=]     the same, signed by an app
+ *   GET    /uploads/<id>                   the manifest: original and variants made so far
+ *   GET    /uploads/<id>/<variant>         one variant (or `original`) from the upload store
+ *   DELETE /uploads/<id>, /uploads/<key>/<sig>/<id>   removes original and variants (admin or owner)
+ *
+ * The id is the sha256 of the bytes: the same bytes give the same id and, once their variants
+ * exist, no new job. Variants are made by a job on IMGFLOW_UPLOAD_QUEUE (embedded engine, or
+ * `imgflow worker` processes with Redis); the POST waits for it like a job-class graph request.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { Runtime } from '../../runtime/index.ts';
+import { errors, ImgflowError } from '../../runtime/errors.ts';
+import type { AppRegistry } from '../auth/apps.ts';
+import type { Config } from '../config.ts';
+import { etagMatches } from '../routes/graph.ts';
+import { inputBudgetFor } from '../input/input-budget.ts';
+import { jobIdFor } from '../jobs/job-id.ts';
+import { parsePrefer } from '../jobs/prefer.ts';
+import { isFinished, type JobQueue, type JobSpec, type JobStatus } from '../jobs/types.ts';
+import { mimeTypes } from '../formats.ts';
+import { createUploadAuth, type UploadAuth } from './auth.ts';
+import { readManifest, variantsFor, type Manifest, type VariantInfo } from './manifest.ts';
+import { receiveUpload } from './receive.ts';
+import { loadUploadSets, specHash, type VariantSet } from './sets.ts';
+import { checkUploadId, closeUploadStore, jsonEntry, keys, uploadStoreFor } from './store.ts';
+
+export interface UploadRouteOptions {
+  runtime: Runtime;
+  config: Config;
+  apps: AppRegistry;
+  jobs: JobQueue;
+}
+
+const QUERY_NAMES = new Set(['set', 'expires']);
+
+export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOptions): Promise<void> {
+  const { runtime, config, apps, jobs } = opts;
+  const sets = loadUploadSets(config.uploadSets);
+  // A set naming a graph that does not exist is a configuration mistake: said at start.
+  for (const set of sets.list()) {
+    for (const [name, v] of set.variants) {
+      if (!runtime.store.get(v.graph)) {
+        throw errors.IMGFLOW_ERR_CONFIG_INVALID({ setting: 'IMGFLOW_UPLOAD_SETS' }, undefined, `IMGFLOW_UPLOAD_SETS: variant ${name} of set ${set.name} names graph ${v.graph}, which is not loaded`);
+      }
+    }
+  }
+  const { store } = uploadStoreFor(config);
+  app.addHook('onClose', async () => closeUploadStore(config));
+  const auth = createUploadAuth({ apps, config });
+  const immutable = `public, max-age=${config.signedMaxAgeSeconds}, immutable`;
+
+  // The body stays a stream: receiveUpload reads it with the upload limits (fastify's parsers
+  // would buffer it whole first). Content-Type is set aside, as on the graph routes: the format
+  // is sniffed from the bytes.
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  const bodyIsBytes = async (request: FastifyRequest) => {
+    request.headers['content-type'] = 'application/octet-stream';
+  };
+
+  function setFor(a: UploadAuth, requested: unknown): VariantSet {
+    const allowed = sets.namesFor(a.app?.key, a.admin);
+    if (requested !== undefined && typeof requested !== 'string') {
+      throw errors.IMGFLOW_ERR_PARAM_INVALID({ parameter: 'set' }, undefined, 'one set name', 'set', JSON.stringify(requested));
+    }
+    const name = requested ?? sets.defaultFor(a.app?.key);
+    const set = sets.get(name);
+    if (!set || !allowed.includes(name)) throw errors.IMGFLOW_ERR_UPLOAD_SET_UNKNOWN({ set: name, sets: allowed }, undefined, JSON.stringify(name), allowed.join(', ') || '(none)');
+    return set;
+  }
+
+  function jobSpecOf(id: string, set: VariantSet, a: UploadAuth): JobSpec {
+    const variants = [...set.variants].map(([name, v]) => ({ name, ...v, spec: specHash(v) }));
+    const key = `uploads/${id}`;
+    return {
+      // One job id per upload, whoever asks: two uploads of the same bytes share one job.
+      id: jobIdFor(config.uploadQueue, key, { secret: config.jobSecret }),
+      queue: config.uploadQueue,
+      key,
+      graph: `upload:${set.name}`,
+      revision: '',
+      query: {},
+      params: {},
+      format: 'png',
+      url: `/uploads/${id}`,
+      ...(a.app ? { app: a.app.key } : {}),
+      createdAt: Date.now(),
+      upload: { id, set: set.name, variants },
+    };
+  }
+
+  const wantedOf = (set: VariantSet) => new Map([...set.variants].map(([name, v]) => [name, specHash(v)]));
+
+  function answer(reply: FastifyReply, status: number, id: string, set: VariantSet, manifest: Manifest, variants: Record<string, VariantInfo>) {
+    return reply.code(status).header('location', `/uploads/${id}`).header('cache-control', 'no-store')
+      .send({ id, set: set.name, state: 'done', original: manifest.original, variants, manifest: `/uploads/${id}` });
+  }
+
+  async function post(request: FastifyRequest, reply: FastifyReply) {
+    const a = auth.check(request, 'POST');
+    const query = request.query as Record<string, unknown>;
+    for (const name of Object.keys(query)) {
+      if (!QUERY_NAMES.has(name)) throw errors.IMGFLOW_ERR_PARAM_UNKNOWN({ parameter: name }, undefined, JSON.stringify(name), 'uploads', [...QUERY_NAMES].join(', '));
+    }
+    const set = setFor(a, query.set);
+    const body = request.body as Readable | undefined;
+    if (!body) throw errors.IMGFLOW_ERR_UPLOAD_EMPTY();
+    const hold = inputBudgetFor(config).hold();
+    reply.raw.once('close', () => hold.release());
+    const declared = Number(request.headers['content-length']);
+    let received;
+    try {
+      received = await receiveUpload(body, {
+        maxBytes: config.maxUploadBytes,
+        headerBytes: config.uploadHeaderBytes,
+        maxPixels: config.maxInputPixels,
+        declaredLength: Number.isSafeInteger(declared) ? declared : undefined,
+        hold,
+      });
+    } catch (err) {
+      // The rest of a refused body is not read: the connection closes after the answer.
+      reply.header('connection', 'close');
+      throw err;
+    }
+    const id = received.sha256;
+    const created = !(await store.head(keys.original(id)));
+    if (created) {
+      const contentType = mimeTypes[received.info.format as keyof typeof mimeTypes] ?? `image/${received.info.format}`;
+      // etagFor(bytes) is this very hash in base64url: not computed a second time.
+      await store.put(keys.original(id), { bytes: received.bytes, contentType, etag: `"${Buffer.from(id, 'hex').toString('base64url')}"`, createdAt: Date.now() });
+    }
+    const owner = a.app ? keys.owner(id, a.app.key) : keys.anonymousOwner(id);
+    if (!(await store.head(owner))) await store.put(owner, jsonEntry({ app: a.app?.key ?? null, at: Date.now() }));
+    hold.release();
+
+    const wanted = wantedOf(set);
+    let manifest = await readManifest(store, id);
+    const ready = variantsFor(manifest, wanted);
+    // Same bytes, variants made: nothing to do, no job.
+    if (ready) return answer(reply, created ? 201 : 200, id, set, manifest!, ready);
+
+    const prefer = parsePrefer(request.headers.prefer);
+    const waitMs = (prefer.respondAsync ? 0 : Math.min(config.uploadWaitSeconds, prefer.wait ?? Infinity)) * 1000;
+    const deadline = Date.now() + waitMs;
+    const spec = jobSpecOf(id, set, a);
+    let status: JobStatus | undefined;
+    // A running job for another set of these bytes is joined, then this set's job submitted.
+    for (let round = 0; round < 3; round++) {
+      status = await jobs.submit(spec);
+      const left = deadline - Date.now();
+      if (!isFinished(status) && left > 0) {
+        const gone = new AbortController();
+        const onClose = () => gone.abort();
+        request.raw.once('close', onClose);
+        try {
+          status = await jobs.waitFor(spec.id, left, gone.signal);
+        } finally {
+          request.raw.off('close', onClose);
+        }
+      }
+      if (status?.state === 'failed' && status.error) {
+        const { code, statusCode, message } = status.error;
+        throw new ImgflowError(code, statusCode, message, { job: spec.id, upload: id });
+      }
+      if (status?.state !== 'succeeded') break;
+      manifest = await readManifest(store, id);
+      const done = variantsFor(manifest, wanted);
+      if (done) return answer(reply, 201, id, set, manifest!, done);
+    }
+    const retryAfter = Math.min(60, Math.max(1, status?.etaSeconds ?? 5));
+    reply.code(202).header('location', `/jobs/${spec.id}`).header('retry-after', String(retryAfter)).header('cache-control', 'no-store');
+    if (prefer.respondAsync) reply.header('preference-applied', 'respond-async');
+    else if (prefer.wait !== undefined) reply.header('preference-applied', `wait=${prefer.wait}`);
+    return reply.send({ id, set: set.name, state: status?.state ?? 'queued', job: status ?? await jobs.get(spec.id), manifest: `/uploads/${id}` });
+  }
+
+  async function manifestOf(request: FastifyRequest, reply: FastifyReply) {
+    const { id } = request.params as { id: string };
+    checkUploadId(id);
+    const manifest = await readManifest(store, id);
+    if (manifest) return reply.header('cache-control', 'no-cache').send(manifest);
+    // Uploaded, variants not made yet.
+    const original = await store.head(keys.original(id));
+    if (!original) throw errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
+    return reply.header('cache-control', 'no-cache').send({ id, original: { url: `/uploads/${id}/original`, type: original.contentType, bytes: original.size }, variants: {} });
+  }
+
+  async function variant(request: FastifyRequest, reply: FastifyReply) {
+    const { id, variant: name } = request.params as { id: string; variant: string };
+    checkUploadId(id);
+    const key = name === 'original' ? keys.original(id) : /^[a-z0-9][a-z0-9-]{0,31}$/.test(name) && name !== 'manifest' ? keys.variant(id, name) : undefined;
+    const missing = async () => (await store.head(keys.original(id)))
+      ? errors.IMGFLOW_ERR_UPLOAD_VARIANT_NOT_FOUND({ upload: id, variant: name }, undefined, id, JSON.stringify(name.slice(0, 40)))
+      : errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
+    if (!key) throw await missing();
+    reply.header('cache-control', immutable);
+    const inm = request.headers['if-none-match'];
+    if (inm !== undefined || config.cacheServe === 'redirect') {
+      const head = await store.head(key);
+      if (!head) throw await missing();
+      if (inm !== undefined && etagMatches(inm, head.etag)) return reply.code(304).header('etag', head.etag).send();
+      if (config.cacheServe === 'redirect' && store.publicUrl) return reply.code(302).header('etag', head.etag).header('location', store.publicUrl(key)).send();
+    }
+    const entry = await store.get(key);
+    if (!entry) throw await missing();
+    return reply.header('etag', entry.etag).header('content-type', entry.contentType).send(entry.bytes);
+  }
+
+  async function remove(request: FastifyRequest, reply: FastifyReply) {
+    const { id } = request.params as { id: string };
+    checkUploadId(id);
+    const a = auth.check(request, 'DELETE', id);
+    if (!(await store.head(keys.original(id))) && !(await readManifest(store, id))) throw errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
+    // Open mode serves everyone alike; otherwise only an admin or an app that uploaded these bytes.
+    if (!a.admin && !apps.open) {
+      if (!a.app || !(await store.head(keys.owner(id, a.app.key)))) throw errors.IMGFLOW_ERR_UPLOAD_FORBIDDEN({ upload: id }, undefined, id, a.app?.key ?? '(none)');
+    }
+    const removed = await store.deletePrefix!(keys.all(id));
+    request.log.info({ upload: id, removed, app: a.app?.key }, 'upload deleted');
+    return reply.code(204).header('cache-control', 'no-store').send();
+  }
+
+  for (const url of ['/uploads', '/uploads/:key/:sig']) app.post(url, { preParsing: [bodyIsBytes] }, post);
+  app.get('/uploads/:id', manifestOf);
+  app.get('/uploads/:id/:variant', variant);
+  app.delete('/uploads/:id', remove);
+  app.delete('/uploads/:key/:sig/:id', remove);
+}
