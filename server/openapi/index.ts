@@ -43,6 +43,7 @@ export async function openapiPlugin(app: FastifyInstance, opts: { runtime: Runti
         { name: 'images', description: 'The generic image routes, signed and unsigned' },
         { name: 'catalogue', description: 'Graphs and their parameters as JSON' },
         { name: 'jobs', description: 'Heavy graphs run as jobs: status, progress and events' },
+        { name: 'uploads', description: 'Uploaded originals and their variant sets (webp, avif, jpeg, png thumbnail by default)' },
         { name: 'playground', description: 'The web page at / and what it calls' },
         { name: 'admin', description: 'Applications, graphs and cache purges (bearer JWT)' },
         { name: 'operations', description: 'Health and metrics' },

@@ -47,6 +47,46 @@ const graphRequest = (signed: boolean, method: 'GET' | 'POST'): RouteDoc => ({
   },
 });
 
+/** server/uploads (docs/uploads.md). */
+function uploadDocs(): Array<[string, RouteDoc]> {
+  const body = { description: 'The image (any Content-Type: the format is sniffed from the bytes); streamed, refused as soon as its size, format or pixel count say no.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
+  const set = { type: 'object', properties: { set: { type: 'string', description: 'Variant set (IMGFLOW_UPLOAD_SETS); default: the app\'s default set, else `default`' }, expires: { type: 'integer', description: 'Signed expiry, unix seconds' } } };
+  const created = {
+    200: json('Same bytes uploaded before, variants already made: nothing new (no job)'),
+    201: json('Stored; every variant of the set made: {id, set, original, variants: {name: {url, type, width, height, bytes}}}'),
+    202: json('Variants still being made: Location: /jobs/<id>, Retry-After'),
+    400: error('Unknown set or parameter, empty body'),
+    403: error('Unsigned, badly signed, or the set is not this app\'s'),
+    413: error('Body over IMGFLOW_MAX_UPLOAD_BYTES (IMGFLOW_ERR_INPUT_TOO_LARGE)'),
+    415: error('Not an accepted image format'),
+    422: error('Too many pixels, or no readable header'),
+    429: error('Server input bytes in flight, or the job queue, full'),
+  };
+  const upload = (signed: boolean): RouteDoc => ({
+    tags: ['uploads'],
+    summary: `${signed ? 'Signed upload' : 'Upload (open mode, IMGFLOW_ALLOW_UNSIGNED=1, or a Bearer token)'}: store an image and make its variant set`,
+    description: 'The id is the sha256 of the bytes: the same bytes give the same id and, once made, the same variants without a new job. Waits up to IMGFLOW_UPLOAD_WAIT_SECONDS for the variants (Prefer: respond-async / wait=N as for jobs). ' + (signed ? 'Signature: HMAC-SHA256 over `POST /uploads` + newline + canonical query (docs/uploads.md).' : ''),
+    ...(signed ? { params: stringParams('key', 'sig') } : {}),
+    querystring: set,
+    body,
+    response: created,
+  });
+  const remove = (signed: boolean): RouteDoc => ({
+    tags: ['uploads'],
+    summary: `Delete an upload's original and variants from the store${signed ? ' (signed by the owning app or an admin app)' : ' (open mode, or a Bearer token of an admin or the owning app)'}`,
+    params: signed ? stringParams('key', 'sig', 'id') : stringParams('id'),
+    response: { 204: { description: 'Deleted' }, 403: error('Not the owner'), 404: error('No such upload') },
+  });
+  return [
+    ['POST /uploads', upload(false)],
+    ['POST /uploads/:key/:sig', upload(true)],
+    ['GET /uploads/:id', { tags: ['uploads'], summary: "An upload's manifest: original and variants made so far", params: stringParams('id'), response: { 200: json('{id, original, variants}'), 404: error('No such upload') } }],
+    ['GET /uploads/:id/:variant', { tags: ['uploads'], summary: 'One variant (or `original`) of an upload', description: 'From the upload store, with ETag and immutable Cache-Control (the manifest\'s URLs carry ?v=<definition>); a 302 to the bucket in redirect mode (IMGFLOW_CACHE_SERVE=redirect).', params: stringParams('id', 'variant'), response: { 200: image, 302: { description: 'Redirect mode: the object\'s public URL' }, 304: { description: 'Not modified' }, 404: error('No such upload or variant') } }],
+    ['DELETE /uploads/:id', remove(false)],
+    ['DELETE /uploads/:key/:sig/:id', remove(true)],
+  ];
+}
+
 export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDoc>([
   ['GET /healthz', { tags: ['operations'], summary: 'Liveness and status', description: 'Version, uptime, graphs, evaluations running and queued, compute threads, auth mode, cache statistics, kernel backend.', response: { 200: json('Status') } }],
   ['GET /metrics', { tags: ['operations'], summary: 'Prometheus metrics', description: 'Off with IMGFLOW_METRICS=false.', response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } }],
@@ -58,6 +98,7 @@ export const ROUTE_DOCS: ReadonlyMap<string, RouteDoc> = new Map<string, RouteDo
   ['POST /graph/:key/:sig/:file', graphRequest(true, 'POST')],
   ['GET /jobs/:id', { tags: ['jobs'], summary: "A job's status", description: 'State (queued, processing, succeeded, failed with a coded error), progress 0..1 with the current stage, position in the queue, estimated seconds left, and the image URL that serves the result (docs/jobs.md).', params: stringParams('id'), response: { 200: json('The status'), 404: error('Unknown or expired job'), 503: error('Job queue unavailable') } }],
   ['GET /jobs/:id/events', { tags: ['jobs'], summary: "A job's status as Server-Sent Events", description: 'One event per change, named after the state, with the status as data; the stream ends with succeeded or failed.', params: stringParams('id'), response: { 200: { description: 'Event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 404: error('Unknown or expired job') } }],
+  ...uploadDocs(),
   ['GET /admin/apps', { tags: ['admin'], security: admin, summary: 'List applications', description: 'An app token sees only its own app.', response: { 200: json('Applications'), 401: error('No or bad token') } }],
   ['GET /admin/apps/:key', { tags: ['admin'], security: admin, summary: 'One application', params: stringParams('key'), response: { 200: json('The application'), 403: error('Another app'), 404: error('No such app') } }],
   ['POST /admin/apps', { tags: ['admin'], security: admin, summary: 'Add an application (admin)', description: 'Answers its secrets, the only time they leave the server.', body: { type: 'object', additionalProperties: true }, response: { 201: json('The new application with its secrets'), 400: error('Bad application'), 403: error('Not an admin token') } }],
