@@ -14,6 +14,7 @@ import { closeSourceAgents } from '../server/input/fetch-source.ts';
 import { fetchWithConfig } from '../server/source.ts';
 import { RESERVED_PARAMS } from '../server/process-request.ts';
 import { autoscaleCommand } from './autoscale-command.ts';
+import { uploadCommand } from './upload-command.ts';
 import { argumentError, commandUsage, usage, wantsHelp } from './help.ts';
 import { createProgressBar } from './progress.ts';
 import { imgfloUrlCli } from './imgflo-url.ts';
@@ -263,6 +264,7 @@ async function main(argv: string[]): Promise<number> {
 
 // Registered apart from the table above so that branches adding commands do not edit one line.
 commands.autoscale = autoscaleCommand;
+commands.upload = uploadCommand;
 
 // `imgflow graphs | head` closes stdout early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

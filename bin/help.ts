@@ -39,6 +39,17 @@ const COMMANDS = new Map<string, { summary: string; usage: string }>([
 
   -c, --config <file>   the autoscaler's configuration (default autoscale.yaml)`,
   }],
+  ['upload', {
+    summary: 'upload an image to a server and print its variant URLs (README "Uploads")',
+    usage: `npx imgflow upload <file|-> [--set <name>] [--server URL] [--key K --secret S] [--json]
+
+      --set <name>      variant set (default: the app's default set)
+      --server <url>    server base URL (default http://localhost:$PORT)
+      --key <key>       application key, signs the upload (default IMGFLOW_KEY; none: unsigned)
+      --secret <secret> its secret (default: the first of IMGFLOW_SECRET)
+      --wait <s>        longest to wait for the variants (default 300)
+      --json            print the manifest as JSON instead of one line per variant`,
+  }],
   ['runtime', {
     summary: 'the FBP runtime alone, for Flowhub (prints the live-mode link)',
     usage: `npx imgflow runtime [--port N] [--host H] [--graphs <dir>]

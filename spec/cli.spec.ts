@@ -96,6 +96,7 @@ describe('imgflow (CLI)', function () {
       'imgflo-url': /IMGFLO_API_KEY/,
       worker: /--queues/,
       autoscale: /--config/,
+      upload: /--set <name>/,
     };
     const helps = await Promise.all(Object.keys(expected).map((command) => imgflow([command, '--help'])));
     Object.entries(expected).forEach(([command, pattern], i) => {
