@@ -3,8 +3,8 @@
  * to /uploads until all its default variants are made (webp, avif, jpeg at full size, a 256 px
  * png thumbnail), by 1 or 2 `imgflow worker` processes over Redis (concurrency 1 each).
  * `--uploads N` distinct uploads (the same photo with a distinct JPEG comment, so a distinct
- * sha256) are sent `--parallel P` at a time; each one's time is POST sent -> 201 with every
- * variant (the server waits up to 600 s). Reports p50/p99 and throughput.
+ * sha256) are sent `--parallel P` at a time; each one's time is POST sent -> its job succeeded
+ * and the manifest lists the 4 variants (polled every 100 ms). Reports p50/p99 and throughput.
  *
  *   npm run build && node --import tsx bench/uploads.ts --workers 1|2 [--uploads 8] [--parallel 4]
  *
@@ -36,7 +36,7 @@ function distinct(n: number): Buffer {
 
 const env = {
   IMGFLOW_REDIS_URL: 'redis://127.0.0.1:6379', IMGFLOW_REDIS_PREFIX: prefix, IMGFLOW_UPLOAD_STORE: 'disk', IMGFLOW_UPLOAD_DIR: uploadDir,
-  IMGFLOW_UPLOAD_WAIT_SECONDS: '600', IMGFLOW_LOG_LEVEL: 'warn', IMGFLOW_JOB_TIMEOUT_MS: '600000', IMGFLOW_GPU: 'cpu',
+IMGFLOW_LOG_LEVEL: 'warn', IMGFLOW_JOB_TIMEOUT_MS: '600000', IMGFLOW_GPU: 'cpu',
 };
 const server = await startServer({ env });
 const workers: ChildProcess[] = [];
@@ -53,12 +53,22 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
+/** POST (answered at once, 202), then the job polled every 100 ms until the manifest has the 4 variants. */
 async function upload(n: number): Promise<number> {
   const body = distinct(n);
   const t0 = performance.now();
-  const res = await fetch(`${server.base}/uploads`, { method: 'POST', body: new Uint8Array(body) });
-  const answer = await res.json() as { variants?: Record<string, unknown> };
-  if (res.status !== 201 || Object.keys(answer.variants ?? {}).length !== 4) throw new Error(`upload ${n}: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+  const res = await fetch(`${server.base}/uploads`, { method: 'POST', body: new Uint8Array(body), headers: { prefer: 'respond-async' } });
+  const answer = await res.json() as { id: string };
+  if (res.status !== 202) throw new Error(`upload ${n}: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+  const job = `${server.base}${res.headers.get('location')}`;
+  for (;;) {
+    const status = await (await fetch(job)).json() as { state: string; error?: unknown };
+    if (status.state === 'failed') throw new Error(`upload ${n}: job failed ${JSON.stringify(status.error)}`);
+    if (status.state === 'succeeded') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const manifest = await (await fetch(`${server.base}/uploads/${answer.id}`)).json() as { variants: Record<string, unknown> };
+  if (Object.keys(manifest.variants).length !== 4) throw new Error(`upload ${n}: ${Object.keys(manifest.variants).length} variants`);
   return performance.now() - t0;
 }
 

@@ -42,12 +42,11 @@ const QUERY_NAMES = new Set(['set', 'expires']);
 export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOptions): Promise<void> {
   const { runtime, config, apps, jobs } = opts;
   const sets = loadUploadSets(config.uploadSets);
-  // A set naming a graph that does not exist is a configuration mistake: said at start.
+  // Said at start, not refused: graphs come and go at run time (admin API, Flowhub), and an
+  // upload of a set whose graph is missing fails with that graph's own 404 code.
   for (const set of sets.list()) {
     for (const [name, v] of set.variants) {
-      if (!runtime.store.get(v.graph)) {
-        throw errors.IMGFLOW_ERR_CONFIG_INVALID({ setting: 'IMGFLOW_UPLOAD_SETS' }, undefined, `IMGFLOW_UPLOAD_SETS: variant ${name} of set ${set.name} names graph ${v.graph}, which is not loaded`);
-      }
+      if (!runtime.store.get(v.graph)) app.log.warn({ set: set.name, variant: name, graph: v.graph }, `upload set ${set.name}: variant ${name} names graph ${v.graph}, which is not loaded; uploads of this set will fail until it is`);
     }
   }
   const { store } = uploadStoreFor(config);
