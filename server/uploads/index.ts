@@ -143,6 +143,8 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     // Same bytes, variants made: nothing to do, no job.
     if (ready) return answer(reply, created ? 201 : 200, id, set, manifest!, ready);
 
+    // Making variants is evaluation: an app's hourly quota counts it (quota 0: stored, never processed).
+    if (a.app) apps.chargeEvaluation(a.app);
     const prefer = parsePrefer(request.headers.prefer);
     const waitMs = (prefer.respondAsync ? 0 : Math.min(config.uploadWaitSeconds, prefer.wait ?? Infinity)) * 1000;
     const deadline = Date.now() + waitMs;

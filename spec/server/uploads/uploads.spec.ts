@@ -194,7 +194,7 @@ describe('uploads: signed for an app', function () {
       },
     });
     const appsFile = path.join(uploadDir, 'apps.json');
-    await writeFile(appsFile, JSON.stringify({ apps: [{ key: 'shop', secret: 'shop-secret-123' }] }));
+    await writeFile(appsFile, JSON.stringify({ apps: [{ key: 'shop', secret: 'shop-secret-123' }, { key: 'reader', secret: 'reader-secret-123', quota: 0 }] }));
     server = await startTestServer({ uploadDir, uploadStore: 'disk', appsFile, appKey: apps.key, appSecret: apps.secret, adminKey: 'boss', adminSecret: 'boss-secret-123', uploadSets: sets });
   });
   after(async () => {
@@ -238,5 +238,11 @@ describe('uploads: signed for an app', function () {
     expect(await filesUnder(uploadDir)).to.include(`${id}/original`);
     const own = await request(await buildSignedUploadDeleteUrl({ server: server.base, key: apps.key, secret: apps.secret, id }), { method: 'DELETE' });
     expect(own.status).to.equal(204);
+  });
+
+  it("counts the variants' job against the app's quota (quota 0: refused)", async () => {
+    const res = await request(await buildSignedUploadUrl({ server: server.base, key: 'reader', secret: 'reader-secret-123' }), { method: 'POST', body: new Uint8Array(await photoJpeg(64, 48, 10)) });
+    expect(res.status).to.equal(403);
+    expect(res.json().code).to.equal('IMGFLOW_ERR_AUTH_NO_PROCESSING');
   });
 });
