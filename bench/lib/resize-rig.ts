@@ -57,7 +57,8 @@ export async function startServer(opts: { extraFlags?: string[]; withoutStartFla
     try {
       if ((await fetch(`${base}/healthz`)).ok) break;
     } catch { /* not up yet */ }
-    if (i > 100) throw new Error('the server did not come up');
+    // 30 s: a machine shared with other work can take that long to load the server.
+    if (i > 300) throw new Error('the server did not come up');
     await new Promise((r) => setTimeout(r, 100));
   }
   return { process: child, base };
