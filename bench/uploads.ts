@@ -36,10 +36,20 @@ function distinct(n: number): Buffer {
 
 const env = {
   IMGFLOW_REDIS_URL: 'redis://127.0.0.1:6379', IMGFLOW_REDIS_PREFIX: prefix, IMGFLOW_UPLOAD_STORE: 'disk', IMGFLOW_UPLOAD_DIR: uploadDir,
-IMGFLOW_LOG_LEVEL: 'warn', IMGFLOW_JOB_TIMEOUT_MS: '600000', IMGFLOW_GPU: 'cpu',
+  IMGFLOW_LOG_LEVEL: 'warn', IMGFLOW_JOB_TIMEOUT_MS: '600000', IMGFLOW_GPU: 'cpu',
 };
 const server = await startServer({ env });
 const workers: ChildProcess[] = [];
+// Stopped from outside (timeout, ^C): the server and workers must not outlive the bench.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.process.kill('SIGTERM');
+    for (const w of workers) w.kill('SIGTERM');
+    rmSync(uploadDir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 for (let i = 0; i < Number(values.workers); i++) {
   const w = spawn(process.execPath, ['--initial-old-space-size=128', '--import', 'tsx', 'bin/cli.ts', 'worker', '--queues', 'uploads', '--concurrency', '1'], {
     cwd: root, env: { ...process.env, ...env, IMGFLOW_WORKER_METRICS_PORT: '0', IMGFLOW_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'],
