@@ -141,11 +141,20 @@ async function serve(): Promise<void> {
 }
 
 async function worker(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { queues: { type: 'string' }, concurrency: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { queues: { type: 'string' }, concurrency: { type: 'string' }, 'max-lifetime': { type: 'string' }, 'exit-when-idle': { type: 'string' } } });
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) throw new Error(`--concurrency takes a whole number >= 1, got ${JSON.stringify(values.concurrency)}`);
+  const seconds = (flag: 'max-lifetime' | 'exit-when-idle') => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!(Number.isSafeInteger(n) && n >= 0)) throw new Error(`--${flag} takes whole seconds >= 0 (0: never), got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const maxLifetime = seconds('max-lifetime');
+  const exitWhenIdle = seconds('exit-when-idle');
   const { startWorker } = await import('../server/jobs/worker-main.ts');
-  await startWorker({ queues: values.queues?.split(',').map((q) => q.trim()), concurrency });
+  await startWorker({ queues: values.queues?.split(',').map((q) => q.trim()), concurrency, maxLifetime, exitWhenIdle });
 }
 
 async function sign(args: string[]): Promise<void> {

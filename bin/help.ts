@@ -28,10 +28,14 @@ const COMMANDS = new Map<string, { summary: string; usage: string }>([
   }],
   ['worker', {
     summary: 'consume job queues from Redis (IMGFLOW_REDIS_URL)',
-    usage: `npx imgflow worker [--queues deepdream,heavy] [--concurrency N]
+    usage: `npx imgflow worker [--queues deepdream,heavy] [--concurrency N] [--max-lifetime S] [--exit-when-idle S]
 
-      --queues <list>   the queues to take jobs from, comma-separated
-      --concurrency <n> jobs at once (a whole number >= 1)`,
+      --queues <list>        the queues to take jobs from, comma-separated
+      --concurrency <n>      jobs at once (a whole number >= 1)
+      --max-lifetime <s>     stop after this many seconds, finishing or handing back jobs as on SIGTERM
+                             (IMGFLOW_WORKER_MAX_LIFETIME_SECONDS; 0: never)
+      --exit-when-idle <s>   stop after running no job for this many seconds
+                             (IMGFLOW_WORKER_EXIT_WHEN_IDLE_SECONDS; 0: never)`,
   }],
   ['autoscale', {
     summary: 'size the worker pools on queue depth (README "Autoscaling")',

@@ -109,6 +109,9 @@ export const settings = {
   workerMetricsPort: { env: 'IMGFLOW_WORKER_METRICS_PORT', kind: 'int', default: 9464, min: 0, max: 65535, description: 'Port of a worker\'s /healthz and /metrics' },
   workerShutdownSeconds: { env: 'IMGFLOW_WORKER_SHUTDOWN_SECONDS', kind: 'int', default: 30, min: 0, max: 3600, description: 'On SIGTERM a worker finishes its jobs for this long, then hands the rest back to the queue (s)' },
   workerHealthLogSeconds: { env: 'IMGFLOW_WORKER_HEALTH_LOG_SECONDS', kind: 'int', default: 60, min: 1, max: 86400, description: 'Interval of a worker\'s health log line (s)' },
+  workerHeartbeatSeconds: { env: 'IMGFLOW_WORKER_HEARTBEAT_SECONDS', kind: 'int', default: 5, min: 1, max: 3600, description: 'A worker writes its ready heartbeat to Redis this often (kept 3 intervals); imgflow autoscale\'s fly actuator counts a machine ready from it (s)' },
+  workerMaxLifetimeSeconds: { env: 'IMGFLOW_WORKER_MAX_LIFETIME_SECONDS', kind: 'int', default: 0, min: 0, max: 31536000, description: 'A worker stops by itself this long after it started, finishing or handing back its jobs as on SIGTERM (--max-lifetime overrides); 0: never (s)' },
+  workerExitWhenIdleSeconds: { env: 'IMGFLOW_WORKER_EXIT_WHEN_IDLE_SECONDS', kind: 'int', default: 0, min: 0, max: 31536000, description: 'A worker stops by itself after running no job for this long (--exit-when-idle overrides); 0: never (s)' },
   callbackAttempts: { env: 'IMGFLOW_CALLBACK_ATTEMPTS', kind: 'int', default: 5, min: 1, max: 100, description: 'Attempts to POST a job\'s completion notice to its callback URL' },
   callbackBackoffMs: { env: 'IMGFLOW_CALLBACK_BACKOFF_MS', kind: 'int', default: 1000, min: 0, max: 3600000, description: 'First callback retry delay, doubled on each attempt (ms)' },
   callbackTimeoutMs: { env: 'IMGFLOW_CALLBACK_TIMEOUT_MS', kind: 'int', default: 5000, min: 100, max: 600000, description: 'Time allowed for one callback POST (ms)' },
@@ -127,6 +130,7 @@ export const settings = {
   deepdreamThreads: { env: 'IMGFLOW_DEEPDREAM_THREADS', kind: 'int', default: Math.max(1, availableParallelism()), min: 1, max: 256, description: 'Threads the DeepDream cpu backend computes on (tfjs-wasm threaded build, same result as 1), fixed when a thread starts its backend; each dream running at once (up to IMGFLOW_COMPUTE_THREADS) uses this many, so set 1 when several dreams should share the cores' },
   // imgflow autoscale (README "Autoscaling"); the rest of its settings are in autoscale.yaml.
   herokuApiKey: { env: 'IMGFLOW_HEROKU_API_KEY', kind: 'string', default: undefined, description: 'Platform API token of imgflow autoscale\'s heroku actuator (heroku authorizations:create)' },
+  flyApiToken: { env: 'IMGFLOW_FLY_API_TOKEN', kind: 'string', default: undefined, description: 'Machines API token of imgflow autoscale\'s fly actuator (fly tokens create deploy -a <app>)' },
 } as const satisfies Record<string, Setting>;
 
 type BaseValue<S> = S extends { kind: 'int' | 'number' } ? number : S extends { kind: 'boolean' } ? boolean : string;

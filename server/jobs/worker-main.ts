@@ -2,7 +2,10 @@
  * `imgflow worker`: a process that consumes job queues from Redis (IMGFLOW_REDIS_URL), with a
  * health line in the log every IMGFLOW_WORKER_HEALTH_LOG_SECONDS and /healthz + /metrics on
  * IMGFLOW_WORKER_METRICS_PORT. SIGTERM/SIGINT: finish running jobs within
- * IMGFLOW_WORKER_SHUTDOWN_SECONDS, hand the rest back, exit.
+ * IMGFLOW_WORKER_SHUTDOWN_SECONDS, hand the rest back, exit. The same stop, exit code 0, when
+ * the worker has lived --max-lifetime or been idle --exit-when-idle seconds: a safety net for
+ * workers on machines made for a burst (a Fly Machine with auto_destroy is removed when its
+ * process exits, even when the autoscaler that made it is gone).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +20,7 @@ import { createImageCache } from '../image-cache.ts';
 import { createAppRegistry } from '../auth/apps.ts';
 import { runtimeLimitsFrom } from '../runtime-options.ts';
 import { version } from '../version.ts';
+import { startHeartbeat, workerIdOf, type HeartbeatCommands } from './heartbeat.ts';
 import { redisConnection } from './redis.ts';
 import { startJobWorkers } from './worker.ts';
 import { closeUploadStore } from '../uploads/store.ts';
@@ -24,12 +28,18 @@ import { closeUploadStore } from '../uploads/store.ts';
 export interface WorkerArgs {
   queues?: string[];
   concurrency?: number;
+  /** Seconds; over IMGFLOW_WORKER_MAX_LIFETIME_SECONDS. */
+  maxLifetime?: number;
+  /** Seconds; over IMGFLOW_WORKER_EXIT_WHEN_IDLE_SECONDS. */
+  exitWhenIdle?: number;
 }
 
 export async function startWorker(args: WorkerArgs, overrides: Partial<Config> = {}): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig({ ...overrides, ...(args.queues ? { workerQueues: args.queues.join(',') } : {}), ...(args.concurrency ? { jobConcurrency: args.concurrency } : {}) });
+    config = loadConfig({ ...overrides, ...(args.queues ? { workerQueues: args.queues.join(',') } : {}), ...(args.concurrency ? { jobConcurrency: args.concurrency } : {}),
+      ...(args.maxLifetime !== undefined ? { workerMaxLifetimeSeconds: args.maxLifetime } : {}),
+      ...(args.exitWhenIdle !== undefined ? { workerExitWhenIdleSeconds: args.exitWhenIdle } : {}) });
     if (!config.redisUrl) throw new Error('imgflow worker needs IMGFLOW_REDIS_URL (without Redis, the server runs jobs itself)');
   } catch (err) {
     console.error(`imgflow: ${(err as Error).message}`);
@@ -79,22 +89,45 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
   const beat = setInterval(() => log.info(health(), 'worker health'), config.workerHealthLogSeconds * 1000);
   beat.unref();
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log.info({ signal, deadlineSeconds: config.workerShutdownSeconds }, 'worker stopping');
-      void workers.close(config.workerShutdownSeconds * 1000).then(async () => {
-        clearInterval(beat);
-        server.close();
-        await Promise.allSettled(metricsQueues.map((q) => q.close()));
-        await imageCache.close();
-        closeUploadStore(config);
-        await runtime.close();
-        closeSourceAgents();
-        log.info(health(), 'worker stopped');
-        log.flush?.();
-        process.exit(0);
-      });
+  const workerId = workerIdOf();
+  const heartbeat = await startHeartbeat(async () => (await metricsQueues[0].client) as unknown as HeartbeatCommands, config.redisPrefix,
+    { id: workerId, queues, pid: process.pid, startedAt: started }, config.workerHeartbeatSeconds,
+    (err) => log.warn({ err: err.message }, 'worker heartbeat not written'));
+
+  let stopping = false;
+  const timers: NodeJS.Timeout[] = [];
+  const stop = (reason: Record<string, unknown>) => {
+    if (stopping) return;
+    stopping = true;
+    for (const t of timers) clearTimeout(t);
+    log.info({ ...reason, deadlineSeconds: config.workerShutdownSeconds }, 'worker stopping');
+    void heartbeat.stop().then(() => workers.close(config.workerShutdownSeconds * 1000)).then(async () => {
+      clearInterval(beat);
+      server.close();
+      await Promise.allSettled(metricsQueues.map((q) => q.close()));
+      await imageCache.close();
+      closeUploadStore(config);
+      await runtime.close();
+      closeSourceAgents();
+      log.info(health(), 'worker stopped');
+      log.flush?.();
+      process.exit(0);
     });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop({ signal }));
+  if (config.workerMaxLifetimeSeconds > 0) {
+    timers.push(setTimeout(() => stop({ reason: 'max-lifetime', maxLifetimeSeconds: config.workerMaxLifetimeSeconds }), config.workerMaxLifetimeSeconds * 1000));
   }
-  log.info({ queues, concurrency: config.jobConcurrency, metricsPort: port, lockMs: config.jobLockMs, store: imageCache.storeName }, 'worker ready');
+  if (config.workerExitWhenIdleSeconds > 0) {
+    const idleLimitMs = config.workerExitWhenIdleSeconds * 1000;
+    const check = () => {
+      const idle = workers.idleMs();
+      if (idle >= idleLimitMs) stop({ reason: 'idle', idleSeconds: Math.round(idle / 1000) });
+      else timers.push(setTimeout(check, Math.min(1000, idleLimitMs - idle + 10)));
+    };
+    timers.push(setTimeout(check, idleLimitMs));
+  }
+  log.info({ queues, concurrency: config.jobConcurrency, metricsPort: port, lockMs: config.jobLockMs, store: imageCache.storeName, workerId,
+    ...(config.workerMaxLifetimeSeconds > 0 ? { maxLifetimeSeconds: config.workerMaxLifetimeSeconds } : {}),
+    ...(config.workerExitWhenIdleSeconds > 0 ? { exitWhenIdleSeconds: config.workerExitWhenIdleSeconds } : {}) }, 'worker ready');
 }

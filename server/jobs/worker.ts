@@ -22,6 +22,8 @@ export interface JobWorkers {
   /** Stops taking jobs; finishes running ones for up to `deadlineMs`, then hands them back to the queue. */
   close(deadlineMs: number): Promise<void>;
   health(): { status: 'ok' | 'stopping' } & Record<string, unknown>;
+  /** How long no job has been running (ms); 0 while one runs. */
+  idleMs(): number;
 }
 
 interface Running {
@@ -38,6 +40,7 @@ export function startJobWorkers(opts: JobWorkersOptions): JobWorkers {
   const counters = { succeeded: 0, failed: 0, retried: 0, handedBack: 0 };
   let stopping = false;
   let pastDeadline = false;
+  let idleFrom = Date.now();
 
   async function notify(job: Job<JobSpec>, state: 'succeeded' | 'failed', error: JobError | undefined, client: SetCommands) {
     const spec = job.data;
@@ -100,6 +103,7 @@ export function startJobWorkers(opts: JobWorkersOptions): JobWorkers {
       throw retry ? new Error(JSON.stringify(error)) : new UnrecoverableError(JSON.stringify(error));
     } finally {
       running.delete(String(job.id));
+      if (running.size === 0) idleFrom = Date.now();
     }
   };
 
@@ -137,6 +141,7 @@ export function startJobWorkers(opts: JobWorkersOptions): JobWorkers {
       clearTimeout(timer);
       await Promise.race([Promise.allSettled([...callbacks]), new Promise((r) => setTimeout(r, 1000))]);
     },
+    idleMs: () => (running.size > 0 ? 0 : Date.now() - idleFrom),
     health() {
       return {
         status: stopping ? 'stopping' as const : 'ok' as const,
