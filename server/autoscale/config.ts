@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { QUEUE_NAME } from '../../runtime/work-class.ts';
 import type { RoleModel } from './formula.ts';
 
-export type ActuatorKind = 'local' | 'heroku' | 'prometheus';
+export type ActuatorKind = 'local' | 'heroku' | 'prometheus' | 'fly';
 
 export interface RoleConfig extends RoleModel {
   /** The role's key in the file. */
@@ -20,6 +20,35 @@ export interface RoleConfig extends RoleModel {
   worker: string;
   /** Seconds a new worker takes to start: accepted like guv, shown, not used by the model. */
   boot: number;
+  /** fly: this role's machine size and region, over the `'*'.fly` ones. */
+  fly?: Partial<FlyGuestConfig> & { region?: string };
+}
+
+export interface FlyGuestConfig {
+  cpus: number;
+  memory_mb: number;
+  cpu_kind: string;
+}
+
+/** The fly actuator's settings (`'*'.fly` in autoscale.yaml). Times in seconds. */
+export interface FlyConfig {
+  /** Machines API base URL, /v1 included. */
+  baseUrl: string;
+  image?: string;
+  region?: string;
+  guest: FlyGuestConfig;
+  /** Environment of the workers beyond the app's secrets (which Fly gives every machine). */
+  env: Record<string, string>;
+  /** Program and leading arguments in the image; `--queues Q --concurrency N ...` are appended. */
+  command: string[];
+  /** The sweeper destroys machines of ours older than this, whoever created them. */
+  maxAge: number;
+  sweepInterval: number;
+  /** A machine whose worker has not reported ready this long after its creation is destroyed. */
+  readyTimeout: number;
+  /** Passed to the workers (--max-lifetime, --exit-when-idle); 0: off. */
+  maxLifetime: number;
+  exitWhenIdle: number;
 }
 
 export interface AutoscaleConfig {
@@ -40,6 +69,9 @@ export interface AutoscaleConfig {
   /** local: first delay before replacing a crashed worker, doubled while it keeps crashing (s). */
   restartDelaySeconds: number;
   heroku: { app?: string; baseUrl: string };
+  /** The Fly app the fly actuator creates machines in (the same `app` key as Heroku's). */
+  flyApp?: string;
+  fly: FlyConfig;
   roles: RoleConfig[];
 }
 
@@ -49,6 +81,29 @@ export const ROLE_DEFAULTS = { processing: 10, deadline: 60, concurrency: 1, per
 const SHORTHANDS = { p: 'processing', d: 'deadline', min: 'minimum', max: 'maximum', w: 'worker', q: 'queue' } as const;
 
 const seconds = { type: 'number', exclusiveMinimum: 0 };
+const orZero = { type: 'number', minimum: 0 };
+const guestProperties = {
+  cpus: { type: 'integer', minimum: 1, maximum: 64 },
+  memory_mb: { type: 'integer', minimum: 256, maximum: 262_144, multipleOf: 256 },
+  cpu_kind: { enum: ['shared', 'performance'] },
+  region: { type: 'string', pattern: '^[a-z]{3}$' },
+} as const;
+const flySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...guestProperties,
+    api: { type: 'string', pattern: '^https?://' },
+    image: { type: 'string', minLength: 1 },
+    env: { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }, additionalProperties: { type: 'string' } },
+    command: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+    max_age: seconds,
+    sweep_interval: seconds,
+    ready_timeout: seconds,
+    max_lifetime: orZero,
+    exit_when_idle: orZero,
+  },
+} as const;
 const count = { type: 'integer', minimum: 0, maximum: 10_000 };
 const roleProperties = {
   processing: seconds, p: seconds,
@@ -67,6 +122,7 @@ const roleSchema = {
     ...roleProperties,
     queue: { type: 'string', pattern: QUEUE_NAME.source }, q: { type: 'string', pattern: QUEUE_NAME.source },
     worker: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' }, w: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    fly: { type: 'object', additionalProperties: false, properties: guestProperties },
   },
 };
 const globalSchema = {
@@ -74,7 +130,7 @@ const globalSchema = {
   additionalProperties: false,
   properties: {
     ...roleProperties,
-    actuator: { enum: ['local', 'heroku', 'prometheus'] },
+    actuator: { enum: ['local', 'heroku', 'prometheus', 'fly'] },
     pollinterval: seconds,
     history: { type: 'number', minimum: 0 },
     samples: { type: 'integer', minimum: 1, maximum: 1000 },
@@ -85,6 +141,7 @@ const globalSchema = {
     restart_delay: { type: 'number', minimum: 0 },
     app: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,63}$' },
     heroku_api: { type: 'string', pattern: '^https?://' },
+    fly: flySchema,
   },
 };
 const fileSchema = {
@@ -101,6 +158,9 @@ const validate = ajv.compile(fileSchema);
 function describe(e: ErrorObject): string {
   const path = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (e.keyword === 'additionalProperties') return `${[...path, e.params.additionalProperty].join('.')}: unknown key`;
+  // A bad property name comes as two errors: the pattern's, naming it, and propertyNames' own (params.propertyName).
+  if (e.keyword === 'propertyNames') e = { ...e, propertyName: e.propertyName ?? (e.params as { propertyName?: string }).propertyName };
+  if (e.propertyName !== undefined && path.length > 0) return `${[...path, e.propertyName].join('.')}: not an environment variable name (A-Z a-z 0-9 _, not starting with a digit)`;
   if (e.keyword === 'propertyNames' || (e.keyword === 'pattern' && e.propertyName !== undefined)) return `${JSON.stringify(e.propertyName ?? '')}: a role name is 1-64 of A-Z a-z 0-9 _ -`;
   if (e.keyword === 'enum') return `${path.join('.')}: must be one of ${(e.params.allowedValues as string[]).join(', ')}`;
   return `${path.join('.') || '(file)'}: ${e.message}`;
@@ -134,7 +194,7 @@ export function parseAutoscaleConfig(text: string, file?: string): AutoscaleConf
     throw new AutoscaleConfigError([`not YAML: ${(err as Error).message.split('\n')[0]}`], file);
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new AutoscaleConfigError(['(file): must be a mapping of role names to settings'], file);
-  if (!validate(doc)) throw new AutoscaleConfigError((validate.errors ?? []).map(describe), file);
+  if (!validate(doc)) throw new AutoscaleConfigError([...new Set((validate.errors ?? []).map(describe))], file);
   const problems: string[] = [];
   const raw = doc as Raw;
   const global = expand((raw['*'] ?? {}) as Raw, '*', problems);
@@ -160,6 +220,7 @@ export function parseAutoscaleConfig(text: string, file?: string): AutoscaleConf
       minimum: pick('minimum'),
       maximum: pick('maximum'),
       boot: pick('boot'),
+      ...(own.fly ? { fly: own.fly as RoleConfig['fly'] } : {}),
     };
     if (role.minimum > role.maximum) problems.push(`${name}.minimum: ${role.minimum} is above maximum ${role.maximum}`);
     roles.push(role);
@@ -167,6 +228,13 @@ export function parseAutoscaleConfig(text: string, file?: string): AutoscaleConf
   if (roles.length === 0) problems.push('(file): no role: add one key per queue to scale, e.g. deepdream: {deadline: 300}');
   const actuator = (global.actuator ?? 'local') as ActuatorKind;
   if (actuator === 'heroku' && global.app === undefined) problems.push('*.app: the heroku actuator needs the Heroku app name');
+  const fly = flyConfig((global.fly ?? {}) as Raw);
+  if (actuator === 'fly') {
+    if (global.app === undefined) problems.push('*.app: the fly actuator needs the Fly app name its machines are created in');
+    if (fly.image === undefined) problems.push('*.fly.image: the fly actuator needs the image its workers run (e.g. registry.fly.io/<app>:<tag>)');
+    if (fly.maxLifetime > 0 && fly.maxLifetime >= fly.maxAge) problems.push(`*.fly.max_lifetime: ${fly.maxLifetime} must be below max_age ${fly.maxAge} (workers stop by themselves; the sweeper is for the lost ones)`);
+    if (fly.exitWhenIdle > 0 && roles.some((r) => r.minimum > 0)) problems.push(`*.fly.exit_when_idle: workers of a role with minimum > 0 (${roles.filter((r) => r.minimum > 0).map((r) => r.name).join(', ')}) would leave when idle and be made again: set minimum 0 or exit_when_idle 0`);
+  }
   if (problems.length) throw new AutoscaleConfigError(problems, file);
   return {
     actuator,
@@ -179,7 +247,28 @@ export function parseAutoscaleConfig(text: string, file?: string): AutoscaleConf
     stopTimeoutSeconds: (global.stop_timeout ?? 60) as number,
     restartDelaySeconds: (global.restart_delay ?? 1) as number,
     heroku: { ...(global.app ? { app: global.app as string } : {}), baseUrl: (global.heroku_api ?? 'https://api.heroku.com') as string },
+    ...(global.app ? { flyApp: global.app as string } : {}),
+    fly,
     roles,
+  };
+}
+
+/** The image's own worker command (the Dockerfile's layout and the Procfile's worker line). */
+export const FLY_DEFAULT_COMMAND = ['node', '--initial-old-space-size=128', 'dist/bin/cli.js', 'worker'];
+
+function flyConfig(raw: Raw): FlyConfig {
+  return {
+    baseUrl: (raw.api ?? 'https://api.machines.dev/v1') as string,
+    ...(raw.image !== undefined ? { image: raw.image as string } : {}),
+    ...(raw.region !== undefined ? { region: raw.region as string } : {}),
+    guest: { cpus: (raw.cpus ?? 1) as number, memory_mb: (raw.memory_mb ?? 1024) as number, cpu_kind: (raw.cpu_kind ?? 'shared') as string },
+    env: (raw.env ?? {}) as Record<string, string>,
+    command: (raw.command ?? FLY_DEFAULT_COMMAND) as string[],
+    maxAge: (raw.max_age ?? 3600) as number,
+    sweepInterval: (raw.sweep_interval ?? 60) as number,
+    readyTimeout: (raw.ready_timeout ?? 300) as number,
+    maxLifetime: (raw.max_lifetime ?? 3000) as number,
+    exitWhenIdle: (raw.exit_when_idle ?? 0) as number,
   };
 }
 

@@ -18,6 +18,7 @@ export async function runAutoscale(configFile: string): Promise<void> {
   const running = await startAutoscale({
     config, redis: redisConnection(settings, false), prefix: settings.redisPrefix, log, version,
     ...(settings.herokuApiKey ? { herokuToken: settings.herokuApiKey } : {}),
+    ...(settings.flyApiToken ? { flyToken: settings.flyApiToken } : {}),
   });
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {

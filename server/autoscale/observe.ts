@@ -3,6 +3,7 @@
  * worker connections, and how long recently completed jobs took (processedOn to finishedOn).
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
+import { readHeartbeat, type Heartbeat, type HeartbeatCommands } from '../jobs/heartbeat.ts';
 
 export interface ProcessingTime {
   /** Seconds. */
@@ -34,6 +35,8 @@ export function processingTime(durationsMs: number[]): ProcessingTime | undefine
 
 export interface QueueObserver {
   observe(queue: string): Promise<QueueObservation>;
+  /** The ready heartbeat of worker `id` (server/jobs/heartbeat.ts), read through the queue's connection. */
+  heartbeat(queue: string, id: string): Promise<Heartbeat | undefined>;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,9 @@ export function createQueueObserver(connection: ConnectionOptions, prefix: strin
       const durations = done.filter((j) => j.processedOn && j.finishedOn).map((j) => j.finishedOn! - j.processedOn!);
       const processing = processingTime(durations);
       return { queue: name, waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, consumers, ...(processing ? { processing } : {}) };
+    },
+    async heartbeat(name, id) {
+      return readHeartbeat((await queueFor(name).client) as unknown as HeartbeatCommands, prefix, id);
     },
     async close() {
       await Promise.allSettled([...queues.values()].map((q) => q.close()));

@@ -39,7 +39,7 @@ thumbs: {q: heavy, w: thumbworker, max: 2}
 deepdream: {deadlin: 300, concurrency: 1.5, min: 3, max: 2}
 heavy: {p: 2, processing: 3}
 `)).to.have.members([
-      '*.actuator: must be one of local, heroku, prometheus',
+      '*.actuator: must be one of local, heroku, prometheus, fly',
       '*.pollinterval: must be > 0',
       '*.colour: unknown key',
       'deepdream.deadlin: unknown key',
@@ -53,6 +53,58 @@ heavy: {p: 2, processing: 3}
     expect(problems('a: {queue: heavy}\nb: {q: heavy}')).to.deep.equal(['b.queue: heavy is already scaled by a']);
     expect(problems('Deep_Dream: {}')[0]).to.match(/^Deep_Dream: the queue name "Deep_Dream" is not/);
     expect(problems('"bad name": {}')[0]).to.match(/^"bad name": a role name is/);
+  });
+
+  it('reads the fly actuator\'s settings, defaults and per-role machine sizes', () => {
+    const c = parseAutoscaleConfig(`
+'*':
+  actuator: fly
+  app: imgflow-workers
+  fly: {image: 'registry.fly.io/imgflow-workers:v3', region: ams, cpus: 2, memory_mb: 4096, env: {IMGFLOW_LOG_LEVEL: warn}, max_age: 1800, max_lifetime: 1500}
+deepdream: {fly: {cpus: 8, memory_mb: 16384, cpu_kind: performance, region: ord}}
+heavy: {}
+`);
+    expect(c.actuator).to.equal('fly');
+    expect(c.flyApp).to.equal('imgflow-workers');
+    expect(c.fly).to.deep.equal({
+      baseUrl: 'https://api.machines.dev/v1', image: 'registry.fly.io/imgflow-workers:v3', region: 'ams',
+      guest: { cpus: 2, memory_mb: 4096, cpu_kind: 'shared' }, env: { IMGFLOW_LOG_LEVEL: 'warn' },
+      command: ['node', '--initial-old-space-size=128', 'dist/bin/cli.js', 'worker'],
+      maxAge: 1800, sweepInterval: 60, readyTimeout: 300, maxLifetime: 1500, exitWhenIdle: 0,
+    });
+    expect(c.roles[0].fly).to.deep.equal({ cpus: 8, memory_mb: 16384, cpu_kind: 'performance', region: 'ord' });
+    expect(c.roles[1].fly).to.equal(undefined);
+  });
+
+  it('names the key of every problem in the fly settings', () => {
+    expect(problems(`
+'*': {actuator: fly, fly: {api: 'ftp://x', memory_mb: 300, cpu_kind: turbo, regoin: ams, env: {1BAD: x, OK: 3}, max_age: 0}}
+deepdream: {fly: {cpus: 0, image: other}}
+`)).to.have.members([
+      '*.fly.api: must match pattern "^https?://"',
+      '*.fly.memory_mb: must be multiple of 256',
+      '*.fly.cpu_kind: must be one of shared, performance',
+      '*.fly.regoin: unknown key',
+      '*.fly.env.1BAD: not an environment variable name (A-Z a-z 0-9 _, not starting with a digit)',
+      '*.fly.env.OK: must be string',
+      '*.fly.max_age: must be > 0',
+      'deepdream.fly.cpus: must be >= 1',
+      'deepdream.fly.image: unknown key',
+    ]);
+    expect(problems("'*': {actuator: fly}\nheavy: {}")).to.have.members([
+      '*.app: the fly actuator needs the Fly app name its machines are created in',
+      '*.fly.image: the fly actuator needs the image its workers run (e.g. registry.fly.io/<app>:<tag>)',
+    ]);
+    expect(problems("'*': {actuator: fly, app: a1, fly: {image: x, max_age: 600, max_lifetime: 600}}\nheavy: {}")).to.deep.equal([
+      '*.fly.max_lifetime: 600 must be below max_age 600 (workers stop by themselves; the sweeper is for the lost ones)',
+    ]);
+    expect(problems("'*': {actuator: fly, app: a1, fly: {image: x, exit_when_idle: 60}}\nheavy: {min: 1}")[0]).to.match(/^\*\.fly\.exit_when_idle: workers of a role with minimum > 0 \(heavy\)/);
+  });
+
+  it('parses the fly example file of the repository', () => {
+    const c = parseAutoscaleConfig(readFileSync('autoscale.fly.yaml', 'utf8'));
+    expect(c.actuator).to.equal('fly');
+    expect(c.roles.map((r) => r.queue)).to.deep.equal(['deepdream', 'heavy']);
   });
 
   it('refuses what is not a YAML mapping, or has no role', () => {
