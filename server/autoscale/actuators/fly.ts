@@ -65,6 +65,8 @@ const MARKER = 'worker';
 /** Counted: created, booting or running. Stopped and failed ones of ours are destroyed. */
 const LIVE = new Set(['created', 'starting', 'started', 'replacing', 'updating']);
 const GONE = new Set(['destroying', 'destroyed']);
+/** On their way to stopped: not counted, not touched (a worker may be finishing its jobs). */
+const STOPPING = new Set(['stopping', 'suspending']);
 /** A just-created machine missing from a listing is not taken for gone before this (ms). */
 const LIST_GRACE_MS = 15_000;
 
@@ -129,9 +131,12 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
     return m;
   }
 
-  /** Waits for Fly to start the machine, then for its worker's heartbeat; destroys it past ready_timeout. */
-  async function watch(role: RoleConfig, m: TrackedMachine, instanceId?: string): Promise<void> {
-    const deadline = m.createdAt + settings.readyTimeout * 1000;
+  /**
+   * Waits for Fly to start the machine, then for its worker's heartbeat; destroys it when not
+   * ready by `deadline` (ready_timeout after its creation; an adopted machine gets ready_timeout
+   * from now, however old it is).
+   */
+  async function watch(role: RoleConfig, m: TrackedMachine, instanceId: string | undefined, deadline = m.createdAt + settings.readyTimeout * 1000): Promise<void> {
     const left = () => (deadline - now()) / 1000;
     let why = `not ready within ready_timeout (${settings.readyTimeout} s)`;
     try {
@@ -204,6 +209,10 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
         if (known) tracked.delete(fm.id);
         continue;
       }
+      if (STOPPING.has(fm.state)) {
+        if (known) known.phase = 'stopping';
+        continue;
+      }
       if (!LIVE.has(fm.state)) {
         // Stopped or failed and still there (no auto_destroy, or it failed to boot): ours to remove.
         if (known?.phase === 'stopping') continue;
@@ -219,7 +228,7 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
         const m: TrackedMachine = { id: fm.id, ...(fm.name ? { name: fm.name } : {}), role: role.name, ...(fm.region ? { region: fm.region } : {}), createdAt: createdAtOf(fm) ?? now(), phase: 'booting' };
         tracked.set(m.id, m);
         log.info({ role: role.name, machine: m.id, owner: fm.config?.metadata?.[META.owner], state: fm.state }, 'fly machine adopted');
-        void watch(role, m, fm.instance_id);
+        void watch(role, m, fm.instance_id, Math.max(m.createdAt, now()) + settings.readyTimeout * 1000);
       }
     }
     for (const m of ofRole(role.name)) {
@@ -292,8 +301,8 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
     describe() {
       const machines: Record<string, unknown> = Object.create(null);
       for (const m of tracked.values()) {
-        (machines[m.role] ??= [] as unknown[]) as unknown[];
-        (machines[m.role] as unknown[]).push({ id: m.id, phase: m.phase, region: m.region, ageSeconds: Math.round((now() - m.createdAt) / 1000) });
+        const list = (machines[m.role] ??= []) as unknown[];
+        list.push({ id: m.id, phase: m.phase, region: m.region, ageSeconds: Math.round((now() - m.createdAt) / 1000) });
       }
       return { app: opts.app, api: api.base, owner, image: settings.image, machines, ...counters, lastError: lastError ?? null };
     },
