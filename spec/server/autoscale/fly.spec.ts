@@ -19,6 +19,7 @@ import { buildApp } from '../../../server/app.ts';
 import { loadConfig, workClassOptions } from '../../../server/config.ts';
 import { graphsDir, startJobOrigin, until, type JobOrigin } from '../jobs/_fixtures.ts';
 import { inputFor } from '../jobs/_behaviour.ts';
+import { startHeartbeat, type HeartbeatCommands } from '../../../server/jobs/heartbeat.ts';
 import { startFlyMachinesServer, type FlyMachinesServer } from './_fly-machines.ts';
 import { deletePrefix, REDIS, REDIS_URL, uniquePrefix } from './_redis.ts';
 
@@ -171,7 +172,7 @@ describe('autoscale: fly actuator (Machines API on a local recording server, rea
     const { log, named } = recorder();
     running = await startAutoscale({ config, redis: REDIS, prefix: p, version: 'test', log, flyToken: TOKEN });
 
-    await until('the old machine swept', async () => (named('fly machine past max_age: destroying it').length ? true : undefined), 10_000);
+    await until('the old machine swept', async () => (named('fly machine past max_age: destroying it').length && !fly!.machines.has(old.id) ? true : undefined), 10_000);
     const [swept] = named('fly machine past max_age: destroying it');
     expect(swept.level).to.equal('warn');
     expect(swept.obj).to.include({ machine: old.id, owner: 'earlier-autoscaler', abandoned: true, queue: 'testq', maxAgeSeconds: 3600 });
@@ -189,6 +190,32 @@ describe('autoscale: fly actuator (Machines API on a local recording server, rea
     expect(fly.calls('POST', new RegExp(`/machines/${young.id}/stop$`))).to.have.length(1);
     expect(named('fly machine past max_age: destroying it').map((l) => l.obj.machine)).to.deep.equal([old.id]);
     expect(fly.calls('POST', /\/machines$/)).to.have.length(0);
+  });
+
+  it('after a restart, adopts the running machine of an earlier process: ready from its heartbeat, kept, none made', async () => {
+    const p = prefix('adopt');
+    fly = await startFlyMachinesServer({ app: APP, token: TOKEN });
+    const made = new Date(Date.now() - 20 * 60_000); // older than ready_timeout: the deadline counts from the adoption
+    const earlier = fly.seed({ created_at: made.toISOString(), config: { image: 'x', auto_destroy: true, metadata: { imgflow: 'worker', imgflow_queue: 'testq', imgflow_role: 'testq', imgflow_owner: 'earlier-autoscaler', imgflow_created_at: made.toISOString() } } });
+    const queue = new Queue('testq', { connection: REDIS, prefix: p });
+    // The worker in that machine, as far as Redis can tell: its heartbeat under the machine's id.
+    const beat = await startHeartbeat(async () => (await queue.client) as unknown as HeartbeatCommands, p, { id: earlier.id, queues: ['testq'], pid: 1, startedAt: made.getTime() }, 1, () => {});
+    try {
+      const config = parseAutoscaleConfig(flyYaml(fly.base, 'pollinterval: 0.3, history: 0, max: 2,', 'ready_timeout: 300, max_age: 3600, sweep_interval: 60', 'testq: {min: 1, processing: 1, deadline: 30}'));
+      const rec = recorder();
+      running = await startAutoscale({ config, redis: REDIS, prefix: p, version: 'test', log: rec.log, flyToken: TOKEN });
+      await until('the adopted machine ready', async () => (rec.named('fly machine ready').length ? true : undefined), 10_000);
+      await until('two more polls', async () => (running!.autoscaler.status().polls >= 3 ? true : undefined), 10_000);
+      expect(rec.named('fly machine adopted').map((l) => l.obj.machine)).to.deep.equal([earlier.id]);
+      expect(rec.named('fly machine ready')[0].obj.machine).to.equal(earlier.id);
+      expect((running.actuator as FlyActuator).machines('testq').map((m) => [m.id, m.phase])).to.deep.equal([[earlier.id, 'ready']]);
+      expect(running.autoscaler.status().roles[0]).to.include({ desired: 1, current: 1 });
+      expect(fly.calls('POST')).to.have.length(0);
+      expect(fly.calls('DELETE')).to.have.length(0);
+    } finally {
+      await beat.stop();
+      await queue.close();
+    }
   });
 
   describe('API errors: logged with Fly\'s answer, the autoscaler keeps running', () => {
