@@ -48,8 +48,11 @@ export interface HeartbeatWriter {
   stop(): Promise<void>;
 }
 
-/** Resolves once the first heartbeat is written (or failed: it is tried again at the next interval). */
-export async function startHeartbeat(client: () => Promise<HeartbeatCommands>, prefix: string, beat: Omit<Heartbeat, 'at'>, intervalSeconds: number, onError: (err: Error) => void): Promise<HeartbeatWriter> {
+/**
+ * Resolves once the first heartbeat is written, failed (tried again at the next interval) or
+ * took longer than `firstWriteTimeoutMs` (Redis away at start does not hold the worker up).
+ */
+export async function startHeartbeat(client: () => Promise<HeartbeatCommands>, prefix: string, beat: Omit<Heartbeat, 'at'>, intervalSeconds: number, onError: (err: Error) => void, firstWriteTimeoutMs = 5000): Promise<HeartbeatWriter> {
   const key = heartbeatKey(prefix, beat.id);
   const write = async () => {
     try {
@@ -59,14 +62,19 @@ export async function startHeartbeat(client: () => Promise<HeartbeatCommands>, p
     }
   };
   let last = write();
-  await last;
+  let timer0: NodeJS.Timeout | undefined;
+  await Promise.race([last, new Promise((r) => { timer0 = setTimeout(r, firstWriteTimeoutMs); })]);
+  clearTimeout(timer0);
   const timer = setInterval(() => { last = write(); }, intervalSeconds * 1000);
   timer.unref();
   return {
     async stop() {
       clearInterval(timer);
-      await last;
-      await (await client()).del(key).catch(() => 0);
+      // Bounded: a Redis that is away must not hold up the worker's shutdown (the key expires anyway).
+      let t: NodeJS.Timeout | undefined;
+      const remove = last.then(async () => (await client()).del(key)).catch(() => 0);
+      await Promise.race([remove, new Promise((r) => { t = setTimeout(r, firstWriteTimeoutMs); })]);
+      clearTimeout(t);
     },
   };
 }

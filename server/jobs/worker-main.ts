@@ -92,7 +92,7 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
   const workerId = workerIdOf();
   const heartbeat = await startHeartbeat(async () => (await metricsQueues[0].client) as unknown as HeartbeatCommands, config.redisPrefix,
     { id: workerId, queues, pid: process.pid, startedAt: started }, config.workerHeartbeatSeconds,
-    (err) => log.warn({ err: err.message }, 'worker heartbeat not written'));
+    (err) => log.warn({ err: err.message }, 'worker heartbeat not written'), config.redisTimeoutMs);
 
   let stopping = false;
   const timers: NodeJS.Timeout[] = [];
