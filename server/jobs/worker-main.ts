@@ -20,7 +20,7 @@ import { createImageCache } from '../image-cache.ts';
 import { createAppRegistry } from '../auth/apps.ts';
 import { runtimeLimitsFrom } from '../runtime-options.ts';
 import { version } from '../version.ts';
-import { startHeartbeat, workerIdOf, type HeartbeatCommands } from './heartbeat.ts';
+import { startHeartbeat, workerIdOf, type HeartbeatCommands, type HeartbeatWriter } from './heartbeat.ts';
 import { redisConnection } from './redis.ts';
 import { startJobWorkers } from './worker.ts';
 import { closeUploadStore } from '../uploads/store.ts';
@@ -90,18 +90,18 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
   beat.unref();
 
   const workerId = workerIdOf();
-  const heartbeat = await startHeartbeat(async () => (await metricsQueues[0].client) as unknown as HeartbeatCommands, config.redisPrefix,
-    { id: workerId, queues, pid: process.pid, startedAt: started }, config.workerHeartbeatSeconds,
-    (err) => log.warn({ err: err.message }, 'worker heartbeat not written'), config.redisTimeoutMs);
-
+  let heartbeat: HeartbeatWriter | undefined;
   let stopping = false;
-  const timers: NodeJS.Timeout[] = [];
+  let lifetimeTimer: NodeJS.Timeout | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
   const stop = (reason: Record<string, unknown>) => {
     if (stopping) return;
     stopping = true;
-    for (const t of timers) clearTimeout(t);
+    clearTimeout(lifetimeTimer);
+    clearTimeout(idleTimer);
     log.info({ ...reason, deadlineSeconds: config.workerShutdownSeconds }, 'worker stopping');
-    void heartbeat.stop().then(() => workers.close(config.workerShutdownSeconds * 1000)).then(async () => {
+    // The heartbeat goes first: a stopping worker is no longer a ready one.
+    void Promise.resolve(heartbeat?.stop()).then(() => workers.close(config.workerShutdownSeconds * 1000)).then(async () => {
       clearInterval(beat);
       server.close();
       await Promise.allSettled(metricsQueues.map((q) => q.close()));
@@ -115,17 +115,21 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
     });
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop({ signal }));
+  heartbeat = await startHeartbeat(async () => (await metricsQueues[0].client) as unknown as HeartbeatCommands, config.redisPrefix,
+    { id: workerId, queues, pid: process.pid, startedAt: started }, config.workerHeartbeatSeconds,
+    (err) => log.warn({ err: err.message }, 'worker heartbeat not written'), config.redisTimeoutMs);
+  if (stopping) await heartbeat.stop(); // a signal came while the first beat was written
   if (config.workerMaxLifetimeSeconds > 0) {
-    timers.push(setTimeout(() => stop({ reason: 'max-lifetime', maxLifetimeSeconds: config.workerMaxLifetimeSeconds }), config.workerMaxLifetimeSeconds * 1000));
+    lifetimeTimer = setTimeout(() => stop({ reason: 'max-lifetime', maxLifetimeSeconds: config.workerMaxLifetimeSeconds }), config.workerMaxLifetimeSeconds * 1000);
   }
   if (config.workerExitWhenIdleSeconds > 0) {
     const idleLimitMs = config.workerExitWhenIdleSeconds * 1000;
     const check = () => {
       const idle = workers.idleMs();
       if (idle >= idleLimitMs) stop({ reason: 'idle', idleSeconds: Math.round(idle / 1000) });
-      else timers.push(setTimeout(check, Math.min(1000, idleLimitMs - idle + 10)));
+      else if (!stopping) idleTimer = setTimeout(check, Math.min(1000, idleLimitMs - idle + 10));
     };
-    timers.push(setTimeout(check, idleLimitMs));
+    idleTimer = setTimeout(check, idleLimitMs);
   }
   log.info({ queues, concurrency: config.jobConcurrency, metricsPort: port, lockMs: config.jobLockMs, store: imageCache.storeName, workerId,
     ...(config.workerMaxLifetimeSeconds > 0 ? { maxLifetimeSeconds: config.workerMaxLifetimeSeconds } : {}),
