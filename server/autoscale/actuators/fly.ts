@@ -57,6 +57,8 @@ export interface TrackedMachine {
   createdAt: number;
   phase: 'booting' | 'ready' | 'stopping';
   readyAt?: number;
+  /** The machine's version: Fly's wait for `stopped` needs it. */
+  instanceId?: string;
 }
 
 /** Metadata keys; values are strings (Fly's metadata is string to string). */
@@ -123,11 +125,14 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
         metadata: { [META.marker]: MARKER, [META.queue]: role.queue, [META.role]: role.name, [META.owner]: owner, [META.createdAt]: new Date(createdAt).toISOString() },
       },
     });
-    const m: TrackedMachine = { id: machine.id, ...(machine.name ? { name: machine.name } : {}), role: role.name, ...(machine.region ?? region ? { region: machine.region ?? region } : {}), createdAt, phase: 'booting' };
+    const m: TrackedMachine = {
+      id: machine.id, ...(machine.name ? { name: machine.name } : {}), role: role.name, ...(machine.region ?? region ? { region: machine.region ?? region } : {}),
+      createdAt, phase: 'booting', ...(machine.instance_id ? { instanceId: machine.instance_id } : {}),
+    };
     tracked.set(m.id, m);
     counters.created++;
     log.info({ role: role.name, queue: role.queue, machine: m.id, name: m.name, region: m.region, guest, image: settings.image }, 'fly machine created');
-    void watch(role, m, machine.instance_id);
+    void watch(role, m);
     return m;
   }
 
@@ -136,7 +141,7 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
    * ready by `deadline` (ready_timeout after its creation; an adopted machine gets ready_timeout
    * from now, however old it is).
    */
-  async function watch(role: RoleConfig, m: TrackedMachine, instanceId: string | undefined, deadline = m.createdAt + settings.readyTimeout * 1000): Promise<void> {
+  async function watch(role: RoleConfig, m: TrackedMachine, deadline = m.createdAt + settings.readyTimeout * 1000): Promise<void> {
     const left = () => (deadline - now()) / 1000;
     let why = `not ready within ready_timeout (${settings.readyTimeout} s)`;
     try {
@@ -144,7 +149,7 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
         if (closed || m.phase === 'stopping') return;
         if (left() <= 0) throw new Error('not started');
         try {
-          await api.wait(m.id, 'started', Math.min(60, Math.max(1, left())), instanceId);
+          await api.wait(m.id, 'started', Math.min(60, Math.max(1, left())), m.instanceId);
           started = true;
         } catch (err) {
           // 408: Fly's wait ran out; ask again while ready_timeout allows.
@@ -186,14 +191,26 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
     }
   }
 
-  /** Scale-down: SIGTERM (the worker finishes or hands back its jobs), then destroy once stopped. */
+  /**
+   * Scale-down: SIGTERM (the worker finishes or hands back its jobs; Fly kills it after
+   * stop_timeout), a wait for `stopped` (of this instance, as Fly's wait requires; asked again
+   * while Fly's 60 s wait runs out before stop_timeout), then destroy.
+   */
   async function retire(m: TrackedMachine): Promise<void> {
     try {
       await api.stop(m.id, 'SIGTERM', opts.stopTimeoutSeconds);
-      await api.wait(m.id, 'stopped', Math.min(60, opts.stopTimeoutSeconds + 5)).catch(() => { /* destroyed with force below */ });
+      const until = now() + (opts.stopTimeoutSeconds + 10) * 1000;
+      for (;;) {
+        try {
+          await api.wait(m.id, 'stopped', Math.min(60, Math.max(1, (until - now()) / 1000)), m.instanceId);
+          break;
+        } catch (err) {
+          if (!(err instanceof FlyApiError && err.status === 408) || now() >= until) throw err;
+        }
+      }
     } catch (err) {
-      // A machine already gone (its worker left) or not stoppable: force destroys it either way.
-      if (!(err instanceof FlyApiError && err.status === 404)) failed(err, 'fly machine stop failed: destroying it', { machine: m.id });
+      // Already gone (its worker left), not stoppable, or not stopped in time: force destroys it either way.
+      if (!(err instanceof FlyApiError && err.status === 404)) failed(err, 'fly machine not stopped cleanly: destroying it', { machine: m.id });
     }
     await destroy(m.id, 'scaled down');
   }
@@ -225,10 +242,13 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
       }
       if (!known) {
         // Made by an earlier autoscaler process (or a concurrent one): counted, watched, scaled like ours.
-        const m: TrackedMachine = { id: fm.id, ...(fm.name ? { name: fm.name } : {}), role: role.name, ...(fm.region ? { region: fm.region } : {}), createdAt: createdAtOf(fm) ?? now(), phase: 'booting' };
+        const m: TrackedMachine = {
+          id: fm.id, ...(fm.name ? { name: fm.name } : {}), role: role.name, ...(fm.region ? { region: fm.region } : {}),
+          createdAt: createdAtOf(fm) ?? now(), phase: 'booting', ...(fm.instance_id ? { instanceId: fm.instance_id } : {}),
+        };
         tracked.set(m.id, m);
         log.info({ role: role.name, machine: m.id, owner: fm.config?.metadata?.[META.owner], state: fm.state }, 'fly machine adopted');
-        void watch(role, m, fm.instance_id, Math.max(m.createdAt, now()) + settings.readyTimeout * 1000);
+        void watch(role, m, Math.max(m.createdAt, now()) + settings.readyTimeout * 1000);
       }
     }
     for (const m of ofRole(role.name)) {

@@ -124,6 +124,7 @@ export async function startFlyMachinesServer(opts: FlyServerOptions): Promise<Fl
       if (!machine) return send(res, 404, { error: 'machine not found' });
       if (action === 'wait' && req.method === 'GET') {
         const state = url.searchParams.get('state') ?? 'started';
+        if (state === 'stopped' && url.searchParams.get('instance_id') !== machine.instance_id) return send(res, 400, { error: 'instance_id is required to wait for stopped, and must be the current one' });
         const timeout = Number(url.searchParams.get('timeout') ?? 60) * 1000;
         const done = () => machine.state === state || (state === 'stopped' && machine.state === 'destroyed');
         if (done()) return send(res, 200, { ok: true });

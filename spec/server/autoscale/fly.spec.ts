@@ -146,10 +146,13 @@ describe('autoscale: fly actuator (Machines API on a local recording server, rea
         for (const id of ids) {
           const [stop] = fly.calls('POST', new RegExp(`/machines/${id}/stop$`));
           expect(stop.body).to.deep.equal({ signal: 'SIGTERM', timeout: '20s' });
+          const [waited] = fly.calls('GET', new RegExp(`/machines/${id}/wait$`)).filter((r) => r.query.get('state') === 'stopped');
+          expect(waited.query.get('instance_id')).to.equal(fly.history.find((m) => m.id === id)!.instance_id);
           const [del] = fly.calls('DELETE', new RegExp(`/machines/${id}$`));
           expect(del.query.get('force')).to.equal('true');
           expect(del.at).to.be.at.least(stop.at);
         }
+        expect(named('fly machine not stopped cleanly: destroying it')).to.have.length(0);
         // SIGTERM let each worker finish cleanly before the machine went.
         for (const m of fly.history) expect(m.output, m.output.slice(-2000)).to.include('"msg":"worker stopped"');
         expect(fly.calls('POST', /\/machines$/)).to.have.length(2); // never above the maximum
