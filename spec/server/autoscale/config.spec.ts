@@ -30,7 +30,7 @@ thumbs: {q: heavy, w: thumbworker, max: 2}
 
   it('parses the example autoscale.yaml of the repository', () => {
     const c = parseAutoscaleConfig(readFileSync('autoscale.yaml', 'utf8'));
-    expect(c.roles.map((r) => r.queue)).to.deep.equal(['deepdream', 'heavy']);
+    expect(c.roles.map((r) => r.queue)).to.deep.equal(['deepdream', 'heavy', 'uploads']);
   });
 
   it('names the key of every problem', () => {
