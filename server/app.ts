@@ -1,5 +1,6 @@
 /** buildApp(config, deps): the fastify app without listen(), so specs can inject or listen on 127.0.0.1. */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import http from 'node:http';
 import { pino } from 'pino';
 import type { Runtime } from '../runtime/index.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -10,6 +11,8 @@ import { installErrorHandling } from './errors-plugin.ts';
 import { createImageCache, type ImageCache } from './image-cache.ts';
 import { inputBudgetFor } from './input/input-budget.ts';
 import { createMetrics, metricsRoutes, type Metrics } from './metrics.ts';
+import { createRequestLog } from './request-log.ts';
+import { createHotHits, type HotHits } from './hot-hits/index.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -41,7 +44,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logController: new LogController({ disableRequestLogging: true }),
     // Parameter names like std-dev-x and values like #ff0000 arrive percent-encoded.
     routerOptions: { maxParamLength: 500 },
+    // fastify's own server, with one step in front: hits of known URLs (server/hot-hits).
+    serverFactory: (handler, fastifyOptions) => {
+      const options = fastifyOptions as unknown as { http?: http.ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
+      const server = http.createServer(options.http ?? {}, (req, res) => {
+        if (!hot?.serve(req, res)) handler(req, res);
+      });
+      // What fastify sets on the server it creates itself (fastify/lib/server.js).
+      server.keepAliveTimeout = options.keepAliveTimeout;
+      server.requestTimeout = options.requestTimeout;
+      server.setTimeout(options.connectionTimeout);
+      if (options.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+      return server;
+    },
   });
+  let hot: HotHits | undefined;
   const { runtime } = deps;
   const apps = deps.apps ?? await createAppRegistry(config);
   const imageCache = deps.imageCache ?? createImageCache(config, { logger: app.log });
@@ -60,26 +77,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   }
 
   installErrorHandling(app);
-  const sample = config.logHitSampleRate;
-  app.addHook('onResponse', async (request, reply) => {
-    const status = reply.statusCode;
-    metrics.countResponse(status);
-    // Hits and 304s can be sampled at high rates; misses and errors are always logged.
-    if (sample < 1 && status < 400 && (status === 304 || reply.getHeader('x-cache') === 'hit') && Math.random() >= sample) return;
-    request.log.info({
-      method: request.method,
-      url: request.url.length > 300 ? `${request.url.slice(0, 300)}...` : request.url,
-      status,
-      graph: request.imgflowAuth?.graph,
-      app: request.imgflowAuth?.app?.key,
-      cache: reply.getHeader('x-cache'),
-      ms: Number(reply.elapsedTime.toFixed(1)),
-      timing: reply.getHeader('server-timing'),
-    }, 'request');
+  const requestLog = createRequestLog({ sampleRate: config.logHitSampleRate, perSecond: config.logHitsPerSecond, logger: app.log });
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.countResponse(reply.statusCode);
+    requestLog.fromFastify(request, reply);
+    done();
+  });
+  hot = createHotHits({ runtime, config, apps, imageCache, metrics, requestLog });
+  // While closing, fastify answers 503 to new requests: so must every request.
+  app.addHook('preClose', (done) => {
+    hot?.stop();
+    done();
   });
   const sections = () => ({
     auth: { mode: apps.open ? 'open' : config.allowUnsigned ? 'signed+unsigned' : 'signed', apps: apps.list().length },
-    cache: imageCache.describe(),
+    cache: { ...imageCache.describe(), hotHits: hot?.served ?? 0 },
     jobs: jobs.describe(),
     ...deps.healthSections?.(),
   });
@@ -87,7 +99,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(healthRoutes, { runtime, version, sections });
   if (config.metrics) await app.register(metricsRoutes, { metrics });
   await app.register(catalogueRoutes, { runtime });
-  await app.register(graphRoutes, { runtime, config, apps, imageCache, metrics, jobs: createJobHttp({ config, jobs, imageCache }) });
+  await app.register(graphRoutes, { runtime, config, apps, imageCache, metrics, jobs: createJobHttp({ config, jobs, imageCache }), hot });
   await app.register(jobRoutes, { jobs });
   await app.register(uploadRoutes, { runtime, config, apps, jobs });
   await app.register(editorRoutes);

@@ -49,7 +49,8 @@ export const settings = {
   cacheMaxAgeSeconds: { env: 'IMGFLOW_CACHE_MAX_AGE_SECONDS', kind: 'int', default: 86400, min: 0, max: 31536000, description: 'Cache-Control max-age of processed images (s)' },
   gpu: { env: 'IMGFLOW_GPU', kind: 'enum', default: 'auto', values: ['auto', 'webgpu', 'headlessgl', 'cpu'], description: 'Kernel backend: auto = WebGPU when an adapter is found, else CPU' },
   logLevel: { env: 'IMGFLOW_LOG_LEVEL', kind: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level (JSON logs, one line per request)' },
-  logHitSampleRate: { env: 'IMGFLOW_LOG_HIT_SAMPLE_RATE', kind: 'number', default: 1, min: 0, max: 1, description: 'Fraction of cache hits and 304s that get a request log line (misses and errors are always logged); lower it at high request rates' },
+  logHitSampleRate: { env: 'IMGFLOW_LOG_HIT_SAMPLE_RATE', kind: 'number', default: 1, min: 0, max: 1, description: 'Fraction of cache hits and 304s eligible for a request log line of their own (within IMGFLOW_LOG_HITS_PER_SECOND); the rest are counted into the once-a-second summary line (server/request-log.ts)' },
+  logHitsPerSecond: { env: 'IMGFLOW_LOG_HITS_PER_SECOND', kind: 'int', default: 10, min: 0, max: 1000000, description: 'Cache hits and 304s per second that get a request log line of their own; past it they are counted into one summary line per second (count, slowest, an example URL). Misses and errors are always logged' },
   // Applications and signing (docs/auth-and-cache.md)
   appsFile: { env: 'IMGFLOW_APPS_FILE', kind: 'string', default: undefined, description: 'JSON file of applications (key, secrets, enabled, admin, quota, imgfloCompat); the admin API saves apps there' },
   appKey: { env: 'IMGFLOW_KEY', kind: 'string', default: undefined, description: 'Key of one application defined by env' },

@@ -27,6 +27,10 @@ export interface RequestAuth {
   app: App | undefined;
   /** The signature was checked: responses may be cached as immutable. */
   verified: boolean;
+  /** The secret that signed it (verified requests): the hot-hit path checks the app still has it. */
+  secret?: string;
+  /** The signed expiry, unix seconds (verified requests that carry one). */
+  expires?: number;
 }
 
 declare module 'fastify' {
@@ -80,7 +84,7 @@ function checkSigned(request: FastifyRequest, opts: AuthOptions, memo: LRUCache<
     const app = opts.apps.get(known.key);
     if (app && app.enabled && app.secrets.includes(known.secret)) {
       checkExpiry(known.expires, opts.config.expiresSkewSeconds);
-      return { graph: known.graph, ext: known.ext, app, verified: true };
+      return { graph: known.graph, ext: known.ext, app, verified: true, secret: known.secret, expires: known.expires };
     }
     memo.delete(url); // app changed: check again from scratch
   }
@@ -107,8 +111,9 @@ function checkSigned(request: FastifyRequest, opts: AuthOptions, memo: LRUCache<
   const expires = parseExpires(rawQuery);
   checkExpiry(expires, opts.config.expiresSkewSeconds);
   // Only requests that passed are remembered, so refused floods cannot fill the memo.
-  memo.set(url, { key: app.key, secret: app.secrets[ok.secretIndex], graph: parts.graph, ext: parts.ext, expires });
-  return { graph: parts.graph, ext: parts.ext, app, verified: true };
+  const secret = app.secrets[ok.secretIndex];
+  memo.set(url, { key: app.key, secret, graph: parts.graph, ext: parts.ext, expires });
+  return { graph: parts.graph, ext: parts.ext, app, verified: true, secret, expires };
 }
 
 function checkUnsigned(request: FastifyRequest, opts: AuthOptions): RequestAuth {

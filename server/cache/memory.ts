@@ -15,6 +15,8 @@ export interface MemoryStoreOptions {
 export interface MemoryStore extends ResultStore {
   readonly name: 'memory';
   deletePrefix(prefix: string): Promise<number>;
+  /** `get` without the promise, for the hot-hit path (server/hot-hits): the key is one `cacheKey` made. */
+  getNow(key: string): CachedEntry | undefined;
   /** Current number of entries and bytes accounted. */
   usage(): { entries: number; bytes: number };
 }
@@ -49,6 +51,9 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     name: 'memory',
     async get(key) {
       assertCacheKey(key);
+      return lru.get(key);
+    },
+    getNow(key) {
       return lru.get(key);
     },
     async head(key): Promise<CachedHead | undefined> {

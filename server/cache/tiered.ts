@@ -13,7 +13,7 @@ export interface CacheHit {
 
 export interface ResultCacheOptions {
   /** The fast, local tier (usually `createMemoryStore`). Optional. */
-  memory?: ResultStore;
+  memory?: ResultStore & { getNow?(key: string): CachedEntry | undefined };
   /** The shared tier (`createDiskStore` or `createS3Store`). Optional. */
   store?: ResultStore;
   logger?: CacheLogger;
@@ -39,6 +39,11 @@ export interface ResultCacheStats {
 export interface ResultCache {
   /** Memory first, then the store; a store hit is copied into memory. Store failures count as misses. */
   lookup(key: string): Promise<CacheHit | undefined>;
+  /**
+   * `lookup` of the memory tier alone, synchronously (counted and touched like `lookup`); for
+   * keys that `cacheKey` made. Undefined when it is not there or the tier cannot answer now.
+   */
+  memoryHit(key: string): CachedEntry | undefined;
   /** Like `lookup` without the bytes (conditional requests, redirect mode); promotes nothing. */
   head(key: string): Promise<(CachedHead & { tier: CacheTier }) | undefined>;
   /**
@@ -128,6 +133,13 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
 
   return {
     lookup,
+    memoryHit(key) {
+      const local = memory?.getNow?.(key);
+      if (!local) return undefined;
+      counters.memoryHits++;
+      store?.touch?.(key);
+      return local;
+    },
     save,
     async head(key) {
       assertCacheKey(key);

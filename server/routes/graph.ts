@@ -24,6 +24,7 @@ import type { ImageCache } from '../image-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import { inputBudgetFor } from '../input/input-budget.ts';
 import type { JobHttp } from '../jobs/http.ts';
+import type { HotHits } from '../hot-hits/index.ts';
 import { cachedEntryOf, parseImageRequest, processImage, resultKeyOf, type ImageRequest, type ParsedRequest } from '../process-request.ts';
 import { fetchWithConfig } from '../source.ts';
 import { chainDepth, chainedLoader } from '../input/chained.ts';
@@ -44,6 +45,8 @@ export interface GraphRouteOptions {
   metrics: Metrics;
   /** Serves job-class graphs (server/jobs); without it every graph runs inline. */
   jobs?: JobHttp;
+  /** Told about every GET let in, so later hits of the same URL can skip fastify (server/hot-hits). */
+  hot?: HotHits;
 }
 
 /** RFC 9110 13.1.2: If-None-Match uses the weak comparison; `*` matches any current entry. */
@@ -58,7 +61,7 @@ export function etagMatches(header: string, etag: string): boolean {
 }
 
 export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions): Promise<void> {
-  const { runtime, config, apps, imageCache, metrics, jobs } = opts;
+  const { runtime, config, apps, imageCache, metrics, jobs, hot } = opts;
   const { cache } = imageCache;
   const immutable = `public, max-age=${config.signedMaxAgeSeconds}, immutable`;
   const ordinary = `public, max-age=${config.cacheMaxAgeSeconds}`;
@@ -137,7 +140,9 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
       if (memoKey !== undefined) keys.set(memoKey, known);
     }
     const { key } = known;
-    reply.header('cache-control', auth.verified ? immutable : ordinary);
+    const cacheControl = auth.verified ? immutable : ordinary;
+    if (hot && memoKey !== undefined && request.method === 'GET') hot.remember(memoKey, auth, known, cacheControl);
+    reply.header('cache-control', cacheControl);
     if (known.negotiated) reply.header('vary', 'Accept');
     reply.header('x-imgflow-graph-revision', known.revision);
 
