@@ -6,7 +6,6 @@ import { buildApp } from './app.ts';
 import { loadConfig, workClassOptions, type Config } from './config.ts';
 import { closeSourceAgents } from './input/fetch-source.ts';
 import { protocolLimitsFrom, runtimeLimitsFrom } from './runtime-options.ts';
-import { attachProtocol, flowhubLinkWarning, flowhubLiveUrl, runtimeIdFrom } from '../ui-protocol/index.ts';
 import { configureGpu, gpuInfo, type GpuMode } from '../operations/kernels/index.ts';
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
@@ -42,12 +41,14 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
   }
   const address = config.publicUrl ?? `http://localhost:${config.port}`;
   const wsAddress = `${address.replace(/^http/, 'ws').replace(/\/$/, '')}/runtime`;
-  const protocol = config.runtimeSecret || config.runtimeReadSecret
-    ? attachProtocol(app.server, {
+  // The FBP protocol (and ws) is loaded only when it is switched on (bench/README.md, "Memory").
+  const ui = config.runtimeSecret || config.runtimeReadSecret ? await import('../ui-protocol/index.ts') : undefined;
+  const protocol = ui
+    ? ui.attachProtocol(app.server, {
       runtime,
       path: '/runtime',
       secrets: { full: config.runtimeSecret, read: config.runtimeReadSecret },
-      runtimeId: config.runtimeId ?? runtimeIdFrom(wsAddress),
+      runtimeId: config.runtimeId ?? ui.runtimeIdFrom(wsAddress),
       // runtime:runtime's schema allows no extra fields: the kernel backend rides in the label.
       label: `${config.runtimeLabel} (kernels: ${gpu.kernelClass})`,
       logger: app.log,
@@ -67,12 +68,12 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
   }
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ graphs: runtime.store.list().length, graphsDir: config.graphsDir, gpu }, 'imgflow ready');
-  if (protocol) {
-    const id = config.runtimeId ?? runtimeIdFrom(wsAddress);
+  if (protocol && ui) {
+    const id = config.runtimeId ?? ui.runtimeIdFrom(wsAddress);
     app.log.info({ runtime: wsAddress }, 'FBP runtime ready');
     // The secret is the user's own; print the live link once so they can open Flowhub.
-    console.error(`Open in Flowhub: ${flowhubLiveUrl({ address: wsAddress, id, secret: config.runtimeSecret ?? config.runtimeReadSecret })}`);
-    const warning = flowhubLinkWarning(wsAddress);
+    console.error(`Open in Flowhub: ${ui.flowhubLiveUrl({ address: wsAddress, id, secret: config.runtimeSecret ?? config.runtimeReadSecret })}`);
+    const warning = ui.flowhubLinkWarning(wsAddress);
     if (warning) app.log.warn({ runtime: wsAddress }, warning);
     // The editor asks for the secret itself: the link does not carry it.
     console.error(`Open the editor: ${address.replace(/\/$/, '')}/editor`);

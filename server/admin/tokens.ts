@@ -7,7 +7,8 @@
  * purges of its own signed URLs.
  */
 import { readFileSync } from 'node:fs';
-import jwt from 'jsonwebtoken';
+import { createRequire } from 'node:module';
+import type jsonwebtoken from 'jsonwebtoken';
 import { errors } from '../../runtime/errors.ts';
 import type { Config } from '../config.ts';
 
@@ -45,19 +46,21 @@ export function createTokenVerifier(config: Config): TokenVerifier {
   const pem = publicKey(config);
   if (pem) keys.set('RS256', pem);
   const enabled = keys.size > 0;
+  // Loaded only when the admin API is on: most servers never verify a token (bench/README.md, "Memory").
+  const jwt: typeof jsonwebtoken | undefined = enabled ? createRequire(import.meta.url)('jsonwebtoken') : undefined;
 
   return {
     verify(token, now = Date.now()) {
-      if (!enabled) throw unauthorized('the admin API is off: set IMGFLOW_JWT_SECRET or IMGFLOW_JWT_PUBLIC_KEY');
+      if (!jwt) throw unauthorized('the admin API is off: set IMGFLOW_JWT_SECRET or IMGFLOW_JWT_PUBLIC_KEY');
       const decoded = jwt.decode(token, { complete: true });
       if (!decoded || typeof decoded.header?.alg !== 'string') throw unauthorized('malformed token');
       const alg = decoded.header.alg;
       const key = keys.get(alg);
       if (!key) throw unauthorized(`tokens signed with ${alg} are not accepted (accepted: ${[...keys.keys()].join(', ')})`);
-      let payload: string | jwt.JwtPayload;
+      let payload: string | jsonwebtoken.JwtPayload;
       try {
         payload = jwt.verify(token, key, {
-          algorithms: [alg as jwt.Algorithm],
+          algorithms: [alg as jsonwebtoken.Algorithm],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
           clockTimestamp: Math.floor(now / 1000),
         });

@@ -1,12 +1,4 @@
-import {
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { errors } from '../../runtime/errors.ts';
 import { assertCacheKey, assertCachePrefix, etagFor } from './key.ts';
 import type { CachedEntry, CachedHead, ResultStore } from './types.ts';
@@ -81,18 +73,25 @@ export function createS3Store(options: S3StoreOptions): S3Store {
   } = options;
   if (!bucket) throw errors.IMGFLOW_ERR_CONFIG_INVALID({ option: 'bucket' }, undefined, 'the S3 cache needs a bucket');
   const prefix = normalisePrefix(options.prefix);
-  const client = new S3Client({
-    region,
-    forcePathStyle,
-    maxAttempts,
-    ...(endpoint ? { endpoint } : {}),
-    ...(credentials ? { credentials } : {}),
-    requestHandler: {
-      connectionTimeout: connectTimeoutMs,
-      requestTimeout: requestTimeoutMs,
-      // Without this the SDK only logs a warning when requestTimeout passes.
-      throwOnRequestTimeout: true,
-    },
+  // The SDK is loaded on first use, not at start: a server without S3 never loads it (~20 MB
+  // of RSS, bench/README.md "Memory").
+  let connection: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined;
+  let connected: S3Client | undefined;
+  const connect = () => connection ??= import('@aws-sdk/client-s3').then((sdk) => {
+    connected = new sdk.S3Client({
+      region,
+      forcePathStyle,
+      maxAttempts,
+      ...(endpoint ? { endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+      requestHandler: {
+        connectionTimeout: connectTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        // Without this the SDK only logs a warning when requestTimeout passes.
+        throwOnRequestTimeout: true,
+      },
+    });
+    return { client: connected, sdk };
   });
   const base = publicBase();
 
@@ -112,9 +111,10 @@ export function createS3Store(options: S3StoreOptions): S3Store {
     name: 's3',
     async get(key) {
       assertCacheKey(key);
+      const { client, sdk } = await connect();
       let res;
       try {
-        res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+        res = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
@@ -140,8 +140,9 @@ export function createS3Store(options: S3StoreOptions): S3Store {
     },
     async head(key): Promise<CachedHead | undefined> {
       assertCacheKey(key);
+      const { client, sdk } = await connect();
       try {
-        const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+        const res = await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
         return {
           etag: res.Metadata?.[META_ETAG] ?? res.ETag ?? '',
           contentType: res.ContentType ?? 'application/octet-stream',
@@ -154,9 +155,10 @@ export function createS3Store(options: S3StoreOptions): S3Store {
     },
     async put(key, entry) {
       assertCacheKey(key);
+      const { client, sdk } = await connect();
       const metadata: Record<string, string> = { [META_ETAG]: entry.etag, [META_CREATED_AT]: String(entry.createdAt) };
       if (entry.meta && Object.keys(entry.meta).length) metadata[META_EXTRA] = encodeURIComponent(JSON.stringify(entry.meta));
-      await client.send(new PutObjectCommand({
+      await client.send(new sdk.PutObjectCommand({
         Bucket: bucket,
         Key: objectKey(key),
         Body: entry.bytes,
@@ -168,18 +170,20 @@ export function createS3Store(options: S3StoreOptions): S3Store {
     },
     async delete(key) {
       assertCacheKey(key);
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+      const { client, sdk } = await connect();
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
     },
     async deletePrefix(keyPrefix) {
       assertCachePrefix(keyPrefix);
+      const { client, sdk } = await connect();
       let removed = 0;
       let token: string | undefined;
       do {
         // Each page holds at most 1000 keys, which is also DeleteObjects' limit.
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: objectKey(keyPrefix), ContinuationToken: token }));
+        const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: objectKey(keyPrefix), ContinuationToken: token }));
         const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
         if (keys.length) {
-          const res = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+          const res = await client.send(new sdk.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
           const failed = res.Errors ?? [];
           if (failed.length) {
             throw new Error(`S3 DeleteObjects failed for ${failed.length} of ${keys.length} objects, first ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message}`);
@@ -195,7 +199,7 @@ export function createS3Store(options: S3StoreOptions): S3Store {
       return `${base}/${objectKey(key).split('/').map(encodeURIComponent).join('/')}`;
     },
     close() {
-      client.destroy();
+      connected?.destroy();
     },
   };
 }

@@ -4,7 +4,8 @@
  * is a no-op; statuses are read back from Redis and followed through QueueEvents.
  * `imgflow worker` processes consume (server/jobs/worker.ts).
  */
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import { createRequire } from 'node:module';
+import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config.ts';
 import { Durations, etaSeconds } from './eta.ts';
 import { queueOfJobId } from './job-id.ts';
@@ -66,6 +67,11 @@ export function statusOf(job: Job, state: string, extra: { position?: number; me
 const REFRESH_MS = 10_000;
 
 export function createBullQueue(config: Config, deps: JobDeps): JobQueue {
+  // Required here, not imported at the top: BullMQ and ioredis add ~20 MB to every web process,
+  // and only those with IMGFLOW_REDIS_URL use them (bench/README.md, "Memory"). A require (its
+  // CommonJS build), not import(): a dynamic import would load this module's own imports twice
+  // where the rest was loaded as CommonJS (tsx in the specs), and ImgflowError checks would fail.
+  const { Queue, QueueEvents } = createRequire(import.meta.url)('bullmq') as typeof import('bullmq');
   const queues = new Map<string, Queue>();
   const events = new Map<string, Promise<QueueEvents>>();
   const watchers = new Map<string, Set<(progress?: JobProgress) => void>>();

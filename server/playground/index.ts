@@ -27,9 +27,11 @@ export async function playgroundRoutes(app: FastifyInstance, opts: PlaygroundOpt
   const { runtime, config, apps } = opts;
   const assets = loadAssets();
   const page = renderPage(assets);
-  const samples = await makeSamples();
-  const sampleByName = new Map(samples.map((s) => [s.name, s]));
-  const thumbnails = createThumbnails(runtime, samples[0].bytes);
+  // Rendered (SVG through librsvg) on the first playground request, not at start: a server that
+  // only serves images never pays for them (bench/README.md, "Memory").
+  let rendered: Promise<Awaited<ReturnType<typeof makeSamples>>> | undefined;
+  const samples = () => rendered ??= makeSamples();
+  const thumbnails = createThumbnails(runtime, async () => (await samples())[0].bytes);
   const mode = apps.open ? 'open' : config.allowUnsigned ? 'signed+unsigned' : 'signed';
 
   app.get('/', { schema: { tags, summary: 'The playground: try every graph in a browser' } }, async (_request, reply) => {
@@ -55,7 +57,7 @@ export async function playgroundRoutes(app: FastifyInstance, opts: PlaygroundOpt
   app.get('/playground/samples/:file', { schema: { tags, summary: 'Sample input images (content-hashed names are immutable)' } }, async (request, reply) => {
     const { file } = request.params as { file: string };
     const m = /^([a-z]+)\.([0-9a-f]{10})\.jpg$/.exec(file);
-    const sample = m ? sampleByName.get(m[1]) : undefined;
+    const sample = m ? (await samples()).find((s) => s.name === m[1]) : undefined;
     if (!sample || sample.hash !== m![2]) throw errors.IMGFLOW_ERR_NOT_FOUND({ url: request.url }, undefined, `GET ${request.url}`);
     return reply.header('content-type', 'image/jpeg').header('cache-control', IMMUTABLE).send(sample.bytes);
   });
@@ -87,7 +89,7 @@ export async function playgroundRoutes(app: FastifyInstance, opts: PlaygroundOpt
       mode,
       // App keys appear in every signed URL: they are not secrets.
       keys: mode === 'open' ? [] : apps.list().filter((a) => a.enabled).map((a) => a.key),
-      samples: samples.map((s) => ({ name: s.name, title: s.title, url: `/playground/samples/${s.name}.${s.hash}.jpg`, width: s.width, height: s.height })),
+      samples: (await samples()).map((s) => ({ name: s.name, title: s.title, url: `/playground/samples/${s.name}.${s.hash}.jpg`, width: s.width, height: s.height })),
       graphs,
     });
   });

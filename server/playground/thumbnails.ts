@@ -24,14 +24,14 @@ function placeholder(text: string): Thumbnail {
   return { bytes: Buffer.from(svg), type: 'image/svg+xml' };
 }
 
-export function createThumbnails(runtime: Runtime, sample: Buffer) {
+export function createThumbnails(runtime: Runtime, sample: () => Promise<Buffer>) {
   const made = new Map<string, { revision: string; thumbnail: Promise<Thumbnail> }>();
   let queue: Promise<unknown> = Promise.resolve();
   let small: Promise<Buffer> | undefined;
 
   async function make(graph: string): Promise<Thumbnail> {
     if (isLongRunning(runtime, graph)) return placeholder('runs as a long job');
-    small ??= sharp(sample).resize(BOX.width * 2, BOX.height * 2, { fit: 'inside' }).jpeg({ quality: 90 }).toBuffer();
+    small ??= sample().then((bytes) => sharp(bytes).resize(BOX.width * 2, BOX.height * 2, { fit: 'inside' }).jpeg({ quality: 90 }).toBuffer());
     try {
       const prepared = runtime.prepare(graph, {});
       const result = await runtime.evaluate(prepared, { input: await small, format: 'png', timeoutMs: 20_000 });
