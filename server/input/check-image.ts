@@ -1,6 +1,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { errors } from '../../runtime/errors.ts';
 import { DEFAULT_INPUT_FORMATS, sniffFormat, type ImageFormat } from './sniff.ts';
+import { jpegFrame } from '../../runtime/jpeg-frame.ts';
 
 export interface CheckImageOptions {
   /** Largest width x height x pages accepted (decompression bombs, imgflo-server #46). */
@@ -125,34 +126,8 @@ function tiffOrientation(tiff: Uint8Array): number | undefined {
   return undefined;
 }
 
-/**
- * A JPEG's size from its frame header (SOFn), walking the marker segments up to the start of
- * scan as libjpeg's jpeg_read_header does, which is what libvips reads for metadata. Undefined
- * for anything but a plain, complete header (no SOF, two SOFs, a zero dimension, a segment
- * running past the end, a stray marker): the caller then asks libvips, whose error it reports.
- */
+/** A JPEG's size from its frame header (runtime/jpeg-frame.ts); undefined when libvips must be asked. */
 export function jpegFrameSize(bytes: Uint8Array): { width: number; height: number } | undefined {
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
-  let size: { width: number; height: number } | undefined;
-  let o = 2;
-  while (o + 4 <= bytes.length) {
-    if (bytes[o] !== 0xff) return undefined;
-    const marker = bytes[o + 1];
-    if (marker === 0xff) { o++; continue; } // fill byte before a marker
-    // Markers without a length (SOI, EOI, RSTn, TEM) do not belong before the scan.
-    if (marker === 0xd8 || marker === 0xd9 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01 || marker === 0x00) return undefined;
-    const length = (bytes[o + 2] << 8) | bytes[o + 3];
-    if (length < 2 || o + 2 + length > bytes.length) return undefined;
-    if (marker === 0xda) return size; // SOS, complete: the header is over
-    // SOF0-SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (size || length < 8) return undefined;
-      const height = (bytes[o + 5] << 8) | bytes[o + 6];
-      const width = (bytes[o + 7] << 8) | bytes[o + 8];
-      if (width === 0 || height === 0) return undefined; // height 0: defined later by DNL
-      size = { width, height };
-    }
-    o += 2 + length;
-  }
-  return undefined;
+  const frame = jpegFrame(bytes);
+  return frame && { width: frame.width, height: frame.height };
 }
