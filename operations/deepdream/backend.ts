@@ -3,7 +3,8 @@
  * gradients with respect to the input only (never the weights). Tensors are one image,
  * channels last ([h, w, c], batch 1); every op may complete asynchronously (WebGPU does).
  */
-import type { ConvSpec, PoolSpec, Shape } from './net-types.ts';
+import type { ObjectiveSpec } from './gradient.ts';
+import type { ConvSpec, NetNode, PoolSpec, Shape } from './net-types.ts';
 
 export type BackendName = 'cpu' | 'gpu';
 
@@ -31,4 +32,9 @@ export interface TensorBackend<T = unknown> {
   /** Bilinear, half-pixel centres. */
   resize(x: T, h: number, w: number): Promise<T>;
   dispose(t: T): void;
+  /**
+   * Forward to the last node and the input gradient in one call, the objective's seed made inside
+   * (engines that run a whole graph faster than op by op). Absent: objectiveGradient goes op by op.
+   */
+  wholeGradient?(nodes: NetNode[], input: Float32Array, h: number, w: number, objective: ObjectiveSpec): Promise<{ activation: Float32Array; shape: Shape; grad: Float32Array }>;
 }

@@ -11,7 +11,7 @@ import { guideObjective } from './guide.ts';
 import { crop, fromNetInput, paste, roll, toNetInput } from './image-array.ts';
 import { DREAM_LAYERS, inferShapes, minInputSize, subnet, type DreamLayer, type NetNode } from './net-types.ts';
 import { createRandom, randomShift } from './random.ts';
-import { selectBackend, type BackendChoice } from './select-backend.ts';
+import { BACKEND_CHOICES as BACKENDS, selectBackend, type BackendChoice } from './select-backend.ts';
 import { StepClock } from './step-clock.ts';
 import { dreamThreads } from './thread-count.ts';
 import { DEFAULT_CACHE_DIR, loadNet } from './weight-cache.ts';
@@ -65,7 +65,6 @@ export interface DreamProgressDetail {
 export type DreamProgress = (fraction: number, detail: DreamProgressDetail) => void;
 
 const TILE_MARGIN = 32;
-const BACKENDS = ['auto', 'cpu', 'gpu'] as const;
 
 /** Options with defaults applied; the environment fills backend and cache dir when unset. */
 export function resolveDreamOptions(options: DreamOptions, env: Record<string, string | undefined> = process.env) {

@@ -8,11 +8,16 @@ import { inferShapes, nodeInputs, type NetNode, type Shape } from './net-types.t
 
 export interface Objective {
   (activation: Float32Array, shape: Shape): { loss: number; seed: Float32Array };
+  /** What the objective is, for backends that build the seed into a whole-graph gradient. */
+  spec?: ObjectiveSpec;
 }
+
+/** An objective a whole-graph backend can write as graph ops: mean of squares, one channel or all (-1). */
+export type ObjectiveSpec = { kind: 'meanSquare'; channel: number };
 
 /** Mean squared activation of the layer, or of one channel of it (`channel` >= 0). */
 export function meanSquareObjective(channel = -1): Objective {
-  return (a, [h, w, c]) => {
+  const objective: Objective = (a, [h, w, c]) => {
     const seed = new Float32Array(a.length);
     const n = channel < 0 ? a.length : h * w;
     let sum = 0;
@@ -22,6 +27,8 @@ export function meanSquareObjective(channel = -1): Objective {
     }
     return { loss: sum / n, seed };
   };
+  objective.spec = { kind: 'meanSquare', channel };
+  return objective;
 }
 
 /** Runs the nodes forward and returns the last node's activation (for guide features). */
@@ -50,6 +57,11 @@ async function runForward<T>(backend: TensorBackend<T>, nodes: NetNode[], input:
 
 /** Loss and dLoss/dInput for one image ([h, w, 3], preprocessed to -1..1). */
 export async function objectiveGradient<T>(backend: TensorBackend<T>, nodes: NetNode[], input: Float32Array, h: number, w: number, objective: Objective): Promise<{ loss: number; grad: Float32Array }> {
+  if (backend.wholeGradient && objective.spec) {
+    // The loss is the objective's own sum over the activation, as on the op-by-op path.
+    const r = await backend.wholeGradient(nodes, input, h, w, objective.spec);
+    return { loss: objective(r.activation, r.shape).loss, grad: r.grad };
+  }
   const { acts, shapes } = await runForward(backend, nodes, input, h, w);
   const grads = new Map<string, T>();
   const addGrad = async (id: string, g: T): Promise<void> => {

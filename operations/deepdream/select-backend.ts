@@ -1,14 +1,17 @@
 /**
- * Picks the tensor backend: `cpu` (tfjs-wasm), `gpu` (gpu.js kernels), or `auto`, which is
- * `gpu` only when Dawn finds a hardware adapter. A software adapter (lavapipe/llvmpipe, SwiftShader)
+ * Picks the tensor backend: `cpu` (onnxruntime-node when it loads, else tfjs-wasm), `onnx` or
+ * `tfjs` (that cpu engine, no fallback), `gpu` (gpu.js kernels), or `auto`, which is `gpu` only
+ * when Dawn finds a hardware adapter, else `cpu`. A software adapter (lavapipe/llvmpipe, SwiftShader)
  * is no GPU: gpu.js on it runs about 40x slower than tfjs-wasm.
  */
 import type { TensorBackend } from './backend.ts';
 import { createGpujsBackend, installWebGpu, type GpuMode } from './backend-gpujs.ts';
 import { createTfjsBackend } from './backend-tfjs.ts';
+import { createOnnxBackend, onnxAvailable } from './onnx/backend-onnx.ts';
 import { vulkanLoaderPresent } from '../kernels/vulkan.ts';
 
-export type BackendChoice = 'auto' | 'cpu' | 'gpu';
+export type BackendChoice = 'auto' | 'cpu' | 'gpu' | 'onnx' | 'tfjs';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cpu', 'gpu', 'onnx', 'tfjs'];
 
 export interface AdapterInfo {
   vendor: string;
@@ -41,9 +44,16 @@ export function hardwareGpuAdapter(): Promise<AdapterInfo | undefined> {
   return probe;
 }
 
-/** `threads`: XNNPACK threads of the cpu backend when this thread starts it (see createTfjsBackend). */
+/** The cpu engine: onnxruntime-node (optional dependency) when it loads, else tfjs-wasm. */
+async function cpuBackend(threads?: number): Promise<TensorBackend<any>> {
+  return (await onnxAvailable()) ? createOnnxBackend(threads) : createTfjsBackend(threads);
+}
+
+/** `threads`: compute threads of the cpu backend when this thread starts it (see createTfjsBackend). */
 export async function selectBackend(choice: BackendChoice, gpuMode: GpuMode = 'webgpu', threads?: number): Promise<TensorBackend<any>> {
-  if (choice === 'cpu') return createTfjsBackend(threads);
+  if (choice === 'cpu') return cpuBackend(threads);
+  if (choice === 'onnx') return createOnnxBackend(threads);
+  if (choice === 'tfjs') return createTfjsBackend(threads);
   if (choice === 'gpu') return createGpujsBackend(gpuMode);
-  return (await hardwareGpuAdapter()) ? createGpujsBackend('webgpu') : createTfjsBackend(threads);
+  return (await hardwareGpuAdapter()) ? createGpujsBackend('webgpu') : cpuBackend(threads);
 }

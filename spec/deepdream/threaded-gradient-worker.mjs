@@ -1,5 +1,5 @@
-// A worker thread that starts its own cpu backend with the thread count it is given and returns
-// one gradient: the threaded tfjs-wasm build must start inside a worker thread too (nested
+// A worker thread that starts its own cpu backend (workerData.backend: tfjs unless told) with the
+// thread count it is given and returns one gradient: the threaded tfjs-wasm build must start inside a worker thread too (nested
 // pthread workers), as it does when a dream runs on the compute pool.
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -7,7 +7,7 @@ const { register } = await import('tsx/esm/api');
 register();
 const dd = await import('../../operations/deepdream/index.ts?tsx');
 const { noiseInput } = await import('./helpers.ts?tsx');
-const backend = await dd.createTfjsBackend(workerData.threads);
+const backend = await dd.selectBackend(workerData.backend ?? 'tfjs', 'webgpu', workerData.threads);
 const nodes = dd.subnet(dd.loadNet(), workerData.layer);
 const x = noiseInput(workerData.size, workerData.size, workerData.seed);
 const r = await dd.objectiveGradient(backend, nodes, x, workerData.size, workerData.size, dd.meanSquareObjective());
