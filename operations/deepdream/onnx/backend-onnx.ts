@@ -54,7 +54,15 @@ export function createOnnxBackend(threads = dreamThreads()): Promise<TensorBacke
 async function buildOnnxBackend(threads: number): Promise<TensorBackend<any>> {
   const ortm = await loadOrt();
   const tfjs = await createTfjsBackend(threads);
-  const options: InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+  // No spinning between ops: a dream shares the cores with inline requests (the compute pool runs
+  // it at a lower priority, which spinning threads would undo). Under load it was no slower.
+  const options: InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
   const sessions = new SessionCache<InferenceSession>(sessionLimit());
   // loadNet keeps one net per cache dir, so a layer's node object names the net and the layer.
   const netIds = new WeakMap<NetNode, number>();
