@@ -33,7 +33,12 @@ export async function onnxAvailable(): Promise<boolean> {
 }
 
 function loadOrt(): Promise<Ort> {
-  ort ??= import('onnxruntime-node').then((m) => ((m as { default?: Ort }).default ?? m) as Ort);
+  ort ??= import('onnxruntime-node').then(
+    (m) => ((m as { default?: Ort }).default ?? m) as Ort,
+    (e: Error) => {
+      throw new Error(`The onnx DeepDream backend needs onnxruntime-node (an optional dependency) and it did not load: ${e.message}`, { cause: e });
+    },
+  );
   ort.catch(() => (ort = undefined)); // retry on the next call rather than cache a failure forever
   return ort;
 }
