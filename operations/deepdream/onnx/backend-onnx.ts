@@ -1,6 +1,6 @@
 /**
  * `cpu` backend on onnxruntime-node: a dream step (forward to the layer, then the input gradient)
- * runs as ONE onnxruntime session (gradient-graph.ts), on MLAS's AVX-512/AVX2 kernels with
+ * runs as ONE onnxruntime session (gradient-graph.ts), on MLAS's native SIMD kernels with
  * intra-op threads, instead of ~100 tfjs-wasm calls on 128-bit SIMD. onnxruntime has no
  * autograd in Node; the graph spells the backward pass out. The small ops (upload, resize, read)
  * and objectives the graph cannot express (guide images) go to the tfjs-wasm backend.
