@@ -6,7 +6,7 @@ import { buildApp } from './app.ts';
 import { loadConfig, workClassOptions, type Config } from './config.ts';
 import { closeSourceAgents } from './input/fetch-source.ts';
 import { protocolLimitsFrom, runtimeLimitsFrom } from './runtime-options.ts';
-import { configureGpu, gpuInfo, type GpuMode } from '../operations/kernels/index.ts';
+import { configureGpu, gpuFallbackNotice, gpuInfo, type GpuMode } from '../operations/kernels/index.ts';
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
   let config: Config;
@@ -68,6 +68,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
   }
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ graphs: runtime.store.list().length, graphsDir: config.graphsDir, gpu }, 'imgflow ready');
+  const gpuNotice = gpuFallbackNotice(gpu);
+  if (gpuNotice) app.log[gpuNotice.level]({ gpu: gpu.mode, requested: gpu.requested }, gpuNotice.message);
   if (protocol && ui) {
     const id = config.runtimeId ?? ui.runtimeIdFrom(wsAddress);
     app.log.info({ runtime: wsAddress }, 'FBP runtime ready');

@@ -7,6 +7,7 @@
 import type { TensorBackend } from './backend.ts';
 import * as K from './gpujs-kernels.ts';
 import { outSize, padBefore, type ConvSpec, type Shape } from './net-types.ts';
+import { loadWebGpu } from '../kernels/webgpu-package.ts';
 
 export type GpuMode = 'cpu' | 'webgpu';
 
@@ -34,7 +35,7 @@ export async function installWebGpu(): Promise<() => void> {
   const g = globalThis as { navigator?: { gpu?: unknown } };
   const previous = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
   if (g.navigator?.gpu) return () => {};
-  const { create, globals } = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: object };
+  const { create, globals } = await loadWebGpu();
   Object.assign(globalThis, globals);
   Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: create([]) }, configurable: true, writable: true });
   return () => {

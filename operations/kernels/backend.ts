@@ -4,6 +4,7 @@
  * kernels never pays for it.
  */
 import { vulkanLoaderPresent } from './vulkan.ts';
+import { loadWebGpu, webgpuPackage } from './webgpu-package.ts';
 
 export type GpuMode = 'auto' | 'webgpu' | 'headlessgl' | 'cpu';
 
@@ -50,11 +51,17 @@ async function probeWebGpu(): Promise<{ adapter?: AdapterInfo; reason?: string }
     // Someone (operations/deepdream's installWebGpu) already exposed Dawn: use that instance,
     // so the process has one Dawn instance and gpu.js's one device comes from it.
     const existing = (globalThis as { navigator?: { gpu?: NavigatorGpu } }).navigator?.gpu;
-    if (!existing && !vulkanLoaderPresent()) return { reason: 'no Vulkan loader (libvulkan.so.1) on this machine' };
+    if (!existing) {
+      // The package first: without it nothing else matters, and its absence is the lean
+      // install's normal state, so that is the reason worth reading.
+      const found = webgpuPackage();
+      if (!found.installed) return { reason: found.reason };
+      if (!vulkanLoaderPresent()) return { reason: 'no Vulkan loader (libvulkan.so.1) on this machine' };
+    }
     let gpu: NavigatorGpu;
     if (existing) gpu = existing;
     else {
-      const { create, globals } = await import('webgpu');
+      const { create, globals } = await loadWebGpu();
       Object.assign(globalThis, globals);
       gpu = create([]) as unknown as NavigatorGpu;
     }
@@ -65,7 +72,7 @@ async function probeWebGpu(): Promise<{ adapter?: AdapterInfo; reason?: string }
     const i = adapter.info ?? {};
     return { adapter: { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '' } };
   } catch (err) {
-    return { reason: `webgpu package failed to load: ${(err as Error).message.split('\n')[0]}` };
+    return { reason: (err as Error).message.split('\n')[0] };
   }
 }
 
@@ -162,6 +169,15 @@ export function gpuInfo(): GpuInfo | undefined {
 export async function getGpu(): Promise<{ gpu: GpuJs; info: GpuInfo; generation: number }> {
   const b = await backend();
   return { gpu: b.gpu, info: b.info, generation };
+}
+
+/**
+ * The start-up log line for a process whose kernels did not get the GPU: info when `auto`
+ * found none (the lean install's normal state), warn when a GPU mode was asked for by name.
+ */
+export function gpuFallbackNotice(info: GpuInfo): { level: 'info' | 'warn'; message: string } | undefined {
+  if (!info.fallbackReason || info.mode === info.requested) return undefined;
+  return { level: info.requested === 'auto' ? 'info' : 'warn', message: `kernels run on the CPU (gpu.js ${info.mode} mode): ${info.fallbackReason}` };
 }
 
 /** Waits for the backend (configuring CPU if nobody chose) and returns its info. */

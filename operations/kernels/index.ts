@@ -7,7 +7,7 @@ import { readyBackendInfo } from './backend.ts';
 import { runSteps, toPassSteps } from './chain.ts';
 import type { KernelStep } from './descriptor.ts';
 
-export { configureGpu, getGpu, gpuInfo, type GpuJs, type GpuKernel, type GpuInfo, type GpuMode, type AdapterInfo } from './backend.ts';
+export { configureGpu, getGpu, gpuFallbackNotice, gpuInfo, type GpuJs, type GpuKernel, type GpuInfo, type GpuMode, type AdapterInfo } from './backend.ts';
 export { kernelCounters, resetKernelCounters, splitPasses, type KernelCounters } from './chain.ts';
 export { KernelParamError, point, neighbourhood, type KernelDescriptor, type KernelSource, type KernelStep } from './descriptor.ts';
 

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import sharp from 'sharp';
-import { configureGpu, type GpuMode } from '../../operations/kernels/index.ts';
+import { configureGpu, gpuFallbackNotice, type GpuMode } from '../../operations/kernels/index.ts';
 import { createRuntime } from '../../runtime/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { closeSourceAgents } from '../input/fetch-source.ts';
@@ -134,4 +134,6 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
   log.info({ queues, concurrency: config.jobConcurrency, metricsPort: port, lockMs: config.jobLockMs, store: imageCache.storeName, workerId,
     ...(config.workerMaxLifetimeSeconds > 0 ? { maxLifetimeSeconds: config.workerMaxLifetimeSeconds } : {}),
     ...(config.workerExitWhenIdleSeconds > 0 ? { exitWhenIdleSeconds: config.workerExitWhenIdleSeconds } : {}) }, 'worker ready');
+  const gpuNotice = gpuFallbackNotice(gpu);
+  if (gpuNotice) log[gpuNotice.level]({ gpu: gpu.mode, requested: gpu.requested }, gpuNotice.message);
 }
