@@ -16,11 +16,21 @@ if (process.argv[2] === 'serve' && !process.execArgv.some((a) => a.startsWith('-
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  if (existsSync(new URL('./cli.ts', import.meta.url))) {
-    const { register } = await import('tsx/esm/api');
-    register();
+  const checkout = existsSync(new URL('./cli.ts', import.meta.url));
+  const built = existsSync(new URL('../dist/bin/cli.js', import.meta.url));
+  // A checkout pruned to its production dependencies (`npm prune --omit=dev` after a build, as
+  // the Dockerfile does) has no tsx: its build is then the only thing that can answer.
+  const tsx = checkout ? await import('tsx/esm/api').catch((err) => {
+    if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    return undefined;
+  }) : undefined;
+  if (tsx) {
+    tsx.register();
     await import('./cli.ts');
-  } else {
+  } else if (built) {
     await import('../dist/bin/cli.js');
+  } else {
+    console.error('imgflow: dist/ is not built and tsx (a dev dependency) is not installed: run `npm install`, which builds dist/');
+    process.exit(1);
   }
 }

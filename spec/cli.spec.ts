@@ -186,3 +186,31 @@ describe('imgflow (CLI)', function () {
   });
 });
 
+
+describe('bin/imgflow.js in a checkout pruned to production dependencies (no tsx)', () => {
+  let root: string;
+  const launcher = () => run(process.execPath, [path.join(root, 'bin/imgflow.js'), 'graphs', '--json'], { timeout: 20_000 });
+
+  beforeEach(async () => {
+    // The checkout's layout with nothing installed: bin/cli.ts marks it a checkout.
+    root = await mkdtemp(path.join(tmpdir(), 'imgflow-pruned-'));
+    await mkdir(path.join(root, 'bin'));
+    await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
+    await writeFile(path.join(root, 'bin/imgflow.js'), await readFile(BIN));
+    await writeFile(path.join(root, 'bin/cli.ts'), 'throw new Error("the sources ran without tsx");\n');
+  });
+  afterEach(async () => { await rm(root, { recursive: true, force: true }); });
+
+  it('runs the build in dist/ when tsx is not installed', async () => {
+    await mkdir(path.join(root, 'dist/bin'), { recursive: true });
+    await writeFile(path.join(root, 'dist/bin/cli.js'), 'console.log("built cli: " + process.argv.slice(2).join(" "));\n');
+    const { stdout } = await launcher();
+    expect(stdout.trim()).to.equal('built cli: graphs --json');
+  });
+
+  it('says what to run when there is neither tsx nor a build', async () => {
+    const failure = await launcher().then(() => undefined, (err: { code: number; stderr: string }) => err);
+    expect(failure?.code).to.equal(1);
+    expect(failure?.stderr).to.contain('dist/ is not built and tsx (a dev dependency) is not installed: run `npm install`');
+  });
+});
