@@ -1,7 +1,8 @@
-# imgflow server image. Not built in the sandbox this was written in (no container daemon there):
-# build and smoke-test with
+# imgflow server image. Build and smoke-test with
 #   docker build -t imgflow . && docker run --rm -p 8080:8080 imgflow
 #   curl -f http://localhost:8080/healthz
+# (podman: `podman build --format docker`, or the OCI format drops the HEALTHCHECK). The image has
+# no GPU support: the webgpu package is not installed, so kernels and DeepDream run on the CPU.
 #
 # Stage 1: the full install (TypeScript is a dev dependency), the build into dist/, then the
 # dev dependencies pruned away.
