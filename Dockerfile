@@ -19,7 +19,7 @@ COPY operations ./operations
 COPY ui-protocol ./ui-protocol
 COPY server ./server
 COPY rig ./rig
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund && node scripts/prune-platform-binaries.mjs
 
 # Stage 2: node, the production dependencies, the compiled server and the graphs; no compiler,
 # no sources, no tsx. Runs as the image's unprivileged `node` user.
