@@ -7,7 +7,7 @@ src=$1; label=$2; shift 2
 d=$(mktemp -d /tmp/lean-XXXX); c=$(mktemp -d /tmp/lean-cache-XXXX)
 cp "$src/package.json" "$src/package-lock.json" "$d/"
 [ -f "$src/.npmrc" ] && cp "$src/.npmrc" "$d/"
-mkdir -p "$d/vendor" "$d/scripts" && cp -r "$src/vendor/no-gl" "$d/vendor/" && cp "$src/scripts/build.mjs" "$d/scripts/"
+mkdir -p "$d/vendor" "$d/scripts" && cp -r "$src/vendor/no-gl" "$d/vendor/" && cp "$src/scripts/build.mjs" "$src/scripts/prune-platform-binaries.mjs" "$d/scripts/"
 cd "$d"
 l0=$(cut -d' ' -f1 /proc/loadavg)
 s=$(date +%s.%N)
