@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { parseWrk } from './compare/wrk.ts';
 
 const { values } = parseArgs({
   options: {
@@ -73,10 +74,11 @@ function wrk(url: string, pid: number, headers: string[] = []): { rps: number; p
   const before = cpuMs(pid);
   const out = execFileSync('wrk', args, { encoding: 'utf8' });
   const cpu = cpuMs(pid) - before;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const total = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p50: /50%\s+(\S+)/.exec(out)![1], p99: /99%\s+(\S+)/.exec(out)![1], cpu: cpu / total, non2xx };
+  // parseWrk reads the percentiles from the Latency Distribution block only: a pattern over the
+  // whole report took the 304 run's p99 from its Thread Stats block ("72.99%" then "Req/Sec").
+  const r = parseWrk(out);
+  const ms = (x: number) => `${x < 1 ? x.toFixed(3) : x.toFixed(2)}ms`;
+  return { rps: r.rps, p50: ms(r.p50), p99: ms(r.p99), cpu: cpu / r.requests, non2xx: r.non2xx };
 }
 
 async function main(): Promise<void> {
