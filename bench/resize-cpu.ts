@@ -15,7 +15,7 @@
  * measures processing, not cache hits (bench/cache-hit for those).
  */
 import { cpus } from 'node:os';
-import { ensureImage, procCpuMs, resizeLoad, startBare, startOrigin, startServer } from './lib/resize-rig.ts';
+import { ensureImage, procCpuMs, resizeLoad, startBare, startOrigin, startServer, type BenchServer } from './lib/resize-rig.ts';
 
 const requests = Number(process.argv[2] ?? 300);
 const concurrency = Number(process.argv[3] ?? 2);
@@ -27,10 +27,14 @@ const cpuMs = (pid: number) => {
 };
 
 const origin = await startOrigin(await ensureImage());
-// --without-start-flags: without npm start's V8 flags (the "no flag" rows in bench/README.md).
-const server = await startServer({ withoutStartFlags: process.argv.includes('--without-start-flags') });
-const bare = startBare(concurrency);
+let server: BenchServer | undefined;
+let bare: ReturnType<typeof startBare> | undefined;
+// Everything started is stopped in `finally`, also when a start fails (a server that did not
+// come up is killed by startServer itself); a leftover process would keep this one alive.
 try {
+  // --without-start-flags: without npm start's V8 flags (the "no flag" rows in bench/README.md).
+  server = await startServer({ withoutStartFlags: process.argv.includes('--without-start-flags') });
+  bare = startBare(concurrency);
   const load = resizeLoad(server.base, origin.port, concurrency);
   await load(warmup); // JIT, sharp, keep-alive
   await bare.run(20);
@@ -61,7 +65,7 @@ try {
   console.log(`per-round ratios: ${ratios.map((x) => x.toFixed(3)).join(' ')} (median ${((ratios[2] + ratios[3]) / 2).toFixed(3)})`);
   console.log(`ratio:          ${(serverTotal / bareTotal).toFixed(3)}x (target <= 1.10x; IPX measured 1.17x); ${(wall / 1000).toFixed(0)} s`);
 } finally {
-  bare.process.kill();
-  server.process.kill();
+  bare?.process.kill();
+  server?.process.kill();
   origin.close();
 }

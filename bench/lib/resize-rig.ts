@@ -53,13 +53,20 @@ export async function startServer(opts: { extraFlags?: string[]; withoutStartFla
     stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch { /* not up yet */ }
-    // 30 s: a machine shared with other work can take that long to load the server.
-    if (i > 300) throw new Error('the server did not come up');
-    await new Promise((r) => setTimeout(r, 100));
+  // A server that does not come up is killed here: the caller never gets its handle to kill.
+  try {
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before answering /healthz`);
+      try {
+        if ((await fetch(`${base}/healthz`)).ok) break;
+      } catch { /* not up yet */ }
+      // 30 s: a machine shared with other work can take that long to load the server.
+      if (i > 300) throw new Error('the server did not come up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    child.kill();
+    throw err;
   }
   return { process: child, base };
 }
