@@ -30,6 +30,7 @@ export const median = (xs: number[]) => {
 /** 38.4, 0.06, 18718: enough digits to compare, no more. */
 export function num(x: number): string {
   if (!Number.isFinite(x)) return '-';
+  if (x === 0) return '0';
   const a = Math.abs(x);
   if (a >= 1000) return x.toFixed(0);
   if (a >= 100) return x.toFixed(0);
