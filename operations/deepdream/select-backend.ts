@@ -1,13 +1,19 @@
 /**
- * Picks the tensor backend: `cpu` (onnxruntime-node when it loads, else tfjs-wasm), `onnx` or
- * `tfjs` (that cpu engine, no fallback), `gpu` (gpu.js kernels), or `auto`, which is `gpu` only
- * when Dawn finds a hardware adapter, else `cpu`. A software adapter (lavapipe/llvmpipe, SwiftShader)
+ * Picks the tensor backend: `cpu` (tfjs-wasm), `onnx` (onnxruntime-node, opt-in), `tfjs` (the
+ * same as cpu), `gpu` (gpu.js kernels), or `auto`, which is `gpu` only when Dawn finds a hardware
+ * adapter, else `cpu`.
+ *
+ * onnx is about 4x faster per step but not the default: a compute thread terminated while
+ * onnxruntime-node runs a step (a time limit, a client gone, shutdown) aborts the whole process
+ * (`terminate called after throwing an instance of 'Napi::Error'`, seen in
+ * spec/server/jobs/run-job.spec.ts's time-limit case). It becomes the default once a step can be
+ * cancelled without terminating its thread. A software adapter (lavapipe/llvmpipe, SwiftShader)
  * is no GPU: gpu.js on it runs about 40x slower than tfjs-wasm.
  */
 import type { TensorBackend } from './backend.ts';
 import { createGpujsBackend, installWebGpu, type GpuMode } from './backend-gpujs.ts';
 import { createTfjsBackend } from './backend-tfjs.ts';
-import { createOnnxBackend, onnxAvailable } from './onnx/backend-onnx.ts';
+import { createOnnxBackend } from './onnx/backend-onnx.ts';
 import { vulkanLoaderPresent } from '../kernels/vulkan.ts';
 
 export type BackendChoice = 'auto' | 'cpu' | 'gpu' | 'onnx' | 'tfjs';
@@ -44,9 +50,9 @@ export function hardwareGpuAdapter(): Promise<AdapterInfo | undefined> {
   return probe;
 }
 
-/** The cpu engine: onnxruntime-node (optional dependency) when it loads, else tfjs-wasm. */
+/** The cpu engine: tfjs-wasm (see above for why not onnxruntime-node). */
 async function cpuBackend(threads?: number): Promise<TensorBackend<any>> {
-  return (await onnxAvailable()) ? createOnnxBackend(threads) : createTfjsBackend(threads);
+  return createTfjsBackend(threads);
 }
 
 /** `threads`: compute threads of the cpu backend when this thread starts it (see createTfjsBackend). */
