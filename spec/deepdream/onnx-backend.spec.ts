@@ -36,10 +36,11 @@ describe('deepdream onnx backend (onnxruntime-node, forward + input gradient as 
     tfjs = await createTfjsBackend();
   });
 
-  it('is what the cpu choice runs when onnxruntime-node loads', async () => {
+  it('loads, and is what the onnx choice runs (cpu stays tfjs: see select-backend.ts)', async () => {
     expect(await onnxAvailable()).to.equal(true);
     expect(onnx.description).to.match(/^onnxruntime-node \d+\.\d+\.\d+ \(MLAS, \d+ intra-op thread/);
-    expect(await selectBackend('cpu')).to.equal(onnx);
+    expect(await selectBackend('onnx')).to.equal(onnx);
+    expect(await selectBackend('cpu')).to.equal(tfjs);
     expect(await selectBackend('tfjs')).to.equal(tfjs);
     expect(onnx.wholeGradient).to.be.a('function');
   });
