@@ -14,8 +14,13 @@ interface Entry<S> {
 
 export class SessionCache<S extends Releasable> {
   private entries = new Map<string, Entry<S>>();
+  private readonly limit: number;
 
-  constructor(private readonly limit: number) {}
+  // No parameter property: compute threads load this file under Node 22's type stripping,
+  // which refuses them (the thread then fails at start and the task never ends).
+  constructor(limit: number) {
+    this.limit = limit;
+  }
 
   get size(): number {
     return this.entries.size;
