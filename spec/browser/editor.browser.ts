@@ -247,8 +247,8 @@ describe('editor in headless Chromium', function () {
     await connect(page, ['crop', 'output'], ['resize', 'input']);
     const edge = page.locator('.react-flow__edge[data-id="crop.output>resize.input"]');
     await edge.waitFor();
-    // Selected through the keyboard (React Flow: focus, Enter): a click at the edge's box centre
-    // may land on a node's box when the failing node's error makes it taller.
+    // Selected through the keyboard (React Flow: focus, Enter), not by a click at the centre of
+    // the edge's SVG group's box, which need not lie on the edge.
     await edge.focus();
     await page.keyboard.press('Enter');
     await page.keyboard.press('Delete');
