@@ -90,21 +90,26 @@ function configuredStore(config: Config, logger: CacheLogger | undefined): Resul
         logger,
       });
     case 's3':
-      return createS3Store({
-        bucket: config.s3Bucket!,
-        prefix: config.s3Prefix,
-        region: config.s3Region,
-        endpoint: config.s3Endpoint,
-        forcePathStyle: config.s3ForcePathStyle,
-        credentials: config.s3AccessKeyId && config.s3SecretAccessKey
-          ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey }
-          : undefined,
-        publicBaseUrl: config.s3PublicBaseUrl,
-        cacheControl: `public, max-age=${config.cacheMaxAgeSeconds}`,
-        connectTimeoutMs: config.s3ConnectTimeoutMs,
-        requestTimeoutMs: config.s3RequestTimeoutMs,
-      });
+      return s3StoreFrom(config, { prefix: config.s3Prefix, cacheControl: `public, max-age=${config.cacheMaxAgeSeconds}` });
   }
+}
+
+/** An S3 store on the configured bucket and connection settings, under `prefix`. */
+export function s3StoreFrom(config: Config, where: { prefix: string | undefined; cacheControl: string }): ResultStore & { close?: () => void } {
+  return createS3Store({
+    bucket: config.s3Bucket!,
+    prefix: where.prefix,
+    region: config.s3Region,
+    endpoint: config.s3Endpoint,
+    forcePathStyle: config.s3ForcePathStyle,
+    credentials: config.s3AccessKeyId && config.s3SecretAccessKey
+      ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey }
+      : undefined,
+    publicBaseUrl: config.s3PublicBaseUrl,
+    cacheControl: where.cacheControl,
+    connectTimeoutMs: config.s3ConnectTimeoutMs,
+    requestTimeoutMs: config.s3RequestTimeoutMs,
+  });
 }
 
 export function createImageCache(config: Config, options: ImageCacheOptions = {}): ImageCache {

@@ -10,7 +10,8 @@
  * One store per config object, shared by the routes, the `upload:` input and job runs in this
  * process (a worker process builds the same one from the same settings).
  */
-import { createDiskStore, createS3Store, type CachedEntry, type ResultStore } from '../cache/index.ts';
+import { createDiskStore, type CachedEntry, type ResultStore } from '../cache/index.ts';
+import { s3StoreFrom } from '../image-cache.ts';
 import { etagFor } from '../cache/key.ts';
 import { uploadStoreKind, type Config } from '../config.ts';
 import { errors } from '../../runtime/errors.ts';
@@ -27,21 +28,8 @@ const stores = new WeakMap<object, UploadStore>();
 
 function build(config: Config): UploadStore {
   const store: ResultStore & { close?: () => void } = uploadStoreKind(config) === 's3'
-    ? createS3Store({
-      bucket: config.s3Bucket!,
-      prefix: config.uploadS3Prefix,
-      region: config.s3Region,
-      endpoint: config.s3Endpoint,
-      forcePathStyle: config.s3ForcePathStyle,
-      credentials: config.s3AccessKeyId && config.s3SecretAccessKey
-        ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey }
-        : undefined,
-      publicBaseUrl: config.s3PublicBaseUrl,
-      // Variant URLs change when their definition does (`?v=`), so objects never change under a URL.
-      cacheControl: `public, max-age=${config.signedMaxAgeSeconds}, immutable`,
-      connectTimeoutMs: config.s3ConnectTimeoutMs,
-      requestTimeoutMs: config.s3RequestTimeoutMs,
-    })
+    // Variant URLs change when their definition does (`?v=`), so objects never change under a URL.
+    ? s3StoreFrom(config, { prefix: config.uploadS3Prefix, cacheControl: `public, max-age=${config.signedMaxAgeSeconds}, immutable` })
     : createDiskStore({ directory: config.uploadDir, maxBytes: 0 });
   return { store, name: store.name, close: () => store.close?.() };
 }
