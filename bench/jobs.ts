@@ -11,14 +11,15 @@
  * IMGFLOW_JOB_CLASSES; the inline one is `thumbnail` (150x150). Needs Redis on 127.0.0.1:6379
  * for --engine redis; keys go under a fresh prefix, deleted at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import sharp from 'sharp';
-import { root, startOrigin, startServer } from './lib/resize-rig.ts';
+import { startOrigin, startServer } from './lib/resize-rig.ts';
+import { percentile as pct, startWorker } from './lib/queue-rig.ts';
 
 const { values } = parseArgs({ options: { engine: { type: 'string', default: 'embedded' }, workers: { type: 'string', default: '1' }, deepdream: { type: 'boolean', default: false }, jobs: { type: 'string', default: '100' } } });
 const redis = values.engine === 'redis';
@@ -48,18 +49,10 @@ const server = await startServer({ env });
 const workers: ChildProcess[] = [];
 if (redis) {
   for (let i = 0; i < Number(values.workers); i++) {
-    const w = spawn(process.execPath, ['--initial-old-space-size=128', '--import', 'tsx', 'bin/cli.ts', 'worker', '--queues', 'heavy,deepdream', '--concurrency', '1'], {
-      cwd: root, env: { ...process.env, ...env, IMGFLOW_WORKER_METRICS_PORT: '0', IMGFLOW_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve) => w.stdout!.on('data', (d) => { if (String(d).includes('worker ready')) resolve(); }));
-    workers.push(w);
+    workers.push(await startWorker('heavy,deepdream', env));
   }
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 async function timed(url: string): Promise<number> {
   const t0 = performance.now();
   const res = await fetch(url);

@@ -11,14 +11,15 @@
  * Needs Redis on 127.0.0.1:6379; keys under a fresh prefix and the upload directory are
  * deleted at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { photoLikeJpeg } from './lib/photo-like.ts';
-import { root, startServer } from './lib/resize-rig.ts';
+import { startServer } from './lib/resize-rig.ts';
+import { percentile as pct, startWorker } from './lib/queue-rig.ts';
 
 const { values } = parseArgs({ options: { workers: { type: 'string', default: '1' }, uploads: { type: 'string', default: '8' }, parallel: { type: 'string', default: '4' } } });
 const prefix = `imgflow-bench-uploads-${process.pid}`;
@@ -51,17 +52,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 for (let i = 0; i < Number(values.workers); i++) {
-  const w = spawn(process.execPath, ['--initial-old-space-size=128', '--import', 'tsx', 'bin/cli.ts', 'worker', '--queues', 'uploads', '--concurrency', '1'], {
-    cwd: root, env: { ...process.env, ...env, IMGFLOW_WORKER_METRICS_PORT: '0', IMGFLOW_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve) => w.stdout!.on('data', (d) => { if (String(d).includes('worker ready')) resolve(); }));
-  workers.push(w);
+  workers.push(await startWorker('uploads', env));
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 
 /** POST (answered at once, 202), then the job polled every 100 ms until the manifest has the 4 variants. */
 async function upload(n: number): Promise<number> {
