@@ -148,7 +148,8 @@ async function worker(args: string[]): Promise<void> {
     const raw = values[flag];
     if (raw === undefined) return undefined;
     const n = Number(raw);
-    if (!(Number.isSafeInteger(n) && n >= 0)) throw new Error(`--${flag} takes whole seconds >= 0 (0: never), got ${JSON.stringify(raw)}`);
+    // Node's timers hold at most 2^31-1 ms: a longer one fires at once.
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= 2_147_483)) throw new Error(`--${flag} takes whole seconds 0..2147483 (0: never), got ${JSON.stringify(raw)}`);
     return n;
   };
   const maxLifetime = seconds('max-lifetime');

@@ -82,6 +82,9 @@ const SHORTHANDS = { p: 'processing', d: 'deadline', min: 'minimum', max: 'maxim
 
 const seconds = { type: 'number', exclusiveMinimum: 0 };
 const orZero = { type: 'number', minimum: 0 };
+// Times that become Node timers, which hold at most 2^31-1 ms (a longer one fires at once).
+const timerSeconds = { type: 'number', exclusiveMinimum: 0, maximum: 2_147_483 };
+const timerOrZero = { type: 'number', minimum: 0, maximum: 2_147_483 };
 const guestProperties = {
   cpus: { type: 'integer', minimum: 1, maximum: 64 },
   memory_mb: { type: 'integer', minimum: 256, maximum: 262_144, multipleOf: 256 },
@@ -97,11 +100,11 @@ const flySchema = {
     image: { type: 'string', minLength: 1 },
     env: { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }, additionalProperties: { type: 'string' } },
     command: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
-    max_age: seconds,
-    sweep_interval: seconds,
-    ready_timeout: seconds,
-    max_lifetime: orZero,
-    exit_when_idle: orZero,
+    max_age: timerSeconds,
+    sweep_interval: timerSeconds,
+    ready_timeout: timerSeconds,
+    max_lifetime: timerOrZero,
+    exit_when_idle: timerOrZero,
   },
 } as const;
 const count = { type: 'integer', minimum: 0, maximum: 10_000 };

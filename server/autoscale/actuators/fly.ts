@@ -218,6 +218,7 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
   /** The role's machines as Fly lists them, folded into what this process tracks. */
   async function refresh(role: RoleConfig): Promise<void> {
     const listed = (await api.list({ [META.queue]: role.queue })).filter((m) => m.config?.metadata?.[META.marker] === MARKER);
+    lastError = undefined; // Fly answers again: /healthz stops showing the last failure
     const seen = new Set<string>();
     for (const fm of listed) {
       seen.add(fm.id);
@@ -260,7 +261,8 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
   }
 
   async function sweep(): Promise<string[]> {
-    const listed = await api.list({ [META.marker]: MARKER });
+    // Checked here too, not left to Fly's filter: a machine that is not ours is never destroyed.
+    const listed = (await api.list({ [META.marker]: MARKER })).filter((m) => m.config?.metadata?.[META.marker] === MARKER);
     const old = listed.filter((fm) => {
       const at = createdAtOf(fm);
       return !GONE.has(fm.state) && at !== undefined && now() - at > settings.maxAge * 1000;

@@ -104,7 +104,7 @@ deepdream: {fly: {cpus: 0, image: other}}
   it('parses the fly example file of the repository', () => {
     const c = parseAutoscaleConfig(readFileSync('autoscale.fly.yaml', 'utf8'));
     expect(c.actuator).to.equal('fly');
-    expect(c.roles.map((r) => r.queue)).to.deep.equal(['deepdream', 'heavy']);
+    expect(c.roles.map((r) => r.queue)).to.deep.equal(['deepdream', 'heavy', 'uploads']);
   });
 
   it('refuses what is not a YAML mapping, or has no role', () => {
