@@ -3,7 +3,7 @@ import { dream, DREAM_LAYERS, type DreamLayer } from './deepdream/index.ts';
 
 /**
  * DeepDream: gradient ascent on the image so a layer of InceptionV3 (ImageNet weights shipped in
- * npm nsfwjs) fires harder. The backend (cpu: onnxruntime-node, else tfjs-wasm; gpu: gpu.js on WebGPU) and the weight
+ * npm nsfwjs) fires harder. The backend (cpu: tfjs-wasm; onnx: onnxruntime-node, opt-in; gpu: gpu.js on WebGPU) and the weight
  * cache come from IMGFLOW_DEEPDREAM_BACKEND and IMGFLOW_DEEPDREAM_CACHE_DIR, the threads per gradient from
  * IMGFLOW_DEEPDREAM_THREADS (see operations/deepdream).
  */

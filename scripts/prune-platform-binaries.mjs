@@ -7,10 +7,14 @@
  *   to another).
  * - nsfwjs ships three models (38 MB); DeepDream reads only inception_v3's weight files
  *   (operations/deepdream/nsfwjs-inception.ts), so the two mobilenets (10 MB) go.
+ * Only when this repository itself is installed (npm run in it: INIT_CWD is this folder): in a
+ * project that depends on imgflow these packages are the project's, shared, and not ours to cut.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+
+if (process.env.INIT_CWD !== undefined && process.env.INIT_CWD !== process.cwd()) process.exit(0);
 
 const require = createRequire(join(process.cwd(), 'package.json'));
 const sizeOf = (path) => statSync(path).isDirectory() ? readdirSync(path).reduce((n, f) => n + sizeOf(join(path, f)), 0) : statSync(path).size;
