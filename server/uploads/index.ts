@@ -27,7 +27,7 @@ import { mimeTypes } from '../formats.ts';
 import { createUploadAuth, type UploadAuth } from './auth.ts';
 import { readManifest, variantsFor, type Manifest, type VariantInfo } from './manifest.ts';
 import { receiveUpload } from './receive.ts';
-import { loadUploadSets, specHash, type VariantSet } from './sets.ts';
+import { loadUploadSets, RESERVED, specHash, VARIANT_NAME, type VariantSet } from './sets.ts';
 import { checkUploadId, closeUploadStore, jsonEntry, keys, uploadStoreFor } from './store.ts';
 
 export interface UploadRouteOptions {
@@ -194,14 +194,14 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
   async function variant(request: FastifyRequest, reply: FastifyReply) {
     const { id, variant: name } = request.params as { id: string; variant: string };
     checkUploadId(id);
-    const key = name === 'original' ? keys.original(id) : /^[a-z0-9][a-z0-9-]{0,31}$/.test(name) && name !== 'manifest' ? keys.variant(id, name) : undefined;
+    const key = name === 'original' ? keys.original(id) : VARIANT_NAME.test(name) && !RESERVED.has(name) ? keys.variant(id, name) : undefined;
     const missing = async () => (await store.head(keys.original(id)))
       ? errors.IMGFLOW_ERR_UPLOAD_VARIANT_NOT_FOUND({ upload: id, variant: name }, undefined, id, JSON.stringify(name.slice(0, 40)))
       : errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
     if (!key) throw await missing();
     reply.header('cache-control', immutable);
     const inm = request.headers['if-none-match'];
-    if (inm !== undefined || config.cacheServe === 'redirect') {
+    if (inm !== undefined || (config.cacheServe === 'redirect' && store.publicUrl)) {
       const head = await store.head(key);
       if (!head) throw await missing();
       if (inm !== undefined && etagMatches(inm, head.etag)) return reply.code(304).header('etag', head.etag).send();

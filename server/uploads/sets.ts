@@ -37,7 +37,8 @@ export interface UploadSets {
 
 export const VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /** Names the store uses next to the variants of an upload. */
-const RESERVED = new Set(['original', 'manifest']);
+/** Keys of an upload's own records (server/uploads/store.ts), never variant names. */
+export const RESERVED = new Set(['original', 'manifest', 'owner']);
 
 /**
  * The set used when none is configured. Full size (no cap): the input pixel limit
@@ -106,7 +107,7 @@ export function parseUploadSets(doc: unknown): UploadSets {
     if (!isObject(raw.variants) || Object.keys(raw.variants).length === 0) bad(`sets.${name}.variants must name at least one variant`);
     const variants = new Map<string, VariantSpec>();
     for (const [vname, v] of Object.entries(raw.variants)) {
-      if (!VARIANT_NAME.test(vname) || RESERVED.has(vname)) bad(`variant name ${JSON.stringify(vname)} in set ${name}: 1-32 of a-z 0-9 -, not original or manifest`);
+      if (!VARIANT_NAME.test(vname) || RESERVED.has(vname)) bad(`variant name ${JSON.stringify(vname)} in set ${name}: 1-32 of a-z 0-9 -, not original, manifest or owner`);
       const spec = parseVariant(`sets.${name}.variants.${vname}`, v);
       const text = canonicalJson(spec);
       if (seen.has(vname) && seen.get(vname) !== text) bad(`variant ${vname} is defined differently in two sets; give one of them another name`);
