@@ -30,7 +30,8 @@ export async function playgroundRoutes(app: FastifyInstance, opts: PlaygroundOpt
   // Rendered (SVG through librsvg) on the first playground request, not at start: a server that
   // only serves images never pays for them (bench/README.md, "Memory").
   let rendered: Promise<Awaited<ReturnType<typeof makeSamples>>> | undefined;
-  const samples = () => rendered ??= makeSamples();
+  // A failed render is not kept: the next request tries again.
+  const samples = () => rendered ??= makeSamples().catch((err: unknown) => { rendered = undefined; throw err; });
   const thumbnails = createThumbnails(runtime, async () => (await samples())[0].bytes);
   const mode = apps.open ? 'open' : config.allowUnsigned ? 'signed+unsigned' : 'signed';
 
