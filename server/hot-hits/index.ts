@@ -93,7 +93,8 @@ export function createHotHits(options: HotHitsOptions): HotHits {
       });
     },
     serve(req, res) {
-      if (!on || req.method !== 'GET') return false;
+      // Only the graph routes' URLs are ever remembered: everything else goes on untouched.
+      if (!on || req.method !== 'GET' || !req.url!.startsWith('/graph/')) return false;
       const t0 = performance.now();
       const url = req.url!;
       const hot = urls.get(url) ?? urls.get(`${url}\n${req.headers.accept ?? ''}`);
