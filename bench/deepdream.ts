@@ -51,7 +51,9 @@ const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slic
 /** The PyTorch side as a long-lived process answering one JSON line per request. */
 class TorchYardstick {
   private lines: AsyncIterableIterator<string>;
-  private constructor(private proc: ChildProcessByStdio<Writable, Readable, null>) {
+  private proc: ChildProcessByStdio<Writable, Readable, null>;
+  private constructor(proc: ChildProcessByStdio<Writable, Readable, null>) {
+    this.proc = proc;
     this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   }
   static async start(python: string, cache: string, layer: string, threads: number): Promise<{ torch: TorchYardstick; info: Record<string, unknown> }> {

@@ -54,8 +54,10 @@ export interface ComputePoolOptions {
 
 /** Thrown by run() when its signal aborted; `reason` is the signal's reason. */
 export class ComputeAborted extends Error {
-  constructor(readonly reason: unknown) {
+  readonly reason: unknown;
+  constructor(reason: unknown) {
     super('compute task aborted');
+    this.reason = reason;
     this.name = 'ComputeAborted';
   }
 }

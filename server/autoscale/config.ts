@@ -170,8 +170,10 @@ function describe(e: ErrorObject): string {
 }
 
 export class AutoscaleConfigError extends Error {
-  constructor(readonly problems: string[], file?: string) {
+  readonly problems: string[];
+  constructor(problems: string[], file?: string) {
     super(`${file ? `${file}: ` : ''}${problems.join('; ')}`);
+    this.problems = problems;
     this.name = 'AutoscaleConfigError';
   }
 }

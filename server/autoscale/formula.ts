@@ -79,8 +79,11 @@ const round = (n: number) => Math.round(n * 100) / 100;
  */
 export class ScaleDownWindow {
   private readonly seen: Array<{ at: number; workers: number }> = [];
+  private readonly windowMs: number;
 
-  constructor(private readonly windowMs: number) {}
+  constructor(windowMs: number) {
+    this.windowMs = windowMs;
+  }
 
   /** Records the estimate made at `now` (ms) and returns the workers to run. */
   decide(now: number, estimate: number): number {

@@ -53,8 +53,16 @@ export interface FlyApiOptions {
 }
 
 export class FlyApiError extends Error {
-  constructor(readonly status: number | undefined, readonly method: string, readonly path: string, readonly detail: string) {
+  readonly status: number | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly detail: string;
+  constructor(status: number | undefined, method: string, path: string, detail: string) {
     super(`Fly Machines API ${method} ${path}: ${status ?? 'no answer'}${detail ? ` ${detail}` : ''}`);
+    this.status = status;
+    this.method = method;
+    this.path = path;
+    this.detail = detail;
     this.name = 'FlyApiError';
   }
 

@@ -17,8 +17,12 @@ export interface HerokuOptions {
 const ACCEPT = 'application/vnd.heroku+json; version=3';
 
 export class HerokuApiError extends Error {
-  constructor(readonly status: number, readonly id: string | undefined, message: string) {
+  readonly status: number;
+  readonly id: string | undefined;
+  constructor(status: number, id: string | undefined, message: string) {
     super(message);
+    this.status = status;
+    this.id = id;
     this.name = 'HerokuApiError';
   }
 }

@@ -20,7 +20,11 @@ export class TestClient {
   readonly received: Received[] = [];
   readonly invalid: string[] = [];
   private waiters: { match: (m: Received) => boolean; resolve: (m: Received) => void; from: number }[] = [];
-  private constructor(readonly ws: WebSocket, readonly secret: string | undefined) {
+  readonly ws: WebSocket;
+  readonly secret: string | undefined;
+  private constructor(ws: WebSocket, secret: string | undefined) {
+    this.ws = ws;
+    this.secret = secret;
     ws.on('message', (data) => this.onMessage(data.toString()));
   }
 
