@@ -66,15 +66,21 @@ sport=$((40000 + $(od -An -N2 -tu2 /dev/urandom) % 20000))
 $podman run -d --name imgflow-smoke --network host $limits -e PORT="$sport" -e IMGFLOW_ALLOW_PRIVATE_SOURCES=1 localhost/imgflow:smoke >/dev/null
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$sport/healthz" >/dev/null && break; sleep 1; done
 
-echo "healthz: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$sport/healthz")"
-echo "gaussianblur.webp: $(curl -s -o "$work/out.webp" -w '%{http_code} %{content_type}' "http://127.0.0.1:$sport/graph/gaussianblur.webp?input=http://127.0.0.1:$oport/in.png&std-dev-x=4&width=48")"
-echo "deepdream.jpg: $(curl -s -o "$work/dream.jpg" -w '%{http_code} %{content_type}' "http://127.0.0.1:$sport/graph/deepdream.jpg?input=http://127.0.0.1:$oport/in.png&iterations=2&octaves=1")"
-echo "unknown parameter: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$sport/graph/passthrough.png?constructor=1")"
-$podman healthcheck run imgflow-smoke >/dev/null 2>&1 && echo "healthcheck: passes" || echo "healthcheck: FAILS"
-$podman exec -e PORT=1 imgflow-smoke node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" \
-  && echo "healthcheck against a closed port: passes (WRONG)" || echo "healthcheck against a closed port: fails (right)"
-echo "user: $($podman exec imgflow-smoke id)"
+failed=0
+# check <label> <expected> <actual>: prints the line and counts a mismatch, so the script's exit
+# status says whether the image works, not only its output.
+check() {
+  if [ "$3" = "$2" ]; then echo "$1: $3"; else echo "$1: $3 (expected $2) FAIL"; failed=$((failed + 1)); fi
+}
+check healthz 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$sport/healthz")"
+check gaussianblur.webp "200 image/webp" "$(curl -s -o "$work/out.webp" -w '%{http_code} %{content_type}' "http://127.0.0.1:$sport/graph/gaussianblur.webp?input=http://127.0.0.1:$oport/in.png&std-dev-x=4&width=48")"
+check deepdream.jpg "200 image/jpeg" "$(curl -s -o "$work/dream.jpg" -w '%{http_code} %{content_type}' "http://127.0.0.1:$sport/graph/deepdream.jpg?input=http://127.0.0.1:$oport/in.png&iterations=2&octaves=1")"
+check "unknown parameter" 400 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$sport/graph/passthrough.png?constructor=1")"
+check healthcheck passes "$($podman healthcheck run imgflow-smoke >/dev/null 2>&1 && echo passes || echo fails)"
+check "healthcheck against a closed port" fails "$($podman exec -e PORT=1 imgflow-smoke node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && echo passes || echo fails)"
+check user "uid=1000(node) gid=1000(node) groups=1000(node)" "$($podman exec imgflow-smoke id)"
 echo "kernels: $($podman logs imgflow-smoke 2>&1 | grep -o 'kernels run on the CPU[^"]*' || echo 'no CPU fallback line')"
 echo "layers the Dockerfile adds:"
 $podman history localhost/imgflow:smoke --format '{{.Size}}\t{{.CreatedBy}}' | cut -c1-100
 $podman images localhost/imgflow:smoke
+[ "$failed" = 0 ] || { echo "$failed check(s) failed"; exit 1; }
