@@ -10,7 +10,16 @@ export async function startWorker(queues: string, env: NodeJS.ProcessEnv): Promi
   const w = spawn(process.execPath, ['--initial-old-space-size=128', '--import', 'tsx', 'bin/cli.ts', 'worker', '--queues', queues, '--concurrency', '1'], {
     cwd: root, env: { ...process.env, ...env, IMGFLOW_WORKER_METRICS_PORT: '0', IMGFLOW_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve) => w.stdout!.on('data', (d) => { if (String(d).includes('worker ready')) resolve(); }));
+  // A worker that dies before it is ready (bad config, no Redis) must fail the bench, not hang it.
+  let seen = '';
+  await new Promise<void>((resolve, reject) => {
+    w.stdout!.on('data', (d) => {
+      seen = (seen + String(d)).slice(-2000);
+      if (seen.includes('worker ready')) resolve();
+    });
+    w.once('exit', (code, signal) => reject(new Error(`imgflow worker exited (${signal ?? code}) before it was ready:\n${seen}`)));
+    w.once('error', reject);
+  });
   return w;
 }
 
