@@ -1,18 +1,6 @@
 import { defineOperation } from './define.ts';
 import { inUnit, point } from './kernels/descriptor.ts';
-import { CURVE_PRESET_NAMES, presetTables } from './kernels/curves.ts';
-
-const padded = new Map<string, number[]>();
-/** presetTables with each 256-entry channel table followed by a copy of its last entry. */
-function paddedTables(preset: string): number[] {
-  let t = padded.get(preset);
-  if (!t) {
-    const flat = presetTables(preset);
-    t = [0, 1, 2].flatMap((n) => [...flat.slice(n * 256, n * 256 + 256), flat[n * 256 + 255]]);
-    padded.set(preset, t);
-  }
-  return t;
-}
+import { CURVE_PRESET_NAMES, paddedTables } from './kernels/curves.ts';
 
 export default defineOperation({
   name: 'curves',
@@ -22,7 +10,7 @@ export default defineOperation({
   category: 'color',
   inputs: { input: { description: 'Image to tone' } },
   params: {
-    preset: { type: 'enum', values: CURVE_PRESET_NAMES, default: 'none', description: 'Curve set: none (identity), the retro looks prog/indie/batcave/country, or the Instagram-like 1977/brannan/hefe/lordkelvin/nashville/xproii' },
+    preset: { type: 'enum', values: CURVE_PRESET_NAMES, default: 'none', description: 'Curve set: none (identity), the retro looks prog/indie/batcave/country (the curve step of retro-curve alone), or the Instagram-like 1977/brannan/hefe/lordkelvin/nashville/xproii' },
     strength: { type: 'number', default: 1, min: 0, max: 1, description: 'Mix of the curved colours over the original, 0 (original) to 1' },
   },
   kernel: point({

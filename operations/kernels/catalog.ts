@@ -13,6 +13,7 @@ import noise from '../noise.ts';
 import noiseReduction from '../noise-reduction.ts';
 import pixelate from '../pixelate.ts';
 import posterize from '../posterize.ts';
+import retroCurve from '../retro-curve.ts';
 import sepia from '../sepia.ts';
 import unsharpMask from '../unsharp-mask.ts';
 import vignette from '../vignette.ts';
@@ -20,7 +21,7 @@ import vignette from '../vignette.ts';
 /** Operations implemented as gpu.js kernels (operations/kernels fuses them). */
 export const kernelOperations: OperationDef[] = [
   blend, brightnessContrastLinear, colorMatrix, convolution, curves, edgeSobel, gradientMap, levels, motionBlurLinear,
-  noise, noiseReduction, pixelate, posterize, sepia, unsharpMask, vignette,
+  noise, noiseReduction, pixelate, posterize, retroCurve, sepia, unsharpMask, vignette,
 ];
 
 /** GEGL / imgflo names for them, with GEGL's port names. */
@@ -50,13 +51,6 @@ export const kernelAliases: AliasDef[] = [
     description: 'Approximation of GEGL noise-cie-lch: noise applied in YCbCr rather than CIE LCh, one draw per pixel (holdness is accepted and not used)',
     extraParams: { holdness: { type: 'int', default: 2, min: 1, max: 8, description: "GEGL's noise clumping; accepted, unused by the approximation" } },
   }),
-  defineAlias({
-    name: 'imgfloextra/retro-curve',
-    of: 'curves',
-    description: "imgflo's retro-curve: the preset curves at full strength (graphs fade them with opacity)",
-    hidden: ['strength'],
-    fixed: { strength: 1 },
-    // retro-curve has imgflo's five presets only; the Instagram-like ones belong to imgflow/curves.
-    extraParams: { preset: { type: 'enum', values: ['none', 'prog', 'indie', 'batcave', 'country'], default: 'none', description: 'Curve preset: none, prog, indie, batcave or country' } },
-  }),
+  // imgflo's own operation, compared with GEGL running imgflo's source (spec/fixtures/gegl)
+  defineAlias({ name: 'imgfloextra/retro-curve', of: 'retro-curve' }),
 ];

@@ -1,20 +1,25 @@
 /**
  * Curve presets for the `curves` operation, as control points (0..255) per channel, turned into
  * 256-entry lookup tables by monotone cubic interpolation (Fritsch-Carlson: no overshoot).
- * The retro presets (prog, indie, batcave, country) and the Instagram-like ones are our own
- * approximations of the looks imgflo's retro-curve and noflo-image's presets gave, not copies
- * of their tables.
+ * The retro presets (prog, indie, batcave, country) are the curve step of imgflo's retro-curve
+ * (operations/retro-curve.ts adds its other steps): 10 points per channel fitted to what GEGL
+ * 0.4.42 gives with imgflo's operation on a ramp of every 8-bit value (its u8 path: per
+ * channel, a channel curve then a master curve, here folded into one), within 0.25-0.38/255 on
+ * average and 1.56/255 at most of it. They are our own fit, not its tables
+ * (spec/fixtures/gegl/README.md says how they were made). The Instagram-like ones are our own
+ * approximations of the looks noflo-image's presets gave, not copies of their tables.
  */
 export type Points = ReadonlyArray<readonly [number, number]>;
 export interface CurvePreset { rgb?: Points; r?: Points; g?: Points; b?: Points }
 
 export const CURVE_PRESETS: Record<string, CurvePreset> = {
   none: {},
-  // retro-curve looks
-  prog: { r: [[0, 20], [128, 142], [255, 240]], g: [[0, 10], [128, 126], [255, 235]], b: [[0, 42], [128, 112], [255, 200]] },
-  indie: { r: [[0, 0], [64, 48], [192, 212], [255, 255]], g: [[0, 12], [128, 136], [255, 245]], b: [[0, 60], [128, 122], [255, 190]] },
-  batcave: { rgb: [[0, 0], [128, 100], [255, 232]], r: [[0, 0], [255, 222]], b: [[0, 22], [255, 255]] },
-  country: { r: [[0, 30], [128, 142], [255, 235]], g: [[0, 26], [128, 136], [255, 230]], b: [[0, 20], [128, 108], [255, 198]] },
+  // retro-curve's curve step, fitted (above); the same four presets as imgflo's
+  prog: { r: [[3, 77], [26, 77], [44, 85.5], [75, 111], [96, 134.5], [138, 178], [159, 203], [173, 213.5], [217, 220], [255, 217.5]], g: [[0, 57], [28, 57], [43, 60.5], [66, 70.5], [83, 87], [121, 124.5], [162, 160.5], [184, 182], [213, 210], [255, 254]], b: [[0, 62], [36, 62], [44, 65.5], [57, 69.5], [73, 82], [88, 98.5], [123, 139], [159, 180], [195, 205], [247, 205]] },
+  indie: { r: [[2, 50], [16, 51.5], [34, 71], [53, 81.5], [83, 109], [141, 188], [178, 236.5], [201, 249], [221, 255], [255, 255]], g: [[8, 0], [21, 5], [36, 22.5], [63, 57], [86, 103.5], [118, 166.5], [138, 193], [163, 208.5], [195, 228.5], [255, 251]], b: [[2, 47.5], [20, 51.5], [60, 75], [87, 104.5], [124, 141], [138, 151.5], [167, 180], [196, 194.5], [232, 222], [255, 225.5]] },
+  batcave: { r: [[4, 0], [23, 5.5], [77, 32], [127, 65], [139, 81], [172, 129], [196, 172], [223, 212.5], [238, 231.5], [255, 255]], g: [[2, 0], [13, 1.5], [44, 10.5], [74, 24.5], [115, 58], [170, 128], [193, 167], [223, 210.5], [241, 234.5], [255, 255]], b: [[20, 0], [28, 2], [47, 11.5], [82, 38], [134, 94], [172, 131], [204, 166], [227, 202.5], [243, 233.5], [255, 255]] },
+  // country's red points are on the red value after imgflo's contrast step (retro-curve.ts)
+  country: { r: [[0, 56], [30, 56], [48, 69.5], [73, 110], [80, 126.5], [93, 154], [143, 216.5], [206, 249.5], [228, 253.5], [233, 255]], g: [[0, 37.5], [20, 53], [33, 71], [65, 112], [85, 140], [108, 163], [121, 171.5], [138, 187], [216, 218], [255, 221]], b: [[0, 97], [18, 107.5], [32, 117.5], [81, 139], [126, 157.5], [147, 160.5], [168, 165.5], [193, 167], [220, 172.5], [255, 176.5]] },
   // Instagram-like looks (graphs/1977.json and friends)
   // Faded rose: lifted, reddish shadows, whites tinted warm pink (255, 226, 222), never green.
   '1977': { rgb: [[0, 0], [128, 140], [255, 255]], r: [[0, 58], [32, 62], [128, 152], [192, 214], [255, 255]], g: [[0, 40], [64, 48], [128, 110], [192, 172], [255, 226]], b: [[0, 45], [64, 55], [128, 120], [192, 180], [255, 222]] },
@@ -82,4 +87,16 @@ export function presetTables(name: string): number[] {
     for (let i = 0; i < 256; i++) out.push(lookup(t, master[i]));
   }
   return out;
+}
+
+const padded = new Map<string, number[]>();
+/** presetTables with each 256-entry channel table followed by a copy of its last entry. */
+export function paddedTables(preset: string): number[] {
+  let t = padded.get(preset);
+  if (!t) {
+    const flat = presetTables(preset);
+    t = [0, 1, 2].flatMap((n) => [...flat.slice(n * 256, n * 256 + 256), flat[n * 256 + 255]]);
+    padded.set(preset, t);
+  }
+  return t;
 }

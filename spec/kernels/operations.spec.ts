@@ -24,6 +24,9 @@ const cases: Case[] = [
   { name: 'gradient-map', params: { srgb: false, color1: '#0a2a2fff', color2: '#fde7a0ff', color3: '#ff000080', color4: '#30c0ffff', stop2: 0.02, stop3: 0.5, stop4: 0.9, opacity: 0.8 } },
   { name: 'curves', params: { preset: 'prog' } },
   { name: 'curves', params: { preset: 'brannan', strength: 0.6 } },
+  { name: 'retro-curve', params: { preset: 'prog' } },
+  { name: 'retro-curve', params: { preset: 'indie' } },
+  { name: 'retro-curve', params: { preset: 'country' } },
   { name: 'levels', params: { 'in-low': 0.1, 'in-high': 0.8, gamma: 1.6, 'out-low': 0.05, 'out-high': 0.95 } },
   // the gamma table's extremes: steepest near 0 (gamma 10) and flattest (gamma 0.1)
   { name: 'levels', params: { 'in-low': 0.02, gamma: 10 } },

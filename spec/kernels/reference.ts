@@ -103,6 +103,22 @@ export const references: Record<string, (src: FImage, p: Params, aux?: FImage) =
     return mapPixels(src, ([r, g, b, a]) => [...[r, g, b].map((v, i) => v + (lookup(tables[i], v) - v) * s), a]);
   },
 
+  // imgflo's retro-curve as operations/retro-curve.ts describes it, in 0..1 units
+  'retro-curve'(src, p) {
+    const preset = String(p.preset);
+    if (preset === 'none') return mapPixels(src, (px) => px);
+    const t = presetTables(preset);
+    const tables = [t.slice(0, 256), t.slice(256, 512), t.slice(512)];
+    return mapPixels(src, ([r, g, b]) => {
+      const x = [r, g, b];
+      if (preset === 'country') x[0] = Math.floor(clamp((r - 0.5) * 1.1 + 0.45) * 255 + 1e-4) / 255;
+      const o = x.map((v, i) => lookup(tables[i], v));
+      const m = Math.max(...o);
+      const out = preset === 'indie' ? o.map((v) => v + Math.floor((m - v) * 25.5 + 0.5) / 255) : o;
+      return [...out, 1];
+    });
+  },
+
   levels(src, p) {
     const [il, ih, gm, ol, oh] = ['in-low', 'in-high', 'gamma', 'out-low', 'out-high'].map((k) => Number(p[k]));
     return mapPixels(src, ([r, g, b, a]) => [...[r, g, b].map((v) => ol + Math.pow(clamp((v - il) / Math.max(ih - il, 1e-6)), 1 / gm) * (oh - ol)), a]);
