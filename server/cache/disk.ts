@@ -322,7 +322,9 @@ export function createDiskStore(options: DiskStoreOptions): DiskStore {
         }
         // A conditional request answered from this entry is a use of it.
         found(key, fileSize, parsed.header.createdAt);
-        return { etag: parsed.header.etag, contentType: parsed.header.contentType, size: parsed.header.size };
+        const head: CachedHead = { etag: parsed.header.etag, contentType: parsed.header.contentType, size: parsed.header.size };
+        if (parsed.header.meta) head.meta = parsed.header.meta;
+        return head;
       } finally {
         await handle.close();
       }

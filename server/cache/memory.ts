@@ -60,7 +60,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
       assertCacheKey(key);
       // peek: a HEAD-style probe should not refresh recency.
       const entry = lru.peek(key);
-      return entry && { etag: entry.etag, contentType: entry.contentType, size: entry.bytes.length };
+      return entry && { etag: entry.etag, contentType: entry.contentType, size: entry.bytes.length, ...(entry.meta ? { meta: entry.meta } : {}) };
     },
     async put(key, entry) {
       assertCacheKey(key);

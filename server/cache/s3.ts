@@ -41,6 +41,17 @@ const META_ETAG = 'imgflow-etag';
 const META_CREATED_AT = 'imgflow-created-at';
 const META_EXTRA = 'imgflow-meta';
 
+/** Our `meta` from an object's metadata; unreadable extras are not worth failing a hit for. */
+function readExtra(metadata: Record<string, string> | undefined): Record<string, string> | undefined {
+  const text = metadata?.[META_EXTRA];
+  if (!text) return undefined;
+  try {
+    return JSON.parse(decodeURIComponent(text)) as Record<string, string>;
+  } catch {
+    return undefined;
+  }
+}
+
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
@@ -129,13 +140,8 @@ export function createS3Store(options: S3StoreOptions): S3Store {
         etag: metadata[META_ETAG] ?? etagFor(bytes),
         createdAt: Number(metadata[META_CREATED_AT]) || res.LastModified?.getTime() || 0,
       };
-      if (metadata[META_EXTRA]) {
-        try {
-          entry.meta = JSON.parse(decodeURIComponent(metadata[META_EXTRA])) as Record<string, string>;
-        } catch {
-          // Unreadable extras are not worth failing a hit for.
-        }
-      }
+      const meta = readExtra(metadata);
+      if (meta) entry.meta = meta;
       return entry;
     },
     async head(key): Promise<CachedHead | undefined> {
@@ -143,11 +149,14 @@ export function createS3Store(options: S3StoreOptions): S3Store {
       const { client, sdk } = await connect();
       try {
         const res = await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
-        return {
+        const head: CachedHead = {
           etag: res.Metadata?.[META_ETAG] ?? res.ETag ?? '',
           contentType: res.ContentType ?? 'application/octet-stream',
           size: res.ContentLength ?? 0,
         };
+        const meta = readExtra(res.Metadata);
+        if (meta) head.meta = meta;
+        return head;
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;

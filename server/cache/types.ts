@@ -17,6 +17,8 @@ export interface CachedHead {
   contentType: string;
   /** Size of the bytes, not of any metadata. */
   size: number;
+  /** The entry's `meta`, when it has one (read with the head, so no store reads the bytes for it). */
+  meta?: Record<string, string>;
 }
 
 /**

@@ -5,12 +5,13 @@
  *   POST   /uploads[?set=]                 the body is the image (unsigned / Bearer token)
  *   POST   /uploads/<key>/<sig>[?set=]     the same, signed by an app
  *   GET    /uploads/<id>                   the manifest: original and variants made so far
- *   GET    /uploads/<id>/<variant>         one variant (or `original`) from the upload store
+ *   GET    /uploads/<id>/<variant>[?v=]    one variant (or `original`) from the upload store
  *   DELETE /uploads/<id>, /uploads/<key>/<sig>/<id>   removes original and variants (admin or owner)
  *
  * The id is the sha256 of the bytes: the same bytes give the same id and, once their variants
- * exist, no new job. Variants are made by a job on IMGFLOW_UPLOAD_QUEUE (embedded engine, or
- * `imgflow worker` processes with Redis); the POST waits for it like a job-class graph request.
+ * exist, no new job. Variants are made by a job per upload and set on IMGFLOW_UPLOAD_QUEUE
+ * (embedded engine, or `imgflow worker` processes with Redis); the POST waits for it like a
+ * job-class graph request.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
@@ -25,10 +26,12 @@ import { parsePrefer } from '../jobs/prefer.ts';
 import { isFinished, type JobQueue, type JobSpec, type JobStatus } from '../jobs/types.ts';
 import { mimeTypes } from '../formats.ts';
 import { createUploadAuth, type UploadAuth } from './auth.ts';
-import { readManifest, variantsFor, type Manifest, type VariantInfo } from './manifest.ts';
+import { orientedSize } from '../input/check-image.ts';
+import { allVariants, readOriginalInfo, storedVariants, type OriginalInfo, type VariantInfo, type WantedVariant } from './manifest.ts';
 import { receiveUpload } from './receive.ts';
 import { loadUploadSets, RESERVED, specHash, VARIANT_NAME, type VariantSet } from './sets.ts';
 import { checkUploadId, closeUploadStore, jsonEntry, keys, uploadStoreFor } from './store.ts';
+import { createHash } from 'node:crypto';
 
 export interface UploadRouteOptions {
   runtime: Runtime;
@@ -38,6 +41,8 @@ export interface UploadRouteOptions {
 }
 
 const QUERY_NAMES = new Set(['set', 'expires']);
+/** specHash's shape (sets.ts): 12 base64url characters. */
+const SPEC = /^[A-Za-z0-9_-]{12}$/;
 
 export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOptions): Promise<void> {
   const { runtime, config, apps, jobs } = opts;
@@ -53,6 +58,10 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
   app.addHook('onClose', async () => closeUploadStore(config));
   const auth = createUploadAuth({ apps, config });
   const immutable = `public, max-age=${config.signedMaxAgeSeconds}, immutable`;
+  // A name has one definition across sets (sets.ts): the current one, for URLs without `?v=` and the manifest.
+  const current = new Map<string, string>();
+  for (const set of sets.list()) for (const [name, v] of set.variants) current.set(name, specHash(v));
+  const everyVariant: WantedVariant[] = [...current].map(([name, spec]) => ({ name, spec }));
 
   // The body stays a stream: receiveUpload reads it with the upload limits (fastify's parsers
   // would buffer it whole first). Content-Type is set aside, as on the graph routes: the format
@@ -75,9 +84,12 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
 
   function jobSpecOf(id: string, set: VariantSet, a: UploadAuth): JobSpec {
     const variants = [...set.variants].map(([name, v]) => ({ name, ...v, spec: specHash(v) }));
-    const key = `uploads/${id}`;
+    // The set's definition is part of it: a job queued before a redefinition is not joined.
+    const definition = createHash('sha256').update(variants.map((v) => `${v.name}.${v.spec}`).join('\n')).digest('base64url').slice(0, 12);
+    const key = `uploads/${id}/${set.name}/${definition}`;
     return {
-      // One job id per upload, whoever asks: two uploads of the same bytes share one job.
+      // One job id per upload and set, whoever asks: two uploads of the same bytes for the same
+      // set share one job; another set of those bytes is another job.
       id: jobIdFor(config.uploadQueue, key, { secret: config.jobSecret }),
       queue: config.uploadQueue,
       key,
@@ -93,11 +105,11 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     };
   }
 
-  const wantedOf = (set: VariantSet) => new Map([...set.variants].map(([name, v]) => [name, specHash(v)]));
+  const wantedOf = (set: VariantSet): WantedVariant[] => [...set.variants].map(([name, v]) => ({ name, spec: specHash(v) }));
 
-  function answer(reply: FastifyReply, status: number, id: string, set: VariantSet, manifest: Manifest, variants: Record<string, VariantInfo>) {
+  function answer(reply: FastifyReply, status: number, id: string, set: VariantSet, original: OriginalInfo | undefined, variants: Record<string, VariantInfo>) {
     return reply.code(status).header('location', `/uploads/${id}`).header('cache-control', 'no-store')
-      .send({ id, set: set.name, state: 'done', original: manifest.original, variants, manifest: `/uploads/${id}` });
+      .send({ id, set: set.name, state: 'done', original, variants, manifest: `/uploads/${id}` });
   }
 
   async function post(request: FastifyRequest, reply: FastifyReply) {
@@ -127,21 +139,26 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
       throw err;
     }
     const id = received.sha256;
-    const created = !(await store.head(keys.original(id)));
-    if (created) {
+    const stored = await store.head(keys.original(id));
+    const created = !stored;
+    // Also an original stored without its size (before the manifest was read from metadata): described now.
+    if (!stored?.meta?.width) {
       const contentType = mimeTypes[received.info.format as keyof typeof mimeTypes] ?? `image/${received.info.format}`;
+      const size = orientedSize(received.info);
       // etagFor(bytes) is this very hash in base64url: not computed a second time.
-      await store.put(keys.original(id), { bytes: received.bytes, contentType, etag: `"${Buffer.from(id, 'hex').toString('base64url')}"`, createdAt: Date.now() });
+      await store.put(keys.original(id), {
+        bytes: received.bytes, contentType, etag: `"${Buffer.from(id, 'hex').toString('base64url')}"`, createdAt: Date.now(),
+        meta: { width: String(size.width), height: String(size.height) },
+      });
     }
     const owner = a.app ? keys.owner(id, a.app.key) : keys.anonymousOwner(id);
     if (!(await store.head(owner))) await store.put(owner, jsonEntry({ app: a.app?.key ?? null, at: Date.now() }));
     hold.release();
 
     const wanted = wantedOf(set);
-    let manifest = await readManifest(store, id);
-    const ready = variantsFor(manifest, wanted);
+    const ready = await allVariants(store, id, wanted);
     // Same bytes, variants made: nothing to do, no job.
-    if (ready) return answer(reply, created ? 201 : 200, id, set, manifest!, ready);
+    if (ready) return answer(reply, created ? 201 : 200, id, set, await readOriginalInfo(store, id), ready);
 
     // Making variants is evaluation: an app's hourly quota counts it (quota 0: stored, never processed).
     if (a.app) apps.chargeEvaluation(a.app);
@@ -150,8 +167,8 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     const deadline = Date.now() + waitMs;
     const spec = jobSpecOf(id, set, a);
     let status: JobStatus | undefined;
-    // A running job for another set of these bytes is joined, then this set's job submitted.
-    for (let round = 0; round < 3; round++) {
+    // A job of this set that finished without every variant (the upload was deleted meanwhile) is run again, once.
+    for (let round = 0; round < 2; round++) {
       status = await jobs.submit(spec);
       const left = deadline - Date.now();
       if (!isFinished(status) && left > 0) {
@@ -169,9 +186,8 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
         throw new ImgflowError(code, statusCode, message, { job: spec.id, upload: id });
       }
       if (status?.state !== 'succeeded') break;
-      manifest = await readManifest(store, id);
-      const done = variantsFor(manifest, wanted);
-      if (done) return answer(reply, 201, id, set, manifest!, done);
+      const done = await allVariants(store, id, wanted);
+      if (done) return answer(reply, 201, id, set, await readOriginalInfo(store, id), done);
     }
     const retryAfter = Math.min(60, Math.max(1, status?.etaSeconds ?? 5));
     reply.code(202).header('location', `/jobs/${spec.id}`).header('retry-after', String(retryAfter)).header('cache-control', 'no-store');
@@ -183,23 +199,27 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
   async function manifestOf(request: FastifyRequest, reply: FastifyReply) {
     const { id } = request.params as { id: string };
     checkUploadId(id);
-    const manifest = await readManifest(store, id);
-    if (manifest) return reply.header('cache-control', 'no-cache').send(manifest);
-    // Uploaded, variants not made yet.
-    const original = await store.head(keys.original(id));
+    const original = await readOriginalInfo(store, id);
     if (!original) throw errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
-    return reply.header('cache-control', 'no-cache').send({ id, original: { url: `/uploads/${id}/original`, type: original.contentType, bytes: original.size }, variants: {} });
+    // The variants of the configured definitions stored so far, whichever set's job made them.
+    const variants = await storedVariants(store, id, everyVariant);
+    return reply.header('cache-control', 'no-cache').send({ id, original, variants });
   }
 
   async function variant(request: FastifyRequest, reply: FastifyReply) {
     const { id, variant: name } = request.params as { id: string; variant: string };
     checkUploadId(id);
-    const key = name === 'original' ? keys.original(id) : VARIANT_NAME.test(name) && !RESERVED.has(name) ? keys.variant(id, name) : undefined;
+    const v = (request.query as Record<string, unknown>).v;
+    // `?v=` names the stored definition; without it, the variant's current definition, which a
+    // redefinition changes: only a versioned URL (and the original, named by its hash) is immutable.
+    const spec = typeof v === 'string' ? v : v === undefined ? current.get(name) : undefined;
+    const key = name === 'original' ? keys.original(id)
+      : VARIANT_NAME.test(name) && !RESERVED.has(name) && spec !== undefined && SPEC.test(spec) ? keys.variant(id, name, spec) : undefined;
     const missing = async () => (await store.head(keys.original(id)))
-      ? errors.IMGFLOW_ERR_UPLOAD_VARIANT_NOT_FOUND({ upload: id, variant: name }, undefined, id, JSON.stringify(name.slice(0, 40)))
+      ? errors.IMGFLOW_ERR_UPLOAD_VARIANT_NOT_FOUND({ upload: id, variant: name, ...(v !== undefined ? { v } : {}) }, undefined, id, JSON.stringify(name.slice(0, 40)) + (typeof v === 'string' ? ` at v=${JSON.stringify(v.slice(0, 40))}` : ''))
       : errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
     if (!key) throw await missing();
-    reply.header('cache-control', immutable);
+    reply.header('cache-control', name === 'original' || v !== undefined ? immutable : 'no-cache');
     const inm = request.headers['if-none-match'];
     if (inm !== undefined || (config.cacheServe === 'redirect' && store.publicUrl)) {
       const head = await store.head(key);
@@ -216,7 +236,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     const { id } = request.params as { id: string };
     checkUploadId(id);
     const a = auth.check(request, 'DELETE', id);
-    if (!(await store.head(keys.original(id))) && !(await readManifest(store, id))) throw errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
+    if (!(await store.head(keys.original(id)))) throw errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
     // Open mode serves everyone alike; otherwise only an admin or an app that uploaded these bytes.
     if (!a.admin && !apps.open) {
       if (!a.app || !(await store.head(keys.owner(id, a.app.key)))) throw errors.IMGFLOW_ERR_UPLOAD_FORBIDDEN({ upload: id }, undefined, id, a.app?.key ?? '(none)');

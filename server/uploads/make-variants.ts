@@ -1,17 +1,18 @@
 /**
- * An upload's job, wherever it runs (embedded engine or an `imgflow worker`): reads the
- * original from the upload store, evaluates each variant's graph on it (the same path as any
- * image request: parameters checked, sizes predicted, pixels limited), stores each variant and
- * then the manifest. A variant already made with the same definition is not made again.
+ * An upload's job for one variant set, wherever it runs (embedded engine or an `imgflow
+ * worker`): reads the original from the upload store, evaluates each variant's graph on it
+ * (the same path as any image request: parameters checked, sizes predicted, pixels limited)
+ * and stores each under its own key with its description (manifest.ts): there is no shared
+ * record to update, so jobs of two sets of one upload can run at once. A variant already
+ * stored with the same definition (by this set or another) is not made again.
  */
 import { errors } from '../../runtime/errors.ts';
 import type { JobDeps, JobOutcome } from '../jobs/run-job.ts';
 import type { UploadJobSpec } from '../jobs/types.ts';
 import { etagFor } from '../cache/key.ts';
 import { mimeTypes } from '../formats.ts';
-import { checkImage, orientedSize } from '../input/check-image.ts';
 import { parseImageRequest, processImage, type ImageRequest } from '../process-request.ts';
-import { originalUrl, readManifest, variantUrl, writeManifest, type Manifest } from './manifest.ts';
+import { variantMeta } from './manifest.ts';
 import { keys, readOriginal, uploadStoreFor } from './store.ts';
 
 type Progress = ((fraction: number, detail: Record<string, unknown>) => void) | undefined;
@@ -20,20 +21,12 @@ export async function makeUploadVariants(deps: JobDeps, job: UploadJobSpec, sign
   const { runtime, config, log } = deps;
   const { store } = uploadStoreFor(config);
   const original = await readOriginal(config, job.id);
-  const info = await checkImage(original.bytes, { maxPixels: config.maxInputPixels });
-  const size = orientedSize(info);
-  const manifest: Manifest = await readManifest(store, job.id) ?? {
-    id: job.id,
-    original: { url: originalUrl(job.id), type: original.contentType, width: size.width, height: size.height, bytes: original.bytes.length },
-    variants: {},
-    updatedAt: Date.now(),
-  };
   const n = job.variants.length;
   let made = 0;
   for (const [i, v] of job.variants.entries()) {
     if (signal.aborted) throw signal.reason;
-    const known = manifest.variants[v.name];
-    if (known?.spec === v.spec && await store.head(keys.variant(job.id, v.name))) continue;
+    const key = keys.variant(job.id, v.name, v.spec);
+    if (await store.head(key)) continue;
     onProgress?.(i / n, { variant: v.name, done: i, of: n });
     const query = Object.fromEntries(Object.entries(v.params).map(([k, value]) => [k, String(value)]));
     const req: ImageRequest = {
@@ -51,27 +44,16 @@ export async function makeUploadVariants(deps: JobDeps, job: UploadJobSpec, sign
       contentType: mimeTypes[result.format],
       etag: etagFor(result.bytes),
       createdAt: Date.now(),
-      meta: { upload: job.id, variant: v.name, spec: v.spec },
+      meta: variantMeta(job.id, v.name, v.spec, v, result.width, result.height),
     };
     try {
-      await store.put(keys.variant(job.id, v.name), entry);
+      // Written in one piece (disk: a rename; S3: one PUT), so a head never sees half a variant.
+      await store.put(key, entry);
     } catch (err) {
-      throw errors.IMGFLOW_ERR_CACHE_STORE({ key: keys.variant(job.id, v.name) }, err, store.name, 'put', (err as Error).message);
+      throw errors.IMGFLOW_ERR_CACHE_STORE({ key }, err, store.name, 'put', (err as Error).message);
     }
-    manifest.variants[v.name] = {
-      url: variantUrl(job.id, v.name, v.spec), type: entry.contentType, width: result.width, height: result.height,
-      bytes: result.bytes.length, etag: entry.etag, graph: v.graph, spec: v.spec,
-    };
     made++;
-    log.info({ upload: job.id, variant: v.name, ms: Math.round(performance.now() - t0), bytes: result.bytes.length }, 'upload variant stored');
-  }
-  if (made > 0) {
-    manifest.updatedAt = Date.now();
-    try {
-      await writeManifest(store, manifest);
-    } catch (err) {
-      throw errors.IMGFLOW_ERR_CACHE_STORE({ key: keys.manifest(job.id) }, err, store.name, 'put', (err as Error).message);
-    }
+    log.info({ upload: job.id, set: job.set, variant: v.name, ms: Math.round(performance.now() - t0), bytes: result.bytes.length }, 'upload variant stored');
   }
   onProgress?.(1, { done: n, of: n });
   return { evaluated: made > 0, stored: made > 0 };

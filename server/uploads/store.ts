@@ -4,8 +4,10 @@
  * and LRU would delete originals), and neither shares a key space with results (an admin purge
  * of a graph named `uploads` must not delete them). Keys, under the store's root or prefix:
  *
- *   <id>/original        the uploaded bytes           <id>/manifest   the variants made (JSON)
- *   <id>/<variant>       one variant                   <id>/owner.<app> an app that uploaded them
+ *   <id>/original          the uploaded bytes (its width and height in the entry's metadata)
+ *   <id>/<variant>.<spec>  one variant, per definition (sets.ts specHash): a redefined variant
+ *                          is another key, so the bytes under a served `?v=` never change
+ *   <id>/owner.<app>       an app that uploaded them (`<id>/owner`: without an app)
  *
  * One store per config object, shared by the routes, the `upload:` input and job runs in this
  * process (a worker process builds the same one from the same settings).
@@ -28,7 +30,7 @@ const stores = new WeakMap<object, UploadStore>();
 
 function build(config: Config): UploadStore {
   const store: ResultStore & { close?: () => void } = uploadStoreKind(config) === 's3'
-    // Variant URLs change when their definition does (`?v=`), so objects never change under a URL.
+    // A key names its bytes (the original: their hash; a variant: its definition), so no object changes under its URL.
     ? s3StoreFrom(config, { prefix: config.uploadS3Prefix, cacheControl: `public, max-age=${config.signedMaxAgeSeconds}, immutable` })
     : createDiskStore({ directory: config.uploadDir, maxBytes: 0 });
   return { store, name: store.name, close: () => store.close?.() };
@@ -54,8 +56,8 @@ export function closeUploadStore(config: Config): void {
 
 export const keys = {
   original: (id: string) => `${id}/original`,
-  manifest: (id: string) => `${id}/manifest`,
-  variant: (id: string, name: string) => `${id}/${name}`,
+  /** Variant names have no dot (sets.ts VARIANT_NAME): `<name>.<spec>` is never another record's key. */
+  variant: (id: string, name: string, spec: string) => `${id}/${name}.${spec}`,
   owner: (id: string, app: string) => `${id}/owner.${Buffer.from(app).toString('base64url')}`,
   /** The owner mark of uploads made without an app (open mode, admin tokens). */
   anonymousOwner: (id: string) => `${id}/owner`,

@@ -28,7 +28,7 @@ describe('cache/disk', () => {
     const entry = makeEntry(50_000, 'image/avif', { graph: 'blur', 'took-ms': '12', note: 'line\nbreak é' });
     await store.put(keyOf('blur', 1), entry);
     expect(await store.get(keyOf('blur', 1))).to.deep.equal(entry);
-    expect(await store.head(keyOf('blur', 1))).to.deep.equal({ etag: entry.etag, contentType: 'image/avif', size: 50_000 });
+    expect(await store.head(keyOf('blur', 1))).to.deep.equal({ etag: entry.etag, contentType: 'image/avif', size: 50_000, meta: entry.meta });
     expect(await store.get(keyOf('blur', 2))).to.equal(undefined);
     expect(await store.head(keyOf('blur', 2))).to.equal(undefined);
     expect(await store.get(keyOf('nograph', 2))).to.equal(undefined);

@@ -38,12 +38,13 @@ describe('cache/memory', () => {
 
   it('heads, deletes and deletes by prefix', async () => {
     const store = createMemoryStore({ maxBytes: 1_000_000 });
-    const entry = makeEntry(100, 'image/png');
+    const entry = makeEntry(100, 'image/png', { graph: 'a' });
     await store.put(keyOf('a', 1), entry);
     await store.put(keyOf('a', 2), makeEntry(100));
     await store.put(keyOf('ab', 1), makeEntry(100));
     await store.put(keyOf('b', 1), makeEntry(100));
-    expect(await store.head(keyOf('a', 1))).to.deep.equal({ etag: entry.etag, contentType: 'image/png', size: 100 });
+    expect(await store.head(keyOf('a', 1))).to.deep.equal({ etag: entry.etag, contentType: 'image/png', size: 100, meta: { graph: 'a' } });
+    expect(await store.head(keyOf('a', 2))).to.not.have.property('meta');
     await store.delete(keyOf('a', 1));
     expect(await store.head(keyOf('a', 1))).to.equal(undefined);
     expect(await store.deletePrefix('a/')).to.equal(1);

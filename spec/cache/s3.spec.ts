@@ -62,7 +62,7 @@ describe('cache/s3 (against s3rver)', function () {
     const got = await store.get(keyOf('blur', 1));
     expect(got?.bytes.equals(entry.bytes)).to.equal(true);
     expect(got).to.deep.include({ contentType: 'image/webp', etag: entry.etag, createdAt: entry.createdAt, meta: entry.meta });
-    expect(await store.head(keyOf('blur', 1))).to.deep.equal({ etag: entry.etag, contentType: 'image/webp', size: 200_000 });
+    expect(await store.head(keyOf('blur', 1))).to.deep.equal({ etag: entry.etag, contentType: 'image/webp', size: 200_000, meta: entry.meta });
 
     expect(await store.get(keyOf('blur', 2))).to.equal(undefined);
     expect(await store.head(keyOf('blur', 2))).to.equal(undefined);
