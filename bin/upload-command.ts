@@ -67,7 +67,8 @@ export async function uploadCommand(args: string[]): Promise<void> {
       if (Date.now() > deadline) throw new Error(`variants not ready after ${waitSeconds} s; follow ${job}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    const manifest = await fetch(`${server}/uploads/${body.id}`);
+    // This set's variants, not every variant the upload has from other sets.
+    const manifest = await fetch(`${server}/uploads/${body.id}?set=${encodeURIComponent(body.set)}`);
     body = await json(manifest);
     if (!manifest.ok) throw failure(manifest, body);
   } else if (!res.ok) {

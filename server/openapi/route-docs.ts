@@ -80,8 +80,8 @@ function uploadDocs(): Array<[string, RouteDoc]> {
   return [
     ['POST /uploads', upload(false)],
     ['POST /uploads/:key/:sig', upload(true)],
-    ['GET /uploads/:id', { tags: ['uploads'], summary: "An upload's manifest: original and variants made so far", params: stringParams('id'), response: { 200: json('{id, original, variants}'), 404: error('No such upload') } }],
-    ['GET /uploads/:id/:variant', { tags: ['uploads'], summary: 'One variant (or `original`) of an upload', description: 'From the upload store, with ETag and immutable Cache-Control (the manifest\'s URLs carry ?v=<definition>); a 302 to the bucket in redirect mode (IMGFLOW_CACHE_SERVE=redirect).', params: stringParams('id', 'variant'), response: { 200: image, 302: { description: 'Redirect mode: the object\'s public URL' }, 304: { description: 'Not modified' }, 404: error('No such upload or variant') } }],
+    ['GET /uploads/:id', { tags: ['uploads'], summary: "An upload's manifest: original and the configured sets' variants made so far", params: stringParams('id'), querystring: { type: 'object', properties: { set: { type: 'string', description: 'Only this set\'s variants' } } }, response: { 200: json('{id, original, variants}'), 400: error('Unknown set'), 404: error('No such upload') } }],
+    ['GET /uploads/:id/:variant', { tags: ['uploads'], summary: 'One variant (or `original`) of an upload', description: 'From the upload store, with ETag; `?v=<definition>` (the manifest\'s URLs) names the stored definition and is served with immutable Cache-Control, without it the current definition with no-cache; a 302 to the bucket in redirect mode (IMGFLOW_CACHE_SERVE=redirect).', params: stringParams('id', 'variant'), querystring: { type: 'object', properties: { v: { type: 'string', description: 'The variant\'s definition hash, as in the manifest\'s URLs' } } }, response: { 200: image, 302: { description: 'Redirect mode: the object\'s public URL' }, 304: { description: 'Not modified' }, 404: error('No such upload, variant, or no variant at this v') } }],
     ['DELETE /uploads/:id', remove(false)],
     ['DELETE /uploads/:key/:sig/:id', remove(true)],
   ];

@@ -199,10 +199,19 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
   async function manifestOf(request: FastifyRequest, reply: FastifyReply) {
     const { id } = request.params as { id: string };
     checkUploadId(id);
+    // `?set=`: that set's variants only (what its POST answers); the set is named, not used, so any set may be read.
+    const requested = (request.query as Record<string, unknown>).set;
+    let wanted = everyVariant;
+    if (requested !== undefined) {
+      const set = typeof requested === 'string' ? sets.get(requested) : undefined;
+      const all = sets.list().map((s) => s.name);
+      if (!set) throw errors.IMGFLOW_ERR_UPLOAD_SET_UNKNOWN({ set: requested, sets: all }, undefined, JSON.stringify(requested), all.join(', '));
+      wanted = wantedOf(set);
+    }
     const original = await readOriginalInfo(store, id);
     if (!original) throw errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
     // The variants of the configured definitions stored so far, whichever set's job made them.
-    const variants = await storedVariants(store, id, everyVariant);
+    const variants = await storedVariants(store, id, wanted);
     return reply.header('cache-control', 'no-cache').send({ id, original, variants });
   }
 
