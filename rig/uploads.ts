@@ -36,8 +36,6 @@ export interface UploadUrlOptions {
   secret: string;
   /** Variant set (`set=`); the app's default when left out. */
   set?: string;
-  /** Other query parameters to sign (`expires` comes from expiresAt). */
-  params?: Record<string, string | number | boolean>;
   /** Adds a signed `expires`: a Date, or unix time in whole seconds. */
   expiresAt?: Date | number;
 }
@@ -50,7 +48,8 @@ export function uploadCanonicalForm(method: UploadMethod, id: string | undefined
 }
 
 function pairsOf(options: UploadUrlOptions): Record<string, string | number | boolean> {
-  const params: Record<string, string | number | boolean> = { ...(options.params ?? {}) };
+  // Only set and expires: the server refuses any other query parameter on an upload (400).
+  const params: Record<string, string | number | boolean> = {};
   if (options.set !== undefined) params.set = options.set;
   if (options.expiresAt !== undefined) {
     const s = options.expiresAt instanceof Date ? Math.floor(options.expiresAt.getTime() / 1000) : options.expiresAt;

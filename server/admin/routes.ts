@@ -17,6 +17,7 @@ import { nullRecord, parseGraphSource, validateGraph, type Runtime } from '../..
 import { errors } from '../../runtime/errors.ts';
 import type { RawParams } from '../../runtime/params.ts';
 import { publicApp, type App, type AppRegistry } from '../auth/apps.ts';
+import { bearerClaims, bearerToken } from '../auth/bearer.ts';
 import type { Config } from '../config.ts';
 import { splitGraphFile } from '../formats.ts';
 import type { ImageCache } from '../image-cache.ts';
@@ -69,21 +70,11 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminOptions): Pro
   app.decorateRequest('adminClaims', null);
   app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization;
-    const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     reply.header('cache-control', 'no-store');
-    if (!m) {
-      reply.header('www-authenticate', 'Bearer');
-      throw errors.IMGFLOW_ERR_ADMIN_UNAUTHORIZED({}, undefined, 'send Authorization: Bearer <JWT>');
-    }
     try {
-      const c = verifier.verify(m[1]);
-      if (!c.admin) {
-        const owner = apps.get(c.app);
-        if (!owner || !owner.enabled) throw errors.IMGFLOW_ERR_ADMIN_FORBIDDEN({ key: c.app }, undefined, `app ${c.app} is unknown or disabled`);
-      }
-      request.adminClaims = c;
+      request.adminClaims = bearerClaims(header, verifier, apps);
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"');
+      if ((err as { statusCode?: number }).statusCode === 401) reply.header('www-authenticate', bearerToken(header) ? 'Bearer error="invalid_token"' : 'Bearer');
       throw err;
     }
   });

@@ -14,6 +14,7 @@ import { errors, type ImgflowError } from '../../runtime/errors.ts';
 import type { Config } from '../config.ts';
 import { splitGraphFile } from '../formats.ts';
 import type { App, AppRegistry } from './apps.ts';
+import { checkExpiry, parseExpires } from './expires.ts';
 import { verifyRequest } from './verify.ts';
 
 export const SIGNED_ROUTE = '/graph/:key/:sig/:file';
@@ -46,7 +47,6 @@ export interface AuthOptions {
   onRefusal?: (code: string) => void;
 }
 
-const EXPIRES = /^[0-9]{1,12}$/;
 /** Verified URLs remembered, so a hot signed URL costs one map lookup instead of an HMAC. */
 const VERIFIED_URLS = 10_000;
 
@@ -57,24 +57,6 @@ interface Verified {
   graph: string;
   ext: string | undefined;
   expires: number | undefined;
-}
-
-/** The signed `expires` (unix seconds), undefined when absent; 400 when not one whole number. */
-function parseExpires(rawQuery: string): number | undefined {
-  // Cheap test first: most URLs carry no expiry.
-  if (!rawQuery.includes('expires')) return undefined;
-  const values = new URLSearchParams(rawQuery).getAll('expires');
-  if (values.length === 0) return undefined;
-  if (values.length > 1 || !EXPIRES.test(values[0])) {
-    throw errors.IMGFLOW_ERR_AUTH_EXPIRES_INVALID({ parameter: 'expires' }, undefined, JSON.stringify(values.length > 1 ? values : values[0]));
-  }
-  return Number(values[0]);
-}
-
-function checkExpiry(expires: number | undefined, skewSeconds: number): void {
-  if (expires !== undefined && expires + skewSeconds < Date.now() / 1000) {
-    throw errors.IMGFLOW_ERR_AUTH_EXPIRED({ expires }, undefined, new Date(expires * 1000).toISOString());
-  }
 }
 
 function checkSigned(request: FastifyRequest, opts: AuthOptions, memo: LRUCache<string, Verified>): RequestAuth {

@@ -19,10 +19,19 @@ export interface SignedParts {
 
 const IMGFLO_TOKEN = /^[0-9a-f]{32}$/;
 
-function equal(a: string, b: string): boolean {
+/** String equality in time that does not depend on where the strings differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Which of `secrets` signs `message` (HMAC-SHA256, base64url) as `signature`; undefined when none does. */
+export function hmacSecretIndex(secrets: readonly string[], message: string, signature: string): number | undefined {
+  for (let i = 0; i < secrets.length; i++) {
+    if (constantTimeEqual(createHmac('sha256', secrets[i]).update(message).digest('base64url'), signature)) return i;
+  }
+  return undefined;
 }
 
 /** `hex(md5(graphWithExt + rawQuery + secret))`, as imgflo-server's checkAuth computed it. */
@@ -35,7 +44,7 @@ export function verifyRequest(app: App, parts: SignedParts): { scheme: 'hmac' | 
   const { signature } = parts;
   if (app.imgfloCompat && IMGFLO_TOKEN.test(signature)) {
     for (let i = 0; i < app.secrets.length; i++) {
-      if (equal(imgfloServerToken(parts.rawGraphSegment, parts.rawQuery, app.secrets[i]), signature)) return { scheme: 'imgflo', secretIndex: i };
+      if (constantTimeEqual(imgfloServerToken(parts.rawGraphSegment, parts.rawQuery, app.secrets[i]), signature)) return { scheme: 'imgflo', secretIndex: i };
     }
   }
   // The query decoded as application/x-www-form-urlencoded, then re-encoded canonically.
@@ -46,9 +55,6 @@ export function verifyRequest(app: App, parts: SignedParts): { scheme: 'hmac' | 
   } catch {
     return undefined; // lone surrogates and the like cannot have been signed
   }
-  for (let i = 0; i < app.secrets.length; i++) {
-    const expected = createHmac('sha256', app.secrets[i]).update(message).digest('base64url');
-    if (equal(expected, signature)) return { scheme: 'hmac', secretIndex: i };
-  }
-  return undefined;
+  const secretIndex = hmacSecretIndex(app.secrets, message, signature);
+  return secretIndex === undefined ? undefined : { scheme: 'hmac', secretIndex };
 }

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { buildSignedUploadDeleteUrl, buildSignedUploadUrl } from '../../../rig/uploads.ts';
+import { buildSignedUploadDeleteUrl, buildSignedUploadUrl, uploadCanonicalForm } from '../../../rig/uploads.ts';
 import { request, startTestServer, tempDir, type TestServer } from '../auth-cache-fixtures.ts';
 import { blackBitPng, filesUnder, photoJpeg, streamPost } from './_fixtures.ts';
 
@@ -239,6 +239,21 @@ describe('uploads: signed for an app', function () {
     expect(await filesUnder(uploadDir)).to.include(`${id}/original`);
     const own = await request(await buildSignedUploadDeleteUrl({ server: server.base, key: apps.key, secret: apps.secret, id }), { method: 'DELETE' });
     expect(own.status).to.equal(204);
+  });
+
+  it('honours a signed expires (the graph routes\' rule): past it 403, a bad one 400', async () => {
+    const jpeg = new Uint8Array(await photoJpeg(64, 48, 13));
+    const past = await buildSignedUploadUrl({ server: server.base, key: apps.key, secret: apps.secret, expiresAt: Math.floor(Date.now() / 1000) - 3600 });
+    const expired = await request(past, { method: 'POST', body: jpeg });
+    expect(expired.status).to.equal(403);
+    expect(expired.json().code).to.equal('IMGFLOW_ERR_AUTH_EXPIRED');
+    // rig signs only whole seconds: a bad expires, correctly signed, by hand.
+    const bad = `${server.base}/uploads/${apps.key}/${createHmac('sha256', apps.secret).update(uploadCanonicalForm('POST', undefined, new URLSearchParams('expires=soon'))).digest('base64url')}?expires=soon`;
+    const invalid = await request(bad, { method: 'POST', body: jpeg });
+    expect(invalid.status).to.equal(400);
+    expect(invalid.json().code).to.equal('IMGFLOW_ERR_AUTH_EXPIRES_INVALID');
+    const future = await buildSignedUploadUrl({ server: server.base, key: apps.key, secret: apps.secret, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+    expect((await request(future, { method: 'POST', body: jpeg })).status).to.equal(201);
   });
 
   it("counts the variants' job against the app's quota (quota 0: refused)", async () => {
