@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import jwt from 'jsonwebtoken';
 import { createHash, createHmac } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -260,5 +261,41 @@ describe('uploads: signed for an app', function () {
     const res = await request(await buildSignedUploadUrl({ server: server.base, key: 'reader', secret: 'reader-secret-123' }), { method: 'POST', body: new Uint8Array(await photoJpeg(64, 48, 10)) });
     expect(res.status).to.equal(403);
     expect(res.json().code).to.equal('IMGFLOW_ERR_AUTH_NO_PROCESSING');
+  });
+});
+
+describe('uploads: results computed from a deleted upload', function () {
+  this.timeout(60_000);
+  const jwtSecret = 'uploads-jwt-secret-0123456789abcdef';
+  let server: TestServer;
+  let uploadDir: string;
+
+  before(async () => {
+    uploadDir = await tempDir('uploads-derived');
+    server = await startTestServer({ uploadDir, uploadStore: 'disk', jwtSecret });
+  });
+  after(async () => {
+    await server.close();
+    await rm(uploadDir, { recursive: true, force: true });
+  });
+
+  it('stay cached after the delete (docs/uploads.md), until purged by URL through the admin API', async () => {
+    const jpeg = await photoJpeg(120, 90, 14);
+    const { id } = (await request(server.url('/uploads'), { method: 'POST', body: new Uint8Array(jpeg), headers: { prefer: 'respond-async' } })).json();
+    const url = `/graph/gaussianblur.png?input=upload:${id}&std-dev-x=2&std-dev-y=2`;
+    const first = await request(server.url(url));
+    expect(first.status).to.equal(200);
+    expect((await request(server.url(`/uploads/${id}`), { method: 'DELETE' })).status).to.equal(204);
+    // The derived result is not the upload: still served, from the result cache.
+    const after = await request(server.url(url));
+    expect(after.status).to.equal(200);
+    expect(after.body.equals(first.body)).to.equal(true);
+    const token = jwt.sign({ admin: true }, jwtSecret, { algorithm: 'HS256', expiresIn: 300 });
+    const purge = await request(server.url('/admin/purge'), { method: 'POST', body: JSON.stringify({ url }), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    expect(purge.status, purge.body.toString()).to.equal(200);
+    expect(purge.json().purged.keys).to.have.length(1);
+    const gone = await request(server.url(url));
+    expect(gone.status).to.equal(404);
+    expect(gone.json().code).to.equal('IMGFLOW_ERR_UPLOAD_NOT_FOUND');
   });
 });
