@@ -36,7 +36,7 @@ export const settings = {
   maxInputPixels: { env: 'IMGFLOW_MAX_INPUT_PIXELS', kind: 'int', default: 50_000_000, min: 1, max: 2 ** 31 - 1, description: 'Largest input width x height (x frames), checked from the header before decoding' },
   maxOutputPixels: { env: 'IMGFLOW_MAX_OUTPUT_PIXELS', kind: 'int', default: 25_000_000, min: 1, max: 2 ** 31 - 1, description: 'Largest width x height of an output, computed from the graph and the input\'s header before any work; images made on the way may reach the larger of this and IMGFLOW_MAX_INPUT_PIXELS' },
   maxConcurrentFetches: { env: 'IMGFLOW_MAX_CONCURRENT_FETCHES', kind: 'int', default: 16, min: 1, max: 10000, description: 'Input downloads running at once, server-wide; more wait for one to end (a request is admitted, with a slot or a queue place, before it downloads anything)' },
-  maxFetchBytesInFlight: { env: 'IMGFLOW_MAX_FETCH_BYTES_IN_FLIGHT', kind: 'int', default: 512 * MiB, min: 1024, max: 2 ** 48, description: 'Input bytes held at once, server-wide: downloads in progress, POSTed bodies and inputs waiting for their evaluation; past it, 429 (at least IMGFLOW_MAX_INPUT_BYTES)' },
+  maxFetchBytesInFlight: { env: 'IMGFLOW_MAX_FETCH_BYTES_IN_FLIGHT', kind: 'int', default: 512 * MiB, min: 1024, max: 2 ** 48, description: 'Input bytes held at once, server-wide: downloads in progress, POSTed bodies and inputs waiting for their evaluation; past it, 429 (at least IMGFLOW_MAX_INPUT_BYTES and IMGFLOW_MAX_UPLOAD_BYTES)' },
   maxRedirects: { env: 'IMGFLOW_MAX_REDIRECTS', kind: 'int', default: 3, min: 0, max: 20, description: 'Redirects followed when fetching an input (each one re-checked)' },
   maxChainDepth: { env: 'IMGFLOW_MAX_CHAIN_DEPTH', kind: 'int', default: 2, min: 0, max: 10, description: "How deep imgflo's chained requests nest: an input that is a path on this server (graph/<key>/<token>/<graph>.jpg?...) is answered in-process; 0 refuses them" },
   processingTimeoutMs: { env: 'IMGFLOW_PROCESSING_TIMEOUT_MS', kind: 'int', default: 30000, min: 1000, max: 3600000, description: 'Longest a graph evaluation may run (ms)' },
@@ -196,6 +196,8 @@ function checkCombinations(c: Record<string, unknown>, problems: string[]): void
   if (c.cacheServe === 'redirect' && cacheStoreKind(c as unknown as Config) !== 's3') problems.push('IMGFLOW_CACHE_SERVE=redirect needs the s3 store (IMGFLOW_S3_BUCKET)');
   if (set('s3AccessKeyId') !== set('s3SecretAccessKey')) problems.push('IMGFLOW_S3_ACCESS_KEY_ID and IMGFLOW_S3_SECRET_ACCESS_KEY go together');
   if ((c.maxFetchBytesInFlight as number) < (c.maxInputBytes as number)) problems.push('IMGFLOW_MAX_FETCH_BYTES_IN_FLIGHT must be at least IMGFLOW_MAX_INPUT_BYTES, or the largest input could never be held');
+  // An upload's chunks count against the same budget: past it, a 429 that no retry could fix.
+  if ((c.maxFetchBytesInFlight as number) < (c.maxUploadBytes as number)) problems.push('IMGFLOW_MAX_FETCH_BYTES_IN_FLIGHT must be at least IMGFLOW_MAX_UPLOAD_BYTES, or the largest upload could never be held');
   if (set('jwtSecret') && String(c.jwtSecret).length < 32) problems.push('IMGFLOW_JWT_SECRET must be at least 32 characters');
   if (set('allowedSourceHosts')) {
     for (const problem of allowlistProblems(String(c.allowedSourceHosts))) problems.push(`IMGFLOW_ALLOWED_SOURCE_HOSTS: ${problem}`);

@@ -213,7 +213,7 @@ describe('admission before download', function () {
   });
 
   it('refuses a download past IMGFLOW_MAX_FETCH_BYTES_IN_FLIGHT with 429 and a code', async () => {
-    const server = await startServer({ concurrency: 4, maxQueue: 4, maxInputBytes: png.length + 1024, maxFetchBytesInFlight: Math.floor(png.length * 1.5) });
+    const server = await startServer({ concurrency: 4, maxQueue: 4, maxInputBytes: png.length + 1024, maxUploadBytes: png.length + 1024, maxFetchBytesInFlight: Math.floor(png.length * 1.5) });
     try {
       // The first holds its input (stalled at half, Content-Length reserved); the second cannot fit.
       const first = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/stall/first'))}`);
@@ -235,7 +235,7 @@ describe('admission before download', function () {
   });
 
   it('counts POSTed bodies against the bytes in flight, declared or chunked', async () => {
-    const server = await startServer({ concurrency: 4, maxQueue: 4, maxInputBytes: png.length + 1024, maxFetchBytesInFlight: Math.floor(png.length * 1.5) });
+    const server = await startServer({ concurrency: 4, maxQueue: 4, maxInputBytes: png.length + 1024, maxUploadBytes: png.length + 1024, maxFetchBytesInFlight: Math.floor(png.length * 1.5) });
     try {
       const first = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/stall/holder'))}`);
       await until(() => inputBudgetFor(server.config).bytesInFlight === png.length, 'the first input to be reserved');

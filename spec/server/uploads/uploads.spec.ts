@@ -5,6 +5,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { buildSignedUploadDeleteUrl, buildSignedUploadUrl, uploadCanonicalForm } from '../../../rig/uploads.ts';
+import { loadConfig } from '../../../server/config.ts';
 import { request, startTestServer, tempDir, type TestServer } from '../auth-cache-fixtures.ts';
 import { blackBitPng, filesUnder, photoJpeg, streamPost } from './_fixtures.ts';
 
@@ -297,5 +298,49 @@ describe('uploads: results computed from a deleted upload', function () {
     const gone = await request(server.url(url));
     expect(gone.status).to.equal(404);
     expect(gone.json().code).to.equal('IMGFLOW_ERR_UPLOAD_NOT_FOUND');
+  });
+});
+
+describe('uploads: the upload limit against the server\'s input bytes in flight', function () {
+  this.timeout(60_000);
+
+  it('refuses at start an upload limit the in-flight budget could never hold (not a 429 no retry can fix)', () => {
+    let err: { code?: string; message?: string } | undefined;
+    try {
+      loadConfig({ maxInputBytes: 64_000, maxFetchBytesInFlight: 64_000 }, {});
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.code).to.equal('IMGFLOW_ERR_CONFIG_INVALID');
+    expect(err?.message).to.contain('IMGFLOW_MAX_FETCH_BYTES_IN_FLIGHT must be at least IMGFLOW_MAX_UPLOAD_BYTES');
+    expect(loadConfig({ maxInputBytes: 64_000, maxUploadBytes: 64_000, maxFetchBytesInFlight: 64_000 }, {}).maxUploadBytes).to.equal(64_000);
+  });
+
+  it('answers a second upload 429 at once while a first holds the budget (no deadlock), and the first completes', async () => {
+    const uploadDir = await tempDir('uploads-in-flight');
+    const limit = 100_000;
+    const server = await startTestServer({ uploadDir, uploadStore: 'disk', maxInputBytes: limit, maxUploadBytes: limit, maxFetchBytesInFlight: limit });
+    try {
+      const a = await photoJpeg(500, 400, 15);
+      const b = await photoJpeg(500, 400, 16);
+      expect(a.length).to.be.within(limit * 0.6, limit);
+      // The first sends most of its body, then holds the connection open for a while.
+      const head = a.subarray(0, Math.floor(a.length * 0.9));
+      let rest: Buffer | undefined = a.subarray(head.length);
+      const first = streamPost(server.url('/uploads'), head, () => { const r = rest; rest = undefined; return r; }, { holdOpenMs: 1500 });
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = Date.now();
+      const second = await request(server.url('/uploads'), { method: 'POST', body: new Uint8Array(b) });
+      expect(second.status).to.equal(429);
+      expect(second.json().code).to.equal('IMGFLOW_ERR_INPUT_BYTES_BUSY');
+      expect(Date.now() - t0).to.be.below(1000);
+      const done = await first;
+      expect(done.status, JSON.stringify(done.body)).to.equal(201);
+      // Its bytes released: the second fits now.
+      expect((await request(server.url('/uploads'), { method: 'POST', body: new Uint8Array(b) })).status).to.equal(201);
+    } finally {
+      await server.close();
+      await rm(uploadDir, { recursive: true, force: true });
+    }
   });
 });
