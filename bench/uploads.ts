@@ -6,7 +6,10 @@
  * sha256) are sent `--parallel P` at a time; each one's time is POST sent -> its job succeeded
  * and the manifest lists the 4 variants (polled every 100 ms). Reports p50/p99 and throughput.
  *
- *   npm run build && node --import tsx bench/uploads.ts --workers 1|2 [--uploads 8] [--parallel 4]
+ *   npm run build && node --import tsx bench/uploads.ts --workers 1|2 [--uploads 8] [--parallel 4] [--size 4000x3000]
+ *
+ * `--size` other than 4000x3000 is for checking that the bench runs (a small photo takes
+ * seconds), not a figure for the issue.
  *
  * Needs Redis on 127.0.0.1:6379; keys under a fresh prefix and the upload directory are
  * deleted at the end.
@@ -21,11 +24,18 @@ import { photoLikeJpeg } from './lib/photo-like.ts';
 import { startServer } from './lib/resize-rig.ts';
 import { percentile as pct, startWorker } from './lib/queue-rig.ts';
 
-const { values } = parseArgs({ options: { workers: { type: 'string', default: '1' }, uploads: { type: 'string', default: '8' }, parallel: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: { workers: { type: 'string', default: '1' }, uploads: { type: 'string', default: '8' }, parallel: { type: 'string', default: '4' }, size: { type: 'string', default: '4000x3000' }, help: { type: 'boolean', default: false } } });
+if (values.help) {
+  console.log('node --import tsx bench/uploads.ts --workers 1|2 [--uploads 8] [--parallel 4] [--size 4000x3000]  (npm run build first; Redis on 127.0.0.1:6379)');
+  process.exit(0);
+}
+const size = /^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$/.exec(values.size!);
+if (!size) throw new Error(`--size takes WIDTHxHEIGHT, got ${JSON.stringify(values.size)}`);
+const [width, height] = [Number(size[1]), Number(size[2])];
 const prefix = `imgflow-bench-uploads-${process.pid}`;
 const uploadDir = mkdtempSync(join(tmpdir(), 'imgflow-bench-uploads-'));
 
-const photo = await photoLikeJpeg(4000, 3000);
+const photo = await photoLikeJpeg(width, height);
 /** The photo with a COM segment after SOI: same pixels, other bytes, so another upload id. */
 function distinct(n: number): Buffer {
   const text = Buffer.from(`imgflow bench upload ${process.pid}.${n}`);
@@ -88,7 +98,7 @@ try {
     while (next < n) times.push(await upload(next++));
   }));
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`${values.workers} worker${values.workers === '1' ? '' : 's'} (concurrency 1 each): ${n} uploads of a ${(photo.length / 1e6).toFixed(2)} MB 4000x3000 JPEG, ${parallel} at a time`);
+  console.log(`${values.workers} worker${values.workers === '1' ? '' : 's'} (concurrency 1 each): ${n} uploads of a ${(photo.length / 1e6).toFixed(2)} MB ${width}x${height} JPEG, ${parallel} at a time`);
   console.log(`  upload -> 4 variants ready: p50 ${(pct(times, 50) / 1000).toFixed(2)} s, p99 ${(pct(times, 99) / 1000).toFixed(2)} s, throughput ${(n / seconds * 60).toFixed(1)} uploads/min (${seconds.toFixed(1)} s)`);
   console.log(`  load average at start ${load0.toFixed(2)}, at end ${loadavg()[0].toFixed(2)}`);
 } finally {
