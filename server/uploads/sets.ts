@@ -36,8 +36,11 @@ export interface UploadSets {
 }
 
 export const VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
-/** Names the store uses next to the variants of an upload. */
-/** Keys of an upload's own records (server/uploads/store.ts), never variant names. */
+/**
+ * Never variant names: `original` and `owner` are an upload's own records (store.ts) and
+ * `original` a route; `manifest` names no record any more (manifest.ts) but stays reserved, so
+ * the sets accepted are the same as before.
+ */
 export const RESERVED = new Set(['original', 'manifest', 'owner']);
 
 /**
