@@ -4,7 +4,7 @@
  *
  *   POST   /uploads[?set=]                 the body is the image (unsigned / Bearer token)
  *   POST   /uploads/<key>/<sig>[?set=]     the same, signed by an app
- *   GET    /uploads/<id>                   the manifest: original and variants made so far
+ *   GET    /uploads/<id>[?set=]            the manifest: original and variants made so far
  *   GET    /uploads/<id>/<variant>[?v=]    one variant (or `original`) from the upload store
  *   DELETE /uploads/<id>, /uploads/<key>/<sig>/<id>   removes original and variants (admin or owner)
  *
@@ -14,6 +14,7 @@
  * job-class graph request.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Runtime } from '../../runtime/index.ts';
 import { errors, ImgflowError } from '../../runtime/errors.ts';
@@ -31,7 +32,6 @@ import { allVariants, readOriginalInfo, storedVariants, type OriginalInfo, type 
 import { receiveUpload } from './receive.ts';
 import { loadUploadSets, RESERVED, specHash, VARIANT_NAME, type VariantSet } from './sets.ts';
 import { checkUploadId, closeUploadStore, jsonEntry, keys, uploadStoreFor } from './store.ts';
-import { createHash } from 'node:crypto';
 
 export interface UploadRouteOptions {
   runtime: Runtime;
