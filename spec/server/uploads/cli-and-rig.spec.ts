@@ -66,3 +66,37 @@ describe('uploads: imgflow upload (CLI) and rig uploadPicture', function () {
     expect(() => uploadPicture({ id: 'x', variants: { webp: v.webp } })).to.throw(/no image\/jpeg variant/);
   });
 });
+
+describe('uploads: imgflow upload --set, following the job', function () {
+  this.timeout(90_000);
+  let server: TestServer;
+  let dir: string;
+
+  before(async () => {
+    dir = await tempDir('uploads-cli-set');
+    const sets = JSON.stringify({
+      sets: {
+        default: { variants: { webp: { graph: 'passthrough', format: 'webp', params: {} } } },
+        other: { variants: { small: { graph: 'resize', format: 'png', params: { width: 40 } } } },
+      },
+    });
+    // No wait: every upload is answered 202 and the CLI follows the job.
+    server = await startTestServer({ uploadDir: dir, uploadStore: 'disk', uploadSets: sets, uploadWaitSeconds: 0 });
+  });
+  after(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("prints the requested set's variants only, though the upload has another set's too", async () => {
+    const file = path.join(dir, 'photo.jpg');
+    await writeFile(file, await photoJpeg(200, 100, 23));
+    const env = { ...process.env, IMGFLOW_KEY: '', IMGFLOW_SECRET: '' };
+    const first = await run(process.execPath, [BIN, 'upload', file, '--server', server.base], { timeout: 60_000, env });
+    expect(first.stdout.trim().split('\n').slice(1).map((l) => l.split('\t')[0])).to.deep.equal(['webp']);
+    const { stdout } = await run(process.execPath, [BIN, 'upload', file, '--server', server.base, '--set', 'other'], { timeout: 60_000, env });
+    const lines = stdout.trim().split('\n').slice(1).map((l) => l.split('\t'));
+    expect(lines.map((l) => l[0])).to.deep.equal(['small']);
+    expect(lines[0][2]).to.equal('40x20');
+  });
+});
