@@ -56,6 +56,36 @@ describe('uploads: S3 store (s3rver)', function () {
     expect(await list(`uploads/${id}/`)).to.deep.equal([]);
     client.destroy();
   });
+
+  it('redirects to the object of the ?v= asked for (IMGFLOW_CACHE_SERVE=redirect); without ?v=, to the current one, not cached as immutable', async () => {
+    const redirecting = await startTestServer({
+      uploadStore: 's3', cacheStore: 's3', cacheServe: 'redirect', s3Bucket: BUCKET, s3Endpoint: endpoint, s3ForcePathStyle: true, s3AccessKeyId: 'S3RVER', s3SecretAccessKey: 'S3RVER',
+      s3ConnectTimeoutMs: 500, s3RequestTimeoutMs: 5000,
+    });
+    try {
+      const res = await request(redirecting.url('/uploads'), { method: 'POST', body: new Uint8Array(await photoJpeg(200, 150, 17)) });
+      expect(res.status, res.body.toString()).to.equal(201);
+      const { id, variants } = res.json();
+      const v = new URL(variants.webp.url, redirecting.base).searchParams.get('v');
+      const versioned = await request(redirecting.url(variants.webp.url));
+      expect(versioned.status).to.equal(302);
+      expect(versioned.headers.get('cache-control')).to.contain('immutable');
+      expect(versioned.headers.get('location')).to.match(new RegExp(`/uploads/${id}/webp\\.${v}$`));
+      const object = await request(versioned.headers.get('location')!);
+      expect(object.status).to.equal(200);
+      expect(object.body.length).to.equal(variants.webp.bytes);
+      const current = await request(redirecting.url(`/uploads/${id}/webp`));
+      expect(current.status).to.equal(302);
+      expect(current.headers.get('location')).to.equal(versioned.headers.get('location'));
+      expect(current.headers.get('cache-control')).to.equal('no-cache');
+      const bogus = await request(redirecting.url(`/uploads/${id}/webp?v=AAAAAAAAAAAA`));
+      expect(bogus.status).to.equal(404);
+      expect(bogus.json().code).to.equal('IMGFLOW_ERR_UPLOAD_VARIANT_NOT_FOUND');
+      expect((await request(redirecting.url(`/uploads/${id}`), { method: 'DELETE' })).status).to.equal(204);
+    } finally {
+      await redirecting.close();
+    }
+  });
 });
 
 describe('uploads: BullMQ engine, variants made by an imgflow worker process (real Redis)', function () {
