@@ -82,15 +82,20 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     return set;
   }
 
-  function jobSpecOf(id: string, set: VariantSet, a: UploadAuth): JobSpec {
+  function jobKeyOf(id: string, set: VariantSet) {
     const variants = [...set.variants].map(([name, v]) => ({ name, ...v, spec: specHash(v) }));
     // The set's definition is part of it: a job queued before a redefinition is not joined.
     const definition = createHash('sha256').update(variants.map((v) => `${v.name}.${v.spec}`).join('\n')).digest('base64url').slice(0, 12);
     const key = `uploads/${id}/${set.name}/${definition}`;
+    // One job id per upload and set, whoever asks: two uploads of the same bytes for the same
+    // set share one job; another set of those bytes is another job.
+    return { key, variants, jobId: jobIdFor(config.uploadQueue, key, { secret: config.jobSecret }) };
+  }
+
+  function jobSpecOf(id: string, set: VariantSet, a: UploadAuth): JobSpec {
+    const { key, variants, jobId } = jobKeyOf(id, set);
     return {
-      // One job id per upload and set, whoever asks: two uploads of the same bytes for the same
-      // set share one job; another set of those bytes is another job.
-      id: jobIdFor(config.uploadQueue, key, { secret: config.jobSecret }),
+      id: jobId,
       queue: config.uploadQueue,
       key,
       graph: `upload:${set.name}`,
@@ -202,17 +207,38 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     // `?set=`: that set's variants only (what its POST answers); the set is named, not used, so any set may be read.
     const requested = (request.query as Record<string, unknown>).set;
     let wanted = everyVariant;
+    let asked = sets.list();
     if (requested !== undefined) {
       const set = typeof requested === 'string' ? sets.get(requested) : undefined;
       const all = sets.list().map((s) => s.name);
       if (!set) throw errors.IMGFLOW_ERR_UPLOAD_SET_UNKNOWN({ set: requested, sets: all }, undefined, JSON.stringify(requested), all.join(', '));
       wanted = wantedOf(set);
+      asked = [set];
     }
     const original = await readOriginalInfo(store, id);
     if (!original) throw errors.IMGFLOW_ERR_UPLOAD_NOT_FOUND({ upload: id }, undefined, id);
     // The variants of the configured definitions stored so far, whichever set's job made them.
     const variants = await storedVariants(store, id, wanted);
-    return reply.header('cache-control', 'no-cache').send({ id, original, variants });
+    const pending = await pendingSets(id, asked, variants);
+    return reply.header('cache-control', 'no-cache').send({ id, original, variants, ...(pending ? { pending } : {}) });
+  }
+
+  /**
+   * Sets with a variant not stored yet whose job is queued or running: a manifest read while
+   * they are made says so, and where to follow them, instead of looking finished with fewer
+   * variants. Only sets with a missing variant cost a job lookup.
+   */
+  async function pendingSets(id: string, asked: VariantSet[], variants: Record<string, VariantInfo>) {
+    const out: Record<string, { job: string; state: string; progress: number; missing: string[] }> = {};
+    for (const set of asked) {
+      const missing = wantedOf(set).filter((w) => variants[w.name]?.spec !== w.spec).map((w) => w.name);
+      if (missing.length === 0) continue;
+      const { jobId } = jobKeyOf(id, set);
+      const status = await jobs.get(jobId);
+      if (!status || isFinished(status)) continue;
+      out[set.name] = { job: `/jobs/${jobId}`, state: status.state, progress: status.progress, missing };
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
   }
 
   async function variant(request: FastifyRequest, reply: FastifyReply) {

@@ -53,12 +53,20 @@ describe('uploads: a second set of the same bytes while the first set is being m
     // Not the first set's job: the second set gets one of its own.
     expect(second.headers.get('location')).to.not.equal(first.headers.get('location'));
     expect(second.json().job.state, 'the first job was already done: the spec proves nothing').to.not.equal('succeeded');
+    // Read while the first set is made: the manifest says so and where to follow it (the job read
+    // after the manifest was still running, so it was running when the manifest was read).
+    const during = (await request(server.url(`/uploads/${first.json().id}`))).json();
+    const firstJob = (await request(server.url(first.headers.get('location')!))).json();
+    expect(firstJob.state, 'the first job was already done: the spec proves nothing').to.be.oneOf(['queued', 'processing']);
+    expect(during.pending?.default, JSON.stringify(during)).to.include({ job: first.headers.get('location') });
+    expect(during.pending.default.missing).to.include('big');
     const [jobA, jobB] = await Promise.all([finished(server, first.headers.get('location')!), finished(server, second.headers.get('location')!)]);
     expect([jobA.state, jobB.state]).to.deep.equal(['succeeded', 'succeeded']);
 
     const { id } = first.json();
     const manifest = (await request(server.url(`/uploads/${id}`))).json();
     expect(Object.keys(manifest.variants).sort()).to.deep.equal(['big', 'small', 'tiny', 'webp']);
+    expect(manifest, 'nothing is being made any more').to.not.have.property('pending');
     expect(manifest.variants.small).to.include({ type: 'image/png', width: 64, height: 48 });
     expect(manifest.original).to.include({ type: 'image/jpeg', width: 800, height: 600, bytes: jpeg.length });
     for (const v of Object.values(manifest.variants) as Array<{ url: string; type: string; bytes: number }>) {
