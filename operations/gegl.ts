@@ -88,6 +88,7 @@ export const geglAliases: AliasDef[] = [
   defineAlias({ name: 'gegl/gray', of: 'grayscale' }),
   defineAlias({ name: 'gegl/grey', of: 'grayscale' }),
   defineAlias({ name: 'gegl/c2g', of: 'c2g' }),
+  defineAlias({ name: 'gegl/noise-reduction', of: 'anisotropic-smoothing' }),
   // GEGL inverts in linear light (gegl:invert, also called invert-linear) or in sRGB-encoded
   // values (invert-gamma); alpha is kept by both. `hidden` alone left negate's alpha undefined,
   // which sharp refused: every graph with either op failed.

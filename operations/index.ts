@@ -1,5 +1,6 @@
 /** The operation catalogue: every operation and alias the runtime knows. */
 import type { AliasDef, OperationDef } from './define.ts';
+import anisotropicSmoothing from './anisotropic-smoothing.ts';
 import brightnessContrast from './brightness-contrast.ts';
 import c2g from './c2g.ts';
 import composite from './composite.ts';
@@ -33,7 +34,7 @@ import { geglAliases } from './gegl.ts';
 import { kernelAliases, kernelOperations } from './kernels/catalog.ts';
 
 export const operations: readonly OperationDef[] = [
-  brightnessContrast, c2g, composite, crop, deepdream, encodeAvif, encodeGif, encodeJpeg, encodePng, encodeTiff, encodeWebp,
+  anisotropicSmoothing, brightnessContrast, c2g, composite, crop, deepdream, encodeAvif, encodeGif, encodeJpeg, encodePng, encodeTiff, encodeWebp,
   extend, flip, flop, gamma, gaussianBlur, gaussianBlurLinear, grayscale, modulate, negate, nop, normalize, opacity, resize,
   rotate, sharpen, threshold, tint, trim, ...kernelOperations,
 ];

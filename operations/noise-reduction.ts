@@ -7,7 +7,7 @@ export const NEIGHBOURS = [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1],
 export default defineOperation({
   name: 'noise-reduction',
   title: 'Noise Reduction',
-  description: 'Edge-preserving smoothing: each pass averages a pixel with the neighbours whose value is close to it, so noise fades and edges stay',
+  description: "Edge-preserving smoothing: each pass averages a pixel with the neighbours whose value is close to it (within threshold), so noise fades and edges stay. GEGL's noise-reduction is anisotropic-smoothing",
   icon: 'magic',
   category: 'filter',
   inputs: { input: { description: 'Image to denoise' } },

@@ -44,7 +44,6 @@ export const kernelAliases: AliasDef[] = [
     extraParams: { 'keep-sign': { type: 'boolean', default: true, description: 'With one direction only: keep the sign, 0.5 meaning no change (GEGL default: true)' } },
   }),
   defineAlias({ name: 'gegl/motion-blur-linear', of: 'motion-blur-linear' }),
-  defineAlias({ name: 'gegl/noise-reduction', of: 'noise-reduction', hidden: ['threshold'] }),
   defineAlias({
     name: 'gegl/noise-cie-lch',
     of: 'noise',

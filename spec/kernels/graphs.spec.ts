@@ -5,9 +5,10 @@ import { kernelAliases, kernelOperations } from '../../operations/kernels/catalo
 /** Graphs written with the kernel operations (issue 5). */
 const GRAPHS = ['gradientmap', 'retro', 'halodarken', 'motionblur', 'enhancelowres', '1977', 'brannan', 'hefe', 'lordkelvin', 'nashville', 'xproii'];
 
-/** The sharp-based operations and GEGL aliases these graphs use, with the ports we rely on. */
+/** The sharp-based and plain-JS operations and GEGL aliases these graphs use, with the ports we rely on. */
 const SHARP: Record<string, string[]> = {
   'imgflow/nop': [], 'gegl/nop': [],
+  'gegl/noise-reduction': ['iterations'],
   'imgflow/modulate': ['brightness', 'saturation', 'hue', 'lightness'],
   'gegl/gaussian-blur': ['std-dev-x', 'std-dev-y'],
   'gegl/gray': [],
