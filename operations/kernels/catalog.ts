@@ -44,12 +44,7 @@ export const kernelAliases: AliasDef[] = [
     extraParams: { 'keep-sign': { type: 'boolean', default: true, description: 'With one direction only: keep the sign, 0.5 meaning no change (GEGL default: true)' } },
   }),
   defineAlias({ name: 'gegl/motion-blur-linear', of: 'motion-blur-linear' }),
-  defineAlias({
-    name: 'gegl/noise-cie-lch',
-    of: 'noise',
-    description: 'Approximation of GEGL noise-cie-lch: noise applied in YCbCr rather than CIE LCh, one draw per pixel (holdness is accepted and not used)',
-    extraParams: { holdness: { type: 'int', default: 2, min: 1, max: 8, description: "GEGL's noise clumping; accepted, unused by the approximation" } },
-  }),
+  defineAlias({ name: 'gegl/noise-cie-lch', of: 'noise' }),
   // imgflo's own operation, compared with GEGL running imgflo's source (spec/fixtures/gegl)
   defineAlias({ name: 'imgfloextra/retro-curve', of: 'retro-curve' }),
 ];

@@ -60,6 +60,8 @@ const cases: Case[] = [
   { name: 'convolution', params: { size: 3, matrix: '0 -1 0 -1 5 -1 0 -1 0' } },
   { name: 'convolution', params: { size: 5, matrix: Array.from({ length: 25 }, (_, i) => (i % 3) - 0.5).join(' '), divisor: 3, offset: 0.1 } },
   { name: 'noise', params: { seed: 7 } },
+  { name: 'noise', params: { seed: 3, holdness: 1, 'lightness-distance': 20, 'chroma-distance': 60, 'hue-distance': 30 } },
+  { name: 'noise', params: { holdness: 8, 'hue-distance': 180 } },
 ];
 
 // 1x1 and 3x1001 (odd sizes), a 17x13 with alpha; channel counts 1..4 all appear.

@@ -12,7 +12,7 @@ import { NEIGHBOURS } from '../../operations/noise-reduction.ts';
 import { pixelateGrid } from '../../operations/pixelate.ts';
 import { gaussianWeights } from '../../operations/unsharp-mask.ts';
 import { convolutionMatrix } from '../../operations/convolution.ts';
-import { hash01 } from '../../operations/noise.ts';
+import { GREY_CHROMA, hash01, LAB_EPSILON, LAB_KAPPA, RGB_TO_XYZN, XYZN_TO_RGB } from '../../operations/noise.ts';
 
 export interface FImage { data: Float64Array; width: number; height: number }
 
@@ -273,16 +273,36 @@ export const references: Record<string, (src: FImage, p: Params, aux?: FImage) =
   },
 
   noise(src, p) {
-    const ld = Number(p['lightness-distance']) / 100, cd = Number(p['chroma-distance']) / 100, hd = (Number(p['hue-distance']) * Math.PI) / 180, seed = Number(p.seed);
+    const distance = { L: Number(p['lightness-distance']), C: Number(p['chroma-distance']), H: Number(p['hue-distance']) };
+    const holdness = Number(p.holdness), seed = Number(p.seed);
+    const f = (t: number) => (t > LAB_EPSILON ? Math.cbrt(t) : (LAB_KAPPA * t + 16) / 116);
+    const fInverse = (t: number) => (t ** 3 > LAB_EPSILON ? t ** 3 : (116 * t - 16) / LAB_KAPPA);
+    const times = (m: number[][], v: number[]) => m.map((row) => row[0] * v[0] + row[1] * v[1] + row[2] * v[2]);
     return mapPixels(src, ([r, g, b, a], x, y) => {
-      const [h0, h1, h2] = [0, 1, 2].map((k) => hash01(x, y, seed, k));
-      const Y0 = luma(r, g, b);
-      const Y = Y0 + (h0 * 2 - 1) * ld;
-      const cb = (b - Y0) / 1.8556, cr = (r - Y0) / 1.5748;
-      const s = 1 + (h1 * 2 - 1) * cd, hh = (h2 * 2 - 1) * hd;
-      const nb = (cb * Math.cos(hh) - cr * Math.sin(hh)) * s, nr = (cb * Math.sin(hh) + cr * Math.cos(hh)) * s;
-      const R = Y + 1.5748 * nr, B = Y + 1.8556 * nb;
-      return [clamp(R), clamp((Y - 0.2126 * R - 0.0722 * B) / 0.7152), clamp(B), a];
+      // GEGL's randomize_value: the least of `holdness` draws, then a draw for the direction
+      const move = (v: number, dist: number, first: number) => {
+        let least = 1;
+        for (let i = 0; i < holdness; i++) least = Math.min(least, hash01(x, y, seed, first + i));
+        return hash01(x, y, seed, first + holdness) < 0.5 ? v - dist * least : v + dist * least;
+      };
+      const [X, Y, Z] = times(RGB_TO_XYZN, [r, g, b].map((v) => srgbToLinear(clamp(v)))).map(f);
+      let L = 116 * Y - 16;
+      const A = 500 * (X - Y), B = 200 * (Y - Z);
+      let C = Math.hypot(A, B);
+      let H = (Math.atan2(B, A) * 180) / Math.PI;
+      if (H < 0) H += 360;
+      if (C > GREY_CHROMA) {
+        H = move(H, distance.H, 0);
+        if (H < 0) H += 359.5;
+        if (H > 359) H -= 359.5;
+      } else {
+        H = hash01(x, y, seed, holdness + 1) * 360;
+      }
+      C = clamp(move(C, distance.C, holdness + 2), 0, 100);
+      L = clamp(move(L, distance.L, 2 * holdness + 3), 0, 100);
+      const fy = (L + 16) / 116;
+      const xyz = [fy + (C * Math.cos((H * Math.PI) / 180)) / 500, fy, fy - (C * Math.sin((H * Math.PI) / 180)) / 200].map(fInverse);
+      return [...times(XYZN_TO_RGB, xyz).map((v) => linearToSrgb(clamp(v))), a];
     });
   },
 };
