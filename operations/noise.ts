@@ -94,7 +94,7 @@ export default defineOperation({
       const [lr, lg, lb, X, Y, Z, L, A, B, C, H, fx, fy, fz, greyHue] = ['lr', 'lg', 'lb', 'X', 'Y', 'Z', 'L', 'A', 'B', 'C', 'H', 'fx', 'fy', 'fz', 'greyHue'].map(k.v);
       const lookup = (v: string, at: number) => kTableLookup(k.pAt, v, at, k.v(`f${at}${v}`), k.v(`i${at}${v}`));
       const row = (m: number[][], i: number, a: string, b: string, c: string) => `${m[i][0]} * ${a} + ${m[i][1]} * ${b} + ${m[i][2]} * ${c}`;
-      const f = (t: string) => `if (${t} > ${LAB_EPSILON}) { ${t} = Math.pow(${t}, 1.0 / 3.0); } else { ${t} = (${LAB_KAPPA} * ${t} + 16.0) / 116.0; }\n`;
+      const f = (t: string) => `if (${t} > ${LAB_EPSILON}) { ${t} = Math.cbrt(${t}); } else { ${t} = (${LAB_KAPPA} * ${t} + 16.0) / 116.0; }\n`;
       const fInverse = (t: string) => `if (${t} * ${t} * ${t} > ${LAB_EPSILON}) { ${t} = ${t} * ${t} * ${t}; } else { ${t} = (116.0 * ${t} - 16.0) / ${LAB_KAPPA}; }\n`;
       // Draws per pixel, as GEGL numbers them: hue (holdness + its sign), a grey's hue, chroma, lightness.
       const [hueDraw, greyDraw, chromaDraw, lightnessDraw] = [0, holdness + 1, holdness + 2, 2 * holdness + 3];
