@@ -78,6 +78,9 @@ export default defineOperation({
   description: "Moves each pixel's CIE lightness, chroma and hue by random amounts (GEGL's noise-cie-lch); the same seed gives the same image",
   icon: 'random',
   category: 'filter',
+  // CPU ms per megapixel on gpu.js's CPU backend, measured at 2000x1500 (bench/graph-profile.ts,
+  // enhancelowres with iterations=0): ten times a usual kernel's, for the job-class estimate.
+  cost: 450,
   inputs: { input: { description: 'Image to add noise to' } },
   params: {
     'lightness-distance': { type: 'number', default: 40, min: 0, max: 100, description: 'Largest lightness change, in CIE L* (0..100)' },
