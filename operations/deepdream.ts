@@ -28,6 +28,9 @@ export default defineOperation({
     'tile-size': { type: 'int', default: 512, min: 128, max: 2048, unit: 'px', description: 'Larger images are dreamt in overlapping tiles of about this size' },
     seed: { type: 'int', default: 0, min: 0, max: 2147483647, description: 'Seeds the random shifts: same image, parameters and seed give the same dream' },
   },
+  // Stops between steps when ctx.cancelled() says so: its thread is never terminated mid-step
+  // (onnxruntime-node aborts the process then).
+  cooperative: true,
   process: (img, p, aux, ctx) =>
     dream(
       img,
@@ -43,6 +46,7 @@ export default defineOperation({
         seed: p.seed as number,
         guide: aux.guide,
         signal: ctx.signal,
+        cancelled: ctx.cancelled,
       },
       (fraction, d) => ctx.progress(fraction, { octave: d.octave, iteration: d.iteration, eta: d.eta }),
     ),

@@ -76,6 +76,12 @@ export interface ProcessContext {
   /** Long operations report progress (0..1) with optional detail. */
   progress(fraction: number, detail?: Record<string, unknown>): void;
   signal?: AbortSignal;
+  /**
+   * In a compute thread, for an operation marked `cooperative`: true once the caller gave up
+   * (time limit, client gone, shutdown). The operation checks it between its native calls and
+   * throws; its thread is not terminated (see OperationDef.cooperative).
+   */
+  cancelled?: () => boolean;
 }
 
 /** A per-pixel GPU/CPU kernel, fused with its neighbours by operations/kernels (issue 5). */
@@ -126,6 +132,12 @@ export interface OperationDef {
    * frames when the output format can hold them. Others see the first frame only.
    */
   frames?: true;
+  /**
+   * A `process` operation that stops itself when ctx.cancelled() turns true, so an aborted task
+   * is never ended by terminating its compute thread: onnxruntime-node (DeepDream) aborts the
+   * whole process when its thread is terminated inside a native call.
+   */
+  cooperative?: true;
 }
 
 export function defineOperation<T extends OperationDef>(def: T): T {

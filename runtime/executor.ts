@@ -250,7 +250,8 @@ async function runOffloaded(run: Run, stage: Stage, img: RawImage, compute: Comp
     ? (fraction: number, detail: Record<string, unknown>) => run.options.onProgress?.(fraction, { node: node.id, ...detail })
     : undefined;
   try {
-    return await compute.run(stage.kind as 'kernel' | 'pixel' | 'process', steps, img, { signal: stageSignal(run), onProgress });
+    const cooperative = stage.kind === 'process' && node.component.op.cooperative === true;
+    return await compute.run(stage.kind as 'kernel' | 'pixel' | 'process', steps, img, { signal: stageSignal(run), onProgress, cooperative });
   } catch (err) {
     if (err instanceof ComputeAborted) {
       if (err.reason instanceof ImgflowError) throw err.reason;

@@ -31,6 +31,8 @@ export interface RuntimeOptions extends GraphLimits {
    * 0 runs them on the calling thread: for scripts and benchmarks, never for a server.
    */
   computeThreads?: number;
+  /** How long an aborted cooperative task (DeepDream) may take to stop (ms, default 30000; compute-pool.ts). */
+  computeCancelWaitMs?: number;
   /** Kernel backend the compute threads configure (the process's IMGFLOW_GPU). */
   gpu?: GpuMode;
   /** Edits saved with store.schedule() reach the file at most this often per graph (ms, default 100). */
@@ -117,7 +119,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const store = await openGraphStore({ dir: options.graphsDir, watch: options.watch, onError: options.onStoreError, writeDelayMs: options.saveDelayMs });
   const limits: GraphLimits = Object.freeze({ maxNodes: options.maxNodes, maxGraphBytes: options.maxGraphBytes });
   const limiter = createLimiter(options.concurrency ?? 4, options.maxQueue ?? 64);
-  const compute = options.computeThreads === 0 ? undefined : createComputePool({ threads: options.computeThreads, gpu: options.gpu });
+  const compute = options.computeThreads === 0 ? undefined : createComputePool({ threads: options.computeThreads, gpu: options.gpu, cancelWaitMs: options.computeCancelWaitMs });
   const plans = new Map<string, { revision: string; deps: Map<string, string>; effective: string; plan: Plan; work?: WorkClass }>();
   store.on('change', (name) => plans.delete(name));
 

@@ -17,6 +17,7 @@ export function runtimeLimitsFrom(config: Config): Omit<RuntimeOptions, 'graphsD
     maxNodes: config.maxNodes,
     maxGraphBytes: config.maxGraphBytes,
     saveDelayMs: config.graphSaveDelayMs,
+    computeCancelWaitMs: config.computeCancelWaitMs,
   };
 }
 

@@ -49,6 +49,11 @@ export interface DreamOptions {
    */
   threads?: number;
   signal?: AbortSignal;
+  /**
+   * True once the caller gave up (a compute thread's shared flag): checked, like `signal`, before
+   * each step and each tile, so an onnxruntime call is never cut off in the middle.
+   */
+  cancelled?: () => boolean;
 }
 
 export interface DreamProgressDetail {
@@ -120,12 +125,19 @@ async function resizeArray<T>(backend: TensorBackend<T>, x: Float32Array, h: num
   return out;
 }
 
+/** Throws when the dream's caller gave up: its signal aborted or its cancel flag raised. */
+function checkCancelled(options: DreamOptions): void {
+  if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+  if (options.cancelled?.()) throw Object.assign(new Error('DeepDream cancelled'), { name: 'AbortError' });
+}
+
 /** Loss and gradient of the whole image, tile by tile; each tile contributes its core. */
-async function tiledGradient<T>(backend: TensorBackend<T>, nodes: NetNode[], x: Float32Array, h: number, w: number, tile: number, objective: Objective) {
+async function tiledGradient<T>(backend: TensorBackend<T>, nodes: NetNode[], x: Float32Array, h: number, w: number, tile: number, objective: Objective, options: DreamOptions) {
   const grad = new Float32Array(x.length);
   let loss = 0;
   for (const ty of tileSpans(h, tile)) {
     for (const tx of tileSpans(w, tile)) {
+      checkCancelled(options); // a large image's step is many tiles, each one session run
       const [th, tw] = [ty.span[1] - ty.span[0], tx.span[1] - tx.span[0]];
       const part = th === h && tw === w ? x : crop(x, w, 3, ty.span[0], tx.span[0], th, tw);
       const r = await objectiveGradient(backend, nodes, part, th, tw, objective);
@@ -139,6 +151,7 @@ async function tiledGradient<T>(backend: TensorBackend<T>, nodes: NetNode[], x: 
 /** Dreams on `image` and returns an image of the same size and channels. */
 export async function dream(image: RawImage, options: DreamOptions = {}, onProgress?: DreamProgress): Promise<RawImage> {
   const o = resolveDreamOptions(options);
+  checkCancelled(options);
   const backend = typeof o.backend === 'string' ? await selectBackend(o.backend, o.gpuMode, o.threads) : o.backend;
   const nodes = subnet(loadNet(o.cacheDir), o.layer);
   const minSide = minInputSize(nodes);
@@ -170,11 +183,11 @@ export async function dream(image: RawImage, options: DreamOptions = {}, onProgr
       for (let i = 0; i < img.length; i++) img[i] += d[i];
     }
     for (let it = 0; it < o.iterations; it++) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+      checkCancelled(options);
       const started = performance.now();
       const j = Math.min(o.jitter, Math.floor(Math.min(oh, ow) / 4)); // a roll past a quarter of the image mostly moves the wrap seam
       const [sy, sx] = [randomShift(random, j), randomShift(random, j)];
-      const r = await tiledGradient(backend, nodes, roll(img, oh, ow, 3, sy, sx), oh, ow, o.tileSize, objective);
+      const r = await tiledGradient(backend, nodes, roll(img, oh, ow, 3, sy, sx), oh, ow, o.tileSize, objective, options);
       const g = roll(r.grad, oh, ow, 3, -sy, -sx);
       let meanAbs = 0;
       for (let i = 0; i < g.length; i++) meanAbs += Math.abs(g[i]);

@@ -4,6 +4,12 @@
  * every other request. piscina keeps the threads warm between tasks (gpu.js compiles each
  * kernel once per thread) and terminates a thread whose task is aborted: a time limit or a
  * client that left ends the work mid-stage, not after it.
+ *
+ * Except cooperative tasks (DeepDream): onnxruntime-node aborts the whole process ("terminate
+ * called after throwing an instance of 'Napi::Error'") when its thread is terminated, or the
+ * pool destroyed, or the process exits, while a session is running or being built. Those tasks
+ * get a shared flag instead; aborting sets it, the operation stops between two native calls, and
+ * the pool waits for the thread to hand the task back (at most cancelWaitMs).
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
@@ -19,8 +25,13 @@ export interface ComputeStep {
 }
 
 export interface ComputeRunOptions {
-  /** Aborting terminates the thread running the task (the next task gets a fresh one). */
+  /**
+   * Aborting terminates the thread running the task (the next task gets a fresh one), or, for a
+   * cooperative task, raises its cancel flag and waits for the thread to give the task back.
+   */
   signal?: AbortSignal;
+  /** The task's operation checks ctx.cancelled() (OperationDef.cooperative): never terminate it. */
+  cooperative?: boolean;
   onProgress?: (fraction: number, detail: Record<string, unknown>) => void;
 }
 
@@ -50,6 +61,13 @@ export interface ComputePoolOptions {
   niceIncrement?: number;
   /** A thread that failed outside any task (default: a process warning). */
   onError?: (err: unknown) => void;
+  /**
+   * How long an aborted cooperative task, and close(), wait for a thread to hand its task back
+   * (default 30 s; a DeepDream step at 512 px takes 0.3-1.5 s). Past it the caller gets its
+   * ComputeAborted and a warning, and the thread is left to finish its call rather than
+   * terminated (which would abort the process); close() destroys the pool anyway.
+   */
+  cancelWaitMs?: number;
 }
 
 /** Thrown by run() when its signal aborted; `reason` is the signal's reason. */
@@ -111,12 +129,23 @@ function watched(pool: Piscina, onError: (err: unknown) => void): Piscina {
   return pool;
 }
 
+/** Resolves when `work` settles or `ms` passed, whichever is first; true when it settled. */
+function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  return Promise.race([work.then(() => true, () => true), late]).finally(() => clearTimeout(timer));
+}
+
 export function createComputePool(options: ComputePoolOptions = {}): ComputePool {
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const gpu = options.gpu ?? 'auto';
+  const cancelWaitMs = options.cancelWaitMs ?? 30_000;
+  const warn = options.onError ?? ((err) => process.emitWarning(`imgflow compute thread failed: ${(err as Error)?.message ?? err}`));
   let pool: Piscina | undefined;
   let running = 0;
   let completed = 0;
+  /** Cooperative tasks in a thread, with their flags: close() raises them and waits. */
+  const cooperative = new Map<Promise<unknown>, Int32Array>();
   // Threads start on the first heavy stage: a server that only resizes never starts one.
   const piscina = () => pool ??= watched(new Piscina({
     filename: new URL('./compute-worker-entry.mjs', import.meta.url).href,
@@ -126,10 +155,37 @@ export function createComputePool(options: ComputePoolOptions = {}): ComputePool
     idleTimeout: 10 * 60_000,
     concurrentTasksPerWorker: 1,
     niceIncrement: options.niceIncrement ?? 10,
-  }), options.onError ?? ((err) => process.emitWarning(`imgflow compute thread failed: ${(err as Error)?.message ?? err}`)));
+  }), warn);
+
+  /** A cooperative task: abort raises the flag; the thread stops itself and hands the task back. */
+  async function runCooperative(op: string, work: Promise<unknown>, flag: Int32Array, signal: AbortSignal | undefined): Promise<unknown> {
+    cooperative.set(work, flag);
+    void work.catch(() => {}).finally(() => cooperative.delete(work));
+    if (!signal) return work;
+    let raised: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      raised = () => {
+        Atomics.store(flag, 0, 1);
+        resolve();
+      };
+      if (signal.aborted) raised();
+      else signal.addEventListener('abort', raised, { once: true });
+    });
+    try {
+      if (await Promise.race([work.then(() => false, () => false), aborted.then(() => true)])) {
+        if (!(await settledWithin(work, cancelWaitMs))) {
+          warn(new Error(`an aborted ${op} task did not stop within ${cancelWaitMs} ms; its thread is left to finish (terminating it mid native call would abort the process)`));
+        }
+        throw new ComputeAborted(signal.reason);
+      }
+      return await work;
+    } finally {
+      signal.removeEventListener('abort', raised!);
+    }
+  }
 
   return {
-    async run(kind, steps, img, { signal, onProgress } = {}) {
+    async run(kind, steps, img, { signal, onProgress, cooperative: coop } = {}) {
       if (signal?.aborted) throw new ComputeAborted(signal.reason);
       const transferList = [];
       let channel: MessageChannel | undefined;
@@ -141,9 +197,13 @@ export function createComputePool(options: ComputePoolOptions = {}): ComputePool
         task.progress = channel.port2;
         transferList.push(channel.port2);
       }
+      const flag = coop ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+      task.cancel = flag;
       running++;
       try {
-        const reply = await piscina().run(task, { transferList, signal }) as ComputeReply;
+        const reply = (flag
+          ? await runCooperative(steps[0]?.op ?? kind, piscina().run(task, { transferList }), flag, signal)
+          : await piscina().run(task, { transferList, signal })) as ComputeReply;
         completed++;
         if (!reply.ok) throw rebuild(reply.error);
         return fromWire(reply.img);
@@ -160,6 +220,12 @@ export function createComputePool(options: ComputePoolOptions = {}): ComputePool
       return { threads, running, queued: pool?.queueSize ?? 0, completed };
     },
     async close() {
+      // Destroying the pool terminates its threads: first let cooperative tasks stop themselves.
+      const inFlight = [...cooperative];
+      for (const [, flag] of inFlight) Atomics.store(flag, 0, 1);
+      if (inFlight.length > 0 && !(await settledWithin(Promise.allSettled(inFlight.map(([w]) => w)), cancelWaitMs))) {
+        warn(new Error(`${cooperative.size} cancelled task(s) still running after ${cancelWaitMs} ms; destroying the pool anyway`));
+      }
       await pool?.destroy();
       pool = undefined;
     },

@@ -1,7 +1,8 @@
 /**
  * Runs in a piscina worker thread: the CPU-heavy JavaScript of a graph (gpu.js kernels in CPU
  * mode, plain-JS pixel operations, DeepDream's tensor math) away from the event loop that
- * serves requests. A time limit or a cancellation terminates the thread mid-work.
+ * serves requests. A time limit or a cancellation terminates the thread mid-work, except for
+ * operations marked `cooperative`: those see a shared flag (task.cancel) and stop themselves.
  */
 import * as workerThreads from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -36,7 +37,11 @@ async function run(task: ComputeTask): Promise<RawImage> {
   const op = opNamed(step.op);
   if (task.kind === 'pixel') return op.pixel!(img, step.params, aux(step));
   const progress = (fraction: number, detail: Record<string, unknown> = {}) => task.progress?.postMessage({ fraction, detail });
-  return op.process!(img, step.params, aux(step), { progress });
+  const flag = task.cancel;
+  // Aborted while it waited for a thread: not started at all.
+  if (flag && Atomics.load(flag, 0) !== 0) throw Object.assign(new Error('compute task cancelled before it started'), { name: 'AbortError' });
+  const cancelled = flag ? () => Atomics.load(flag, 0) !== 0 : undefined;
+  return op.process!(img, step.params, aux(step), { progress, cancelled });
 }
 
 // Node >= 21 (absent on Node 20, which copies untransferable memory instead of throwing).

@@ -30,6 +30,12 @@ export interface ComputeTask {
   gpu: GpuMode;
   /** Receives `{ fraction, detail }` messages from a process operation. */
   progress?: MessagePort;
+  /**
+   * Cooperative cancellation (operations marked `cooperative`): one Int32 in shared memory that
+   * the pool sets to 1 when the caller gives up; the operation checks it between native calls
+   * and throws, and the thread is never terminated under it.
+   */
+  cancel?: Int32Array;
 }
 
 export interface WireError {

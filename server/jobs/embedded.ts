@@ -35,6 +35,7 @@ export function createEmbeddedQueue(embeddedDeps: EmbeddedDeps): JobQueue {
     threads: Math.min(availableParallelism(), config.jobConcurrency * 2),
     gpu: config.gpu as GpuMode,
     niceIncrement: 19,
+    cancelWaitMs: config.computeCancelWaitMs,
   });
   const deps: EmbeddedDeps = { ...embeddedDeps, compute: embeddedDeps.compute ?? ownCompute };
   const jobs = new Map<string, Entry>();
