@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { bindParameters, compileGraph, evaluatePlan } from '../../runtime/index.ts';
-import { createComputePool, type ComputePool } from '../../runtime/offload/compute-pool.ts';
+import { ComputeAborted, createComputePool, type ComputePool } from '../../runtime/offload/compute-pool.ts';
 import { chainGraph, registry, singleNodeGraph } from '../_helpers/graphs.ts';
 import { noiseRaw } from '../_helpers/images.ts';
 import { rejection } from '../_helpers/rejection.ts';
@@ -111,5 +111,34 @@ describe('compute pool: heavy stages off the event loop', function () {
     expect(r.width).to.equal(96);
     expect(seen.length).to.be.at.least(3);
     expect(seen).to.deep.equal([...seen].sort((a, b) => a - b));
+  });
+
+  // Cooperative tasks (DeepDream: spec/deepdream/onnx-cancel.spec.ts) stop themselves; here, the
+  // bound on waiting for one that does not: a sharp blur, which never looks at ctx.cancelled().
+  it('gives up waiting for an aborted cooperative task after cancelWaitMs, with a warning, without terminating its thread', async () => {
+    const warnings: string[] = [];
+    const one = createComputePool({ threads: 1, gpu: 'cpu', cancelWaitMs: 100, onError: (e) => warnings.push((e as Error).message) });
+    try {
+      const img = { data: noiseRaw(900, 600), width: 900, height: 600, channels: 3 as const };
+      const blur = [{ op: 'gaussian-blur-linear', params: { 'std-dev-x': 50, 'std-dev-y': 50, 'abyss-policy': 'clamp' }, aux: {} }];
+      const t = performance.now();
+      await one.run('process', blur, img); // the thread is up, and this is how long a blur takes
+      const blurMs = performance.now() - t;
+      expect(blurMs, 'the blur outlasts the abort and the wait').to.be.above(300);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('client left')), 50);
+      const t0 = performance.now();
+      const err = await one.run('process', blur, img, { signal: controller.signal, cooperative: true }).then(() => undefined, (e: unknown) => e);
+      const waited = performance.now() - t0;
+      expect(err).to.be.instanceOf(ComputeAborted);
+      expect(waited).to.be.within(100, blurMs);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/aborted gaussian-blur-linear task did not stop within 100 ms; its thread is left to finish/);
+      // Left to finish, not terminated: the next task waits for that blur, then runs on the thread.
+      const next = await one.run('process', [{ ...blur[0], params: { 'std-dev-x': 1, 'std-dev-y': 1, 'abyss-policy': 'clamp' } }], img);
+      expect(next.width).to.equal(900);
+    } finally {
+      await one.close();
+    }
   });
 });

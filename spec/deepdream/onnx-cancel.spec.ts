@@ -1,0 +1,176 @@
+/**
+ * The onnx engine in compute threads, aborted mid-dream. Terminating a thread (or destroying the
+ * pool, or exiting) while onnxruntime-node runs a session aborts the whole process ("terminate
+ * called after throwing an instance of 'Napi::Error'"): here a time limit, a client that leaves and
+ * a shutdown each stop a real dream between steps; the process lives on (or exits with its normal
+ * code), the caller gets its coded error, and the next dream works.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRuntime, type ImgflowError } from '../../runtime/index.ts';
+import { cacheKey, type CacheParamValue } from '../../server/cache/index.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createImageCache } from '../../server/image-cache.ts';
+import { jobIdFor } from '../../server/jobs/job-id.ts';
+import { runJob } from '../../server/jobs/run-job.ts';
+import type { JobSpec } from '../../server/jobs/types.ts';
+import { RESERVED_PARAMS } from '../../server/process-request.ts';
+import { sourceIdentity } from '../../server/source.ts';
+import { testPng } from '../_helpers/images.ts';
+
+const log = { info() {}, warn() {} };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface ServerProcess {
+  proc: ChildProcess;
+  base: string;
+  stderr: () => string;
+  lines: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+/** `server/main.ts` in its own process, on a free port, with the onnx engine and one compute thread. */
+async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env, PORT: '0', IMGFLOW_HOST: '127.0.0.1', IMGFLOW_CACHE_STORE: 'none', IMGFLOW_LOG_LEVEL: 'info',
+    IMGFLOW_DEEPDREAM_BACKEND: 'onnx', IMGFLOW_COMPUTE_THREADS: '1', IMGFLOW_DEEPDREAM_THREADS: '1', ...env,
+  };
+  for (const name of ['IMGFLOW_KEY', 'IMGFLOW_SECRET', 'IMGFLOW_APPS_FILE', 'IMGFLOW_REDIS_URL', 'IMGFLOW_RUNTIME_SECRET', 'IMGFLOW_RUNTIME_READ_SECRET']) delete childEnv[name];
+  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../server/main.ts', import.meta.url))], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  const lines: Record<string, unknown>[] = [];
+  proc.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  const base = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      let nl;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          lines.push(entry);
+          const at = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(entry.msg));
+          if (at) resolve(at[1]);
+        } catch { /* not a log line */ }
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err.slice(-2000)}`)));
+  });
+  return { proc, base, stderr: () => err, lines, exited };
+}
+
+async function health(base: string): Promise<{ status: string; compute: { running: number } }> {
+  return (await fetch(`${base}/healthz`)).json() as Promise<{ status: string; compute: { running: number } }>;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('deepdream onnx engine: aborted mid-dream in a compute thread, the process survives', function () {
+  this.timeout(120_000);
+  // 100 steps at 192 px take about 5-15 s with onnx: every abort below lands mid-dream.
+  const long = 'layer=mixed3&octaves=1&iterations=100';
+
+  it('time limit: the job fails with IMGFLOW_ERR_PROCESSING_TIMEOUT between steps; the next dream on the same thread works', async () => {
+    const before = process.env.IMGFLOW_DEEPDREAM_BACKEND;
+    process.env.IMGFLOW_DEEPDREAM_BACKEND = 'onnx'; // compute threads copy the environment when they start
+    const runtime = await createRuntime({ graphsDir: 'graphs', watch: false, computeThreads: 1 });
+    try {
+      const config = loadConfig({ graphsDir: 'graphs', cacheStore: 'none', logLevel: 'silent', jobTimeoutMs: 8000 }, {});
+      const specFor = async (query: Record<string, string>, size: number, seed: number): Promise<JobSpec> => {
+        const prepared = runtime.prepare('deepdream', query, RESERVED_PARAMS);
+        const body = await testPng(size, size, 3, seed);
+        const key = cacheKey({ graphName: 'deepdream', graphRevision: prepared.revision, params: prepared.params as Record<string, CacheParamValue>, inputIdentity: sourceIdentity(undefined, body), format: 'png' });
+        return { id: jobIdFor('deepdream', key, {}), queue: 'deepdream', key, graph: 'deepdream', revision: prepared.revision, query, params: prepared.params, body: body.toString('base64'), format: 'png', url: '/graph/deepdream.png', createdAt: Date.now() };
+      };
+      const imageCache = createImageCache(config);
+      // 300 steps up to 300 px: about 30 s here, cut at 8 s (the thread's start and the sessions' builds included).
+      let steps = 0;
+      const t0 = Date.now();
+      const err = await runJob({ runtime, config, imageCache, log }, await specFor({ iterations: '100', octaves: '3', layer: 'mixed3' }, 300, 1), {
+        onProgress: (_f, d) => { if (typeof d.iteration === 'number') steps++; },
+      }).then(() => undefined, (e: ImgflowError) => e);
+      expect(err?.code).to.equal('IMGFLOW_ERR_PROCESSING_TIMEOUT');
+      expect(steps, 'it was stopped mid-dream, after some steps').to.be.within(1, 299);
+      expect(Date.now() - t0).to.be.lessThan(15_000);
+      expect(runtime.compute?.stats().running).to.equal(0, 'the thread handed the task back');
+      // The thread was not terminated: the next dream runs on it (the crash, when there was one,
+      // came as the cut-off step ended, taking this process with it).
+      let after = 0;
+      const ok = await runJob({ runtime, config, imageCache, log }, await specFor({ iterations: '2', octaves: '1', layer: 'mixed3' }, 160, 2), {
+        onProgress: (_f, d) => { if (typeof d.iteration === 'number') after++; },
+      });
+      expect(ok.evaluated).to.equal(true);
+      expect(after).to.equal(2);
+    } finally {
+      if (before === undefined) delete process.env.IMGFLOW_DEEPDREAM_BACKEND;
+      else process.env.IMGFLOW_DEEPDREAM_BACKEND = before;
+      await runtime.close();
+    }
+  });
+
+  describe('a real server process', () => {
+    let png: Buffer;
+    before(async () => { png = await testPng(192, 192, 3, 7); });
+
+    it('client gone (HTTP request closed mid-dream): the dream stops at its next step, the server lives, the next dream works', async () => {
+      const server = await startServer({ IMGFLOW_JOB_CLASSES: 'deepdream=inline' });
+      try {
+        // One short dream first: the thread, the weights and the 192 px session are ready, so the
+        // long dream below is in its steps (nearly always inside session.run) when the client leaves.
+        const warm = await fetch(`${server.base}/graph/deepdream.png?layer=mixed3&octaves=1&iterations=1`, { method: 'POST', body: new Uint8Array(png) });
+        expect(warm.status).to.equal(200);
+        await warm.arrayBuffer();
+        const gone = new AbortController();
+        const request = fetch(`${server.base}/graph/deepdream.png?${long}`, { method: 'POST', body: new Uint8Array(png), signal: gone.signal }).then(() => 'answered', (e: Error) => e.name);
+        await until('the dream to start', async () => ((await health(server.base)).compute.running > 0 ? true : undefined));
+        await sleep(1500);
+        gone.abort();
+        expect(await request).to.equal('AbortError');
+        const left = Date.now();
+        await until('the thread to hand the dream back', async () => ((await health(server.base)).compute.running === 0 ? true : undefined), 30_000);
+        // A step at 192 px takes well under a second; the remaining ~90 steps would take several.
+        expect(Date.now() - left).to.be.lessThan(4000);
+        const refused = server.lines.find((l) => l.msg === 'request refused');
+        expect(refused?.code).to.equal('IMGFLOW_ERR_CLIENT_CLOSED');
+        expect(refused?.status).to.equal(499);
+        const next = await fetch(`${server.base}/graph/deepdream.png?layer=mixed3&octaves=1&iterations=2`, { method: 'POST', body: new Uint8Array(png) });
+        expect(next.status, await next.clone().text().catch(() => '')).to.equal(200);
+        expect(next.headers.get('content-type')).to.equal('image/png');
+        expect(server.proc.exitCode).to.equal(null, 'still running');
+        expect(server.stderr()).to.not.contain('terminate called');
+      } finally {
+        server.proc.kill('SIGTERM');
+        expect(await server.exited).to.equal(0);
+      }
+    });
+
+    it('shutdown (SIGTERM) mid-dream: the job stops at its next step and the process exits with code 0', async () => {
+      const server = await startServer({});
+      const res = await fetch(`${server.base}/graph/deepdream.png?${long}`, { method: 'POST', body: new Uint8Array(png), headers: { prefer: 'respond-async' } });
+      expect(res.status).to.equal(202);
+      const location = res.headers.get('location')!;
+      await until('steps to run', async () => {
+        const s = await (await fetch(`${server.base}${location}`)).json() as { state: string; progress: number };
+        return s.state === 'processing' && s.progress > 0 ? s : undefined;
+      });
+      const t0 = Date.now();
+      server.proc.kill('SIGTERM');
+      const code = await server.exited;
+      expect(server.stderr()).to.not.contain('terminate called');
+      expect(code).to.equal(0);
+      expect(Date.now() - t0, 'stopped at the next step, not at the end of the dream').to.be.lessThan(5000);
+    });
+  });
+});
