@@ -1,10 +1,12 @@
 /**
  * DeepDream bench (issues 6 and 19): 512x512, 3 octaves x 10 iterations, layer mixed3, against
  * PyTorch on the same machine in the same run.
- *   node --import tsx bench/deepdream.ts [--input photo.jpg] [--backend cpu|gpu|auto]
+ *   node --import tsx bench/deepdream.ts [--input photo.jpg] [--backend cpu|onnx|tfjs|gpu|auto]
  *        [--layer mixed3] [--size 512] [--octaves 3] [--iterations 10] [--rounds 3] [--threads N]
  *        [--torch auto|off] [--torch-threads N] [--python /usr/bin/python3] [--out bench/deepdream-sample.jpg]
  * Without --input it dreams on a deterministic synthetic photo (bench/lib/photo-like.ts).
+ * --backend cpu (the default) is what the server's cpu runs: onnxruntime-node, or tfjs-wasm where
+ * it does not load (the "backend" line says which); tfjs times the tfjs-wasm engine.
  *
  * The yardstick is bench/deepdream-torch.py: the same trunk built from our folded-weight cache,
  * the same input, octave sizes, rolls and step rule. Before timing, both compute the loss and
@@ -42,8 +44,15 @@ const { values: a } = parseArgs({
     'torch-threads': { type: 'string', default: String(cpus().length) },
     python: { type: 'string', default: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
     out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+if (a.help) {
+  // The usage is this file's header comment.
+  const source = readFileSync(new URL(import.meta.url), 'utf8');
+  console.log(source.slice(source.indexOf('/**') + 3, source.indexOf('*/')).replace(/^ \* ?/gm, '').trim());
+  process.exit(0);
+}
 const size = Number(a.size);
 const rounds = Math.max(1, Number(a.rounds));
 const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

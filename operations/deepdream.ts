@@ -1,9 +1,9 @@
 import { defineOperation } from './define.ts';
-import { dream, DREAM_LAYERS, type DreamLayer } from './deepdream/index.ts';
+import { dream, DREAM_LAYERS, engineStatus, type DreamLayer } from './deepdream/index.ts';
 
 /**
  * DeepDream: gradient ascent on the image so a layer of InceptionV3 (ImageNet weights shipped in
- * npm nsfwjs) fires harder. The backend (cpu: tfjs-wasm; onnx: onnxruntime-node, opt-in; gpu: gpu.js on WebGPU) and the weight
+ * npm nsfwjs) fires harder. The backend (cpu: onnxruntime-node, else tfjs-wasm; gpu: gpu.js on WebGPU) and the weight
  * cache come from IMGFLOW_DEEPDREAM_BACKEND and IMGFLOW_DEEPDREAM_CACHE_DIR, the threads per gradient from
  * IMGFLOW_DEEPDREAM_THREADS (see operations/deepdream).
  */
@@ -31,6 +31,8 @@ export default defineOperation({
   // Stops between steps when ctx.cancelled() says so: its thread is never terminated mid-step
   // (onnxruntime-node aborts the process then).
   cooperative: true,
+  // onnxruntime-node, or tfjs-wasm and why (an optional dependency that may not load).
+  engine: engineStatus,
   process: (img, p, aux, ctx) =>
     dream(
       img,

@@ -138,6 +138,12 @@ export interface OperationDef {
    * whole process when its thread is terminated inside a native call.
    */
   cooperative?: true;
+  /**
+   * What a `process` operation ran on in its thread (e.g. DeepDream's onnxruntime-node, or
+   * tfjs-wasm and why): read after each task, shown in /healthz under compute.engines, and a
+   * fallbackReason is logged once by the server.
+   */
+  engine?: () => { engine: string; fallbackReason?: string; [key: string]: unknown } | undefined;
 }
 
 export function defineOperation<T extends OperationDef>(def: T): T {

@@ -33,6 +33,8 @@ export interface RuntimeOptions extends GraphLimits {
   computeThreads?: number;
   /** How long an aborted cooperative task (DeepDream) may take to stop (ms, default 30000; compute-pool.ts). */
   computeCancelWaitMs?: number;
+  /** A compute operation's engine became known or changed (DeepDream's onnx, or tfjs and why). */
+  onComputeEngine?: (op: string, report: { engine: string; fallbackReason?: string }) => void;
   /** Kernel backend the compute threads configure (the process's IMGFLOW_GPU). */
   gpu?: GpuMode;
   /** Edits saved with store.schedule() reach the file at most this often per graph (ms, default 100). */
@@ -119,7 +121,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const store = await openGraphStore({ dir: options.graphsDir, watch: options.watch, onError: options.onStoreError, writeDelayMs: options.saveDelayMs });
   const limits: GraphLimits = Object.freeze({ maxNodes: options.maxNodes, maxGraphBytes: options.maxGraphBytes });
   const limiter = createLimiter(options.concurrency ?? 4, options.maxQueue ?? 64);
-  const compute = options.computeThreads === 0 ? undefined : createComputePool({ threads: options.computeThreads, gpu: options.gpu, cancelWaitMs: options.computeCancelWaitMs });
+  const compute = options.computeThreads === 0 ? undefined : createComputePool({ threads: options.computeThreads, gpu: options.gpu, cancelWaitMs: options.computeCancelWaitMs, onEngine: options.onComputeEngine });
   const plans = new Map<string, { revision: string; deps: Map<string, string>; effective: string; plan: Plan; work?: WorkClass }>();
   store.on('change', (name) => plans.delete(name));
 

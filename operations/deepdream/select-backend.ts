@@ -1,14 +1,14 @@
 /**
- * Picks the tensor backend: `cpu` (tfjs-wasm), `onnx` (onnxruntime-node, opt-in), `tfjs` (the
- * same as cpu), `gpu` (gpu.js kernels), or `auto`, which is `gpu` only when Dawn finds a hardware
- * adapter, else `cpu`.
+ * Picks the tensor backend: `cpu` (onnxruntime-node when it loads, else tfjs-wasm), `onnx`
+ * (onnxruntime-node, or an error), `tfjs` (tfjs-wasm, the engine cpu ran before onnx), `gpu`
+ * (gpu.js kernels), or `auto`, which is `gpu` only when Dawn finds a hardware adapter, else `cpu`.
  *
- * onnx is about 4x faster per step but not the default: a compute thread terminated while
- * onnxruntime-node runs a step (a time limit, a client gone, shutdown) aborts the whole process
- * (`terminate called after throwing an instance of 'Napi::Error'`, seen in
- * spec/server/jobs/run-job.spec.ts's time-limit case). It becomes the default once a step can be
- * cancelled without terminating its thread. A software adapter (lavapipe/llvmpipe, SwiftShader)
- * is no GPU: gpu.js on it runs about 40x slower than tfjs-wasm.
+ * onnx is about 4x faster per step than tfjs-wasm. It is safe in compute threads because a dream
+ * is cancelled cooperatively (runtime/offload/compute-pool.ts): a thread terminated while
+ * onnxruntime-node runs a step aborts the whole process. onnxruntime-node is an optional
+ * dependency: where it does not load, cpu falls back to tfjs-wasm and says why (engineStatus(),
+ * reported in /healthz and logged by the server). A software adapter (lavapipe/llvmpipe,
+ * SwiftShader) is no GPU: gpu.js on it runs about 40x slower than tfjs-wasm.
  */
 import type { TensorBackend } from './backend.ts';
 import { createGpujsBackend, installWebGpu, type GpuMode } from './backend-gpujs.ts';
@@ -50,16 +50,43 @@ export function hardwareGpuAdapter(): Promise<AdapterInfo | undefined> {
   return probe;
 }
 
-/** The cpu engine: tfjs-wasm (see above for why not onnxruntime-node). */
-async function cpuBackend(threads?: number): Promise<TensorBackend<any>> {
-  return createTfjsBackend(threads);
+/** What this thread's last dream ran on, and why not on onnxruntime-node when cpu fell back. */
+export type EngineStatus = {
+  /** The choice asked for (IMGFLOW_DEEPDREAM_BACKEND). */
+  requested: BackendChoice;
+  /** The backend's description, e.g. "onnxruntime-node 1.30.0 (MLAS, 2 intra-op thread(s)); ...". */
+  engine: string;
+  /** Set when cpu (or auto) ran tfjs-wasm because onnxruntime-node did not load. */
+  fallbackReason?: string;
+};
+
+let status: EngineStatus | undefined;
+
+export function engineStatus(): EngineStatus | undefined {
+  return status;
+}
+
+/** The cpu engine: onnxruntime-node, else tfjs-wasm with the reason kept for engineStatus(). */
+async function cpuBackend(requested: BackendChoice, threads?: number): Promise<TensorBackend<any>> {
+  try {
+    const onnx = await createOnnxBackend(threads);
+    status = { requested, engine: onnx.description };
+    return onnx;
+  } catch (err) {
+    const tfjs = await createTfjsBackend(threads);
+    status = { requested, engine: tfjs.description, fallbackReason: (err as Error).message };
+    return tfjs;
+  }
 }
 
 /** `threads`: compute threads of the cpu backend when this thread starts it (see createTfjsBackend). */
 export async function selectBackend(choice: BackendChoice, gpuMode: GpuMode = 'webgpu', threads?: number): Promise<TensorBackend<any>> {
-  if (choice === 'cpu') return cpuBackend(threads);
-  if (choice === 'onnx') return createOnnxBackend(threads);
-  if (choice === 'tfjs') return createTfjsBackend(threads);
-  if (choice === 'gpu') return createGpujsBackend(gpuMode);
-  return (await hardwareGpuAdapter()) ? createGpujsBackend('webgpu') : cpuBackend(threads);
+  if (choice === 'cpu') return cpuBackend(choice, threads);
+  const chosen = choice === 'onnx' ? await createOnnxBackend(threads)
+    : choice === 'tfjs' ? await createTfjsBackend(threads)
+      : choice === 'gpu' ? await createGpujsBackend(gpuMode)
+        : (await hardwareGpuAdapter()) ? await createGpujsBackend('webgpu') : undefined;
+  if (!chosen) return cpuBackend(choice, threads);
+  status = { requested: choice, engine: chosen.description };
+  return chosen;
 }

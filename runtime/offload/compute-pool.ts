@@ -16,7 +16,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Params, RawImage } from '../../operations/define.ts';
 import type { GpuMode } from '../../operations/kernels/backend.ts';
-import { fromWire, type ComputeReply, type ComputeTask, type WirePixels, type WireStep } from './task.ts';
+import { fromWire, type ComputeReply, type ComputeTask, type EngineReport, type WirePixels, type WireStep } from './task.ts';
 
 export interface ComputeStep {
   op: string;
@@ -40,6 +40,8 @@ export interface ComputePoolStats {
   running: number;
   queued: number;
   completed: number;
+  /** What process operations ran on, by operation (from their last task): DeepDream's engine. */
+  engines?: Record<string, EngineReport>;
 }
 
 export interface ComputePool {
@@ -68,6 +70,8 @@ export interface ComputePoolOptions {
    * terminated (which would abort the process); close() destroys the pool anyway.
    */
   cancelWaitMs?: number;
+  /** An operation's engine changed (first task, or a fallback appeared): the server logs it. */
+  onEngine?: (op: string, report: EngineReport) => void;
 }
 
 /** Thrown by run() when its signal aborted; `reason` is the signal's reason. */
@@ -78,6 +82,16 @@ export class ComputeAborted extends Error {
     this.reason = reason;
     this.name = 'ComputeAborted';
   }
+}
+
+/**
+ * The log line for an operation's engine: warn when it fell back (DeepDream on tfjs-wasm, about
+ * 4x slower, because onnxruntime-node did not load), else info.
+ */
+export function engineNotice(op: string, report: EngineReport): { level: 'info' | 'warn'; message: string } {
+  return report.fallbackReason
+    ? { level: 'warn', message: `${op} falls back to ${report.engine}: ${report.fallbackReason}` }
+    : { level: 'info', message: `${op} runs on ${report.engine}` };
 }
 
 /** Bytes copied per turn of the event loop when pixels are handed to a thread. */
@@ -146,6 +160,12 @@ export function createComputePool(options: ComputePoolOptions = {}): ComputePool
   let completed = 0;
   /** Cooperative tasks in a thread, with their flags: close() raises them and waits. */
   const cooperative = new Map<Promise<unknown>, Int32Array>();
+  const engines: Record<string, EngineReport> = {};
+  const noteEngine = (op: string, report: EngineReport | undefined) => {
+    if (!report || JSON.stringify(engines[op]) === JSON.stringify(report)) return;
+    engines[op] = report;
+    options.onEngine?.(op, report);
+  };
   // Threads start on the first heavy stage: a server that only resizes never starts one.
   const piscina = () => pool ??= watched(new Piscina({
     filename: new URL('./compute-worker-entry.mjs', import.meta.url).href,
@@ -205,6 +225,7 @@ export function createComputePool(options: ComputePoolOptions = {}): ComputePool
           ? await runCooperative(steps[0]?.op ?? kind, piscina().run(task, { transferList }), flag, signal)
           : await piscina().run(task, { transferList, signal })) as ComputeReply;
         completed++;
+        noteEngine(steps[0]?.op ?? kind, reply.engine);
         if (!reply.ok) throw rebuild(reply.error);
         return fromWire(reply.img);
       } catch (err) {
@@ -217,7 +238,7 @@ export function createComputePool(options: ComputePoolOptions = {}): ComputePool
     },
     stats() {
       // `running` counts tasks handed to piscina, including those waiting for a thread.
-      return { threads, running, queued: pool?.queueSize ?? 0, completed };
+      return { threads, running, queued: pool?.queueSize ?? 0, completed, ...(Object.keys(engines).length > 0 && { engines: { ...engines } }) };
     },
     async close() {
       // Destroying the pool terminates its threads: first let cooperative tasks stop themselves.

@@ -52,6 +52,13 @@ function moving(reply: ComputeReply, buffer: ArrayBuffer): unknown {
   return Piscina.move({ [Piscina.transferableSymbol]: [buffer], [Piscina.valueSymbol]: reply } as never);
 }
 
+/** The operation's engine after a process task, for the pool's stats (structured-clone safe). */
+function engineOf(task: ComputeTask): ComputeReply['engine'] {
+  if (task.kind !== 'process') return undefined;
+  const report = byName.get(task.steps[0]?.op)?.engine?.();
+  return report ? structuredClone(report) : undefined;
+}
+
 export default async function compute(task: ComputeTask): Promise<unknown> {
   try {
     const out = await run(task);
@@ -61,12 +68,13 @@ export default async function compute(task: ComputeTask): Promise<unknown> {
     // one throws a DataCloneError where Node 20 copied it silently.
     const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !isMarkedAsUntransferable?.(data.buffer);
     const pixels = whole ? new Uint8Array(data.buffer) : new Uint8Array(data);
-    const reply: ComputeReply = { ok: true, img: { data: pixels, width: out.width, height: out.height, channels: out.channels } };
+    const reply: ComputeReply = { ok: true, img: { data: pixels, width: out.width, height: out.height, channels: out.channels }, engine: engineOf(task) };
     return moving(reply, pixels.buffer as ArrayBuffer);
   } catch (err) {
     const e = err as { message?: string; name?: string; code?: unknown; statusCode?: unknown; details?: unknown };
     return {
       ok: false,
+      engine: engineOf(task),
       error: {
         message: e?.message ?? String(err),
         name: e?.name,

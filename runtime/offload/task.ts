@@ -46,7 +46,15 @@ export interface WireError {
   details?: Record<string, unknown>;
 }
 
-export type ComputeReply = { ok: true; img: WirePixels } | { ok: false; error: WireError };
+/** `engine`: the operation's OperationDef.engine() after the task (what it ran on, any fallback). */
+export type ComputeReply = ({ ok: true; img: WirePixels } | { ok: false; error: WireError }) & { engine?: EngineReport };
+
+/** What an operation ran on in its thread; `fallbackReason` when not on the engine asked for. */
+export interface EngineReport {
+  engine: string;
+  fallbackReason?: string;
+  [key: string]: unknown;
+}
 
 /** Pixels off the wire as a RawImage: a Buffer over the same memory (shared or moved), no copy. */
 export function fromWire(p: WirePixels): RawImage {

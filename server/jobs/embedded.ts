@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { errors } from '../../runtime/errors.ts';
-import { createComputePool } from '../../runtime/offload/compute-pool.ts';
+import { createComputePool, engineNotice } from '../../runtime/offload/compute-pool.ts';
 import type { GpuMode } from '../../operations/kernels/backend.ts';
 import { deliverCallback } from './callback.ts';
 import { Durations, etaSeconds } from './eta.ts';
@@ -36,6 +36,10 @@ export function createEmbeddedQueue(embeddedDeps: EmbeddedDeps): JobQueue {
     gpu: config.gpu as GpuMode,
     niceIncrement: 19,
     cancelWaitMs: config.computeCancelWaitMs,
+    onEngine: (op, report) => {
+      const notice = engineNotice(op, report);
+      embeddedDeps.log[notice.level]({ op, ...report }, notice.message);
+    },
   });
   const deps: EmbeddedDeps = { ...embeddedDeps, compute: embeddedDeps.compute ?? ownCompute };
   const jobs = new Map<string, Entry>();
@@ -213,6 +217,8 @@ export function createEmbeddedQueue(embeddedDeps: EmbeddedDeps): JobQueue {
         running: Object.fromEntries(running),
         waiting: Object.fromEntries([...waiting].map(([q, l]) => [q, l.length])),
         ...counters,
+        // The jobs' own threads: what DeepDream ran on (compute.engines), as /healthz's compute has it for inline work.
+        ...(ownCompute && { compute: ownCompute.stats() }),
       };
     },
     async close() {

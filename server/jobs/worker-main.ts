@@ -13,6 +13,7 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { configureGpu, gpuFallbackNotice, type GpuMode } from '../../operations/kernels/index.ts';
+import { engineNotice } from '../../runtime/offload/compute-pool.ts';
 import { createRuntime } from '../../runtime/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { closeSourceAgents } from '../input/fetch-source.ts';
@@ -54,6 +55,10 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
     computeThreads: config.computeThreads,
     gpu: config.gpu as GpuMode,
     onStoreError: (err, file) => log.warn({ err, file }, 'graph not loaded'),
+    onComputeEngine: (op, report) => {
+      const notice = engineNotice(op, report);
+      log[notice.level]({ op, ...report }, notice.message);
+    },
   });
   const gpu = await configureGpu(config.gpu as 'auto');
   const imageCache = createImageCache(config, { logger: log });
@@ -64,7 +69,7 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
   const apps = await createAppRegistry(config);
   const workers = startJobWorkers({ runtime, config, imageCache, log, queues, concurrency: config.jobConcurrency, appSecret: (key) => apps.get(key)?.secrets[0] });
   const started = Date.now();
-  const health = () => ({ ...workers.health(), version, uptimeSeconds: Math.round((Date.now() - started) / 1000), cache: imageCache.describe().store, gpu: gpu.kernelClass });
+  const health = () => ({ ...workers.health(), version, uptimeSeconds: Math.round((Date.now() - started) / 1000), cache: imageCache.describe().store, gpu: gpu.kernelClass, compute: runtime.compute?.stats() });
 
   const metricsQueues = queues.map((q) => new Queue(q, { connection: redisConnection(config, false), prefix: config.redisPrefix }));
   for (const q of metricsQueues) q.on('error', () => { /* the workers log Redis errors */ });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Worker } from 'node:worker_threads';
 import { createOnnxBackend, onnxAvailable, sessionLimit } from '../../operations/deepdream/onnx/backend-onnx.ts';
 import { SessionCache } from '../../operations/deepdream/onnx/session-cache.ts';
-import { createTfjsBackend, dream, forward, loadNet, meanSquareObjective, objectiveGradient, selectBackend, subnet, type Objective, type TensorBackend } from '../../operations/deepdream/index.ts';
+import { createTfjsBackend, dream, engineStatus, forward, loadNet, meanSquareObjective, objectiveGradient, selectBackend, subnet, type Objective, type TensorBackend } from '../../operations/deepdream/index.ts';
 import { liveChannel, noiseInput, picture, relativeL2 } from './helpers.ts';
 
 /** Central difference of the loss along the unit vector of `grad`, against |grad|. */
@@ -36,12 +36,14 @@ describe('deepdream onnx backend (onnxruntime-node, forward + input gradient as 
     tfjs = await createTfjsBackend();
   });
 
-  it('loads, and is what the onnx choice runs (cpu stays tfjs: see select-backend.ts)', async () => {
+  it('loads, and is what cpu and onnx run (tfjs chooses tfjs-wasm)', async () => {
     expect(await onnxAvailable()).to.equal(true);
     expect(onnx.description).to.match(/^onnxruntime-node \d+\.\d+\.\d+ \(MLAS, \d+ intra-op thread/);
     expect(await selectBackend('onnx')).to.equal(onnx);
-    expect(await selectBackend('cpu')).to.equal(tfjs);
+    expect(await selectBackend('cpu')).to.equal(onnx);
+    expect(engineStatus()).to.deep.equal({ requested: 'cpu', engine: onnx.description });
     expect(await selectBackend('tfjs')).to.equal(tfjs);
+    expect(engineStatus()).to.deep.equal({ requested: 'tfjs', engine: tfjs.description });
     expect(onnx.wholeGradient).to.be.a('function');
   });
 

@@ -30,14 +30,17 @@ interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** `server/main.ts` in its own process, on a free port, with the onnx engine and one compute thread. */
-async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * `server/main.ts` in its own process, on a free port, with one compute thread and DeepDream's
+ * default engine (IMGFLOW_DEEPDREAM_BACKEND unset: auto, which is cpu without a GPU).
+ */
+async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env, PORT: '0', IMGFLOW_HOST: '127.0.0.1', IMGFLOW_CACHE_STORE: 'none', IMGFLOW_LOG_LEVEL: 'info',
-    IMGFLOW_DEEPDREAM_BACKEND: 'onnx', IMGFLOW_COMPUTE_THREADS: '1', IMGFLOW_DEEPDREAM_THREADS: '1', ...env,
+    IMGFLOW_COMPUTE_THREADS: '1', IMGFLOW_DEEPDREAM_THREADS: '1', ...env,
   };
-  for (const name of ['IMGFLOW_KEY', 'IMGFLOW_SECRET', 'IMGFLOW_APPS_FILE', 'IMGFLOW_REDIS_URL', 'IMGFLOW_RUNTIME_SECRET', 'IMGFLOW_RUNTIME_READ_SECRET']) delete childEnv[name];
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../server/main.ts', import.meta.url))], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const name of ['IMGFLOW_KEY', 'IMGFLOW_SECRET', 'IMGFLOW_APPS_FILE', 'IMGFLOW_REDIS_URL', 'IMGFLOW_RUNTIME_SECRET', 'IMGFLOW_RUNTIME_READ_SECRET', 'IMGFLOW_DEEPDREAM_BACKEND']) delete childEnv[name];
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, fileURLToPath(new URL('../../server/main.ts', import.meta.url))], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
   const lines: Record<string, unknown>[] = [];
@@ -63,8 +66,14 @@ async function startServer(env: Record<string, string>): Promise<ServerProcess> 
   return { proc, base, stderr: () => err, lines, exited };
 }
 
-async function health(base: string): Promise<{ status: string; compute: { running: number } }> {
-  return (await fetch(`${base}/healthz`)).json() as Promise<{ status: string; compute: { running: number } }>;
+interface Health {
+  status: string;
+  compute: { running: number; engines?: Record<string, { engine: string; fallbackReason?: string; requested: string }> };
+  jobs: { compute?: Health['compute'] };
+}
+
+async function health(base: string): Promise<Health> {
+  return (await fetch(`${base}/healthz`)).json() as Promise<Health>;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
@@ -84,7 +93,7 @@ describe('deepdream onnx engine: aborted mid-dream in a compute thread, the proc
 
   it('time limit: the job fails with IMGFLOW_ERR_PROCESSING_TIMEOUT between steps; the next dream on the same thread works', async () => {
     const before = process.env.IMGFLOW_DEEPDREAM_BACKEND;
-    process.env.IMGFLOW_DEEPDREAM_BACKEND = 'onnx'; // compute threads copy the environment when they start
+    process.env.IMGFLOW_DEEPDREAM_BACKEND = 'cpu'; // onnx here; compute threads copy the environment when they start
     const runtime = await createRuntime({ graphsDir: 'graphs', watch: false, computeThreads: 1 });
     try {
       const config = loadConfig({ graphsDir: 'graphs', cacheStore: 'none', logLevel: 'silent', jobTimeoutMs: 8000 }, {});
@@ -132,6 +141,10 @@ describe('deepdream onnx engine: aborted mid-dream in a compute thread, the proc
         const warm = await fetch(`${server.base}/graph/deepdream.png?layer=mixed3&octaves=1&iterations=1`, { method: 'POST', body: new Uint8Array(png) });
         expect(warm.status).to.equal(200);
         await warm.arrayBuffer();
+        const engine = (await health(server.base)).compute.engines?.deepdream;
+        expect(engine?.engine, 'the default engine').to.match(/^onnxruntime-node \d+\.\d+\.\d+ \(MLAS/);
+        expect(engine?.fallbackReason).to.equal(undefined);
+        expect(server.lines.find((l) => l.op === 'deepdream')?.msg).to.match(/^deepdream runs on onnxruntime-node/);
         const gone = new AbortController();
         const request = fetch(`${server.base}/graph/deepdream.png?${long}`, { method: 'POST', body: new Uint8Array(png), signal: gone.signal }).then(() => 'answered', (e: Error) => e.name);
         await until('the dream to start', async () => ((await health(server.base)).compute.running > 0 ? true : undefined));
@@ -171,6 +184,24 @@ describe('deepdream onnx engine: aborted mid-dream in a compute thread, the proc
       expect(server.stderr()).to.not.contain('terminate called');
       expect(code).to.equal(0);
       expect(Date.now() - t0, 'stopped at the next step, not at the end of the dream').to.be.lessThan(5000);
+    });
+
+    it('without onnxruntime-node, cpu dreams on tfjs-wasm: a warn line and /healthz say why', async () => {
+      const server = await startServer({ IMGFLOW_JOB_CLASSES: 'deepdream=inline' }, ['--import', fileURLToPath(new URL('./without-onnx.mjs', import.meta.url))]);
+      try {
+        const res = await fetch(`${server.base}/graph/deepdream.png?layer=mixed0&octaves=1&iterations=1`, { method: 'POST', body: new Uint8Array(png) });
+        expect(res.status, await res.clone().text()).to.equal(200);
+        const engine = (await health(server.base)).compute.engines?.deepdream;
+        expect(engine?.requested).to.equal('auto');
+        expect(engine?.engine).to.match(/^tfjs-core \d+\.\d+\.\d+ on wasm/);
+        expect(engine?.fallbackReason).to.contain('onnxruntime-node').and.contain('did not load');
+        const line = server.lines.find((l) => l.op === 'deepdream');
+        expect(line?.level).to.equal(40, 'logged at warn');
+        expect(line?.msg).to.match(/^deepdream falls back to tfjs-core .* on wasm.*: The onnx DeepDream backend needs onnxruntime-node \(an optional dependency\) and it did not load/);
+      } finally {
+        server.proc.kill('SIGTERM');
+        expect(await server.exited).to.equal(0);
+      }
     });
   });
 });
