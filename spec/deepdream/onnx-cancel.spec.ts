@@ -174,10 +174,14 @@ describe('deepdream onnx engine: aborted mid-dream in a compute thread, the proc
       const res = await fetch(`${server.base}/graph/deepdream.png?${long}`, { method: 'POST', body: new Uint8Array(png), headers: { prefer: 'respond-async' } });
       expect(res.status).to.equal(202);
       const location = res.headers.get('location')!;
-      await until('steps to run', async () => {
-        const s = await (await fetch(`${server.base}${location}`)).json() as { state: string; progress: number };
+      const running = await until('steps to run', async () => {
+        const s = await (await fetch(`${server.base}${location}`)).json() as { state: string; progress: number; stage?: Record<string, unknown> };
         return s.state === 'processing' && s.progress > 0 ? s : undefined;
       });
+      // The job record follows the dream step by step, with an ETA from the measured steps.
+      expect(running.stage).to.include({ node: 'dream', octave: 1 });
+      expect(running.stage?.iteration).to.be.a('number').and.be.at.least(1);
+      expect(running.stage?.eta).to.be.a('number').and.be.above(0);
       const t0 = Date.now();
       server.proc.kill('SIGTERM');
       const code = await server.exited;
