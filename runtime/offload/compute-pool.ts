@@ -16,7 +16,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Params, RawImage } from '../../operations/define.ts';
 import type { GpuMode } from '../../operations/kernels/backend.ts';
-import { fromWire, type ComputeReply, type ComputeTask, type EngineReport, type WirePixels, type WireStep } from './task.ts';
+import { CANCEL, fromWire, STARTED, type ComputeReply, type ComputeTask, type EngineReport, type WirePixels, type WireStep } from './task.ts';
 
 export interface ComputeStep {
   op: string;
@@ -177,15 +177,19 @@ export function createComputePool(options: ComputePoolOptions = {}): ComputePool
     niceIncrement: options.niceIncrement ?? 10,
   }), warn);
 
-  /** A cooperative task: abort raises the flag; the thread stops itself and hands the task back. */
-  async function runCooperative(op: string, work: Promise<unknown>, flag: Int32Array, signal: AbortSignal | undefined): Promise<unknown> {
+  /**
+   * A cooperative task: abort raises the flag; the thread stops itself and hands the task back.
+   * One still waiting for a thread is dropped from piscina's queue at once (`unstarted`).
+   */
+  async function runCooperative(op: string, work: Promise<unknown>, flag: Int32Array, unstarted: AbortController, signal: AbortSignal | undefined): Promise<unknown> {
     cooperative.set(work, flag);
     void work.catch(() => {}).finally(() => cooperative.delete(work));
     if (!signal) return work;
     let raised: (() => void) | undefined;
     const aborted = new Promise<void>((resolve) => {
       raised = () => {
-        Atomics.store(flag, 0, 1);
+        Atomics.store(flag, CANCEL, 1);
+        if (Atomics.load(flag, STARTED) === 0) unstarted.abort(signal.reason);
         resolve();
       };
       if (signal.aborted) raised();
@@ -217,12 +221,13 @@ export function createComputePool(options: ComputePoolOptions = {}): ComputePool
         task.progress = channel.port2;
         transferList.push(channel.port2);
       }
-      const flag = coop ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-      task.cancel = flag;
+      const flag = coop ? new Int32Array(new SharedArrayBuffer(8)) : undefined;
+      if (flag) task.cancel = flag;
+      const unstarted = new AbortController();
       running++;
       try {
         const reply = (flag
-          ? await runCooperative(steps[0]?.op ?? kind, piscina().run(task, { transferList }), flag, signal)
+          ? await runCooperative(steps[0]?.op ?? kind, piscina().run(task, { transferList, signal: unstarted.signal }), flag, unstarted, signal)
           : await piscina().run(task, { transferList, signal })) as ComputeReply;
         completed++;
         noteEngine(steps[0]?.op ?? kind, reply.engine);
@@ -243,7 +248,7 @@ export function createComputePool(options: ComputePoolOptions = {}): ComputePool
     async close() {
       // Destroying the pool terminates its threads: first let cooperative tasks stop themselves.
       const inFlight = [...cooperative];
-      for (const [, flag] of inFlight) Atomics.store(flag, 0, 1);
+      for (const [, flag] of inFlight) Atomics.store(flag, CANCEL, 1);
       if (inFlight.length > 0 && !(await settledWithin(Promise.allSettled(inFlight.map(([w]) => w)), cancelWaitMs))) {
         warn(new Error(`${cooperative.size} cancelled task(s) still running after ${cancelWaitMs} ms; destroying the pool anyway`));
       }

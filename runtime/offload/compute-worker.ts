@@ -8,7 +8,7 @@ import * as workerThreads from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { operations } from '../../operations/index.ts';
 import type { OperationDef, RawImage } from '../../operations/define.ts';
-import { fromWire, type ComputeReply, type ComputeTask, type WirePixels } from './task.ts';
+import { CANCEL, fromWire, STARTED, type ComputeReply, type ComputeTask, type WirePixels } from './task.ts';
 
 const byName = new Map<string, OperationDef>(operations.map((op) => [op.name, op]));
 let gpuReady: Promise<unknown> | undefined;
@@ -38,9 +38,11 @@ async function run(task: ComputeTask): Promise<RawImage> {
   if (task.kind === 'pixel') return op.pixel!(img, step.params, aux(step));
   const progress = (fraction: number, detail: Record<string, unknown> = {}) => task.progress?.postMessage({ fraction, detail });
   const flag = task.cancel;
-  // Aborted while it waited for a thread: not started at all.
-  if (flag && Atomics.load(flag, 0) !== 0) throw Object.assign(new Error('compute task cancelled before it started'), { name: 'AbortError' });
-  const cancelled = flag ? () => Atomics.load(flag, 0) !== 0 : undefined;
+  // Started, then cancelled? In this order (both sequentially consistent), a pool that saw
+  // STARTED unset may drop or terminate the task only before it can reach a native call.
+  if (flag) Atomics.store(flag, STARTED, 1);
+  if (flag && Atomics.load(flag, CANCEL) !== 0) throw Object.assign(new Error('compute task cancelled before it started'), { name: 'AbortError' });
+  const cancelled = flag ? () => Atomics.load(flag, CANCEL) !== 0 : undefined;
   return op.process!(img, step.params, aux(step), { progress, cancelled });
 }
 

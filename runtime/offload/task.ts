@@ -31,12 +31,16 @@ export interface ComputeTask {
   /** Receives `{ fraction, detail }` messages from a process operation. */
   progress?: MessagePort;
   /**
-   * Cooperative cancellation (operations marked `cooperative`): one Int32 in shared memory that
-   * the pool sets to 1 when the caller gives up; the operation checks it between native calls
-   * and throws, and the thread is never terminated under it.
+   * Cooperative cancellation (operations marked `cooperative`), two Int32s in shared memory:
+   * [CANCEL] the pool sets to 1 when the caller gives up (the operation checks it between native
+   * calls and throws; its thread is never terminated under it), [STARTED] the thread sets to 1
+   * before it looks at [CANCEL] the first time (a task not started yet is dropped from the queue).
    */
   cancel?: Int32Array;
 }
+
+export const CANCEL = 0;
+export const STARTED = 1;
 
 export interface WireError {
   message: string;

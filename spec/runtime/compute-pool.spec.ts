@@ -141,4 +141,27 @@ describe('compute pool: heavy stages off the event loop', function () {
       await one.close();
     }
   });
+
+  it('drops an aborted cooperative task still waiting for a thread at once', async () => {
+    const one = createComputePool({ threads: 1, gpu: 'cpu' });
+    try {
+      const img = { data: noiseRaw(900, 600), width: 900, height: 600, channels: 3 as const };
+      const busy = one.run('process', [{ op: 'gaussian-blur-linear', params: { 'std-dev-x': 50, 'std-dev-y': 50, 'abyss-policy': 'clamp' }, aux: {} }], img);
+      const controller = new AbortController();
+      const dreamParams = { layer: 'mixed0', channel: -1, octaves: 1, 'octave-scale': 1.4, iterations: 1, step: 0.015, jitter: 0, 'tile-size': 512, seed: 0 };
+      const queued = one.run('process', [{ op: 'deepdream', params: dreamParams, aux: {} }], { ...img, data: noiseRaw(96, 64), width: 96, height: 64 }, { signal: controller.signal, cooperative: true });
+      let blurDone = false;
+      void busy.then(() => (blurDone = true));
+      await new Promise((r) => setTimeout(r, 100));
+      const t0 = performance.now();
+      controller.abort(new Error('client left'));
+      const err = await queued.then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(ComputeAborted);
+      expect(performance.now() - t0).to.be.below(200);
+      expect(blurDone, 'it did not wait for the thread').to.equal(false);
+      expect((await busy).width).to.equal(900);
+    } finally {
+      await one.close();
+    }
+  });
 });
