@@ -2,15 +2,20 @@
  * The onnx engine in compute threads, aborted mid-dream. Terminating a thread (or destroying the
  * pool, or exiting) while onnxruntime-node runs a session aborts the whole process ("terminate
  * called after throwing an instance of 'Napi::Error'"): here a time limit, a client that leaves and
- * a shutdown each stop a real dream between steps; the process lives on (or exits with its normal
+ * a shutdown (server, and a Redis worker process) each stop a real dream between steps; the process lives on (or exits with its normal
  * code), the caller gets its coded error, and the next dream works.
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, type ImgflowError } from '../../runtime/index.ts';
 import { cacheKey, type CacheParamValue } from '../../server/cache/index.ts';
-import { loadConfig } from '../../server/config.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig, workClassOptions } from '../../server/config.ts';
 import { createImageCache } from '../../server/image-cache.ts';
 import { jobIdFor } from '../../server/jobs/job-id.ts';
 import { runJob } from '../../server/jobs/run-job.ts';
@@ -18,6 +23,7 @@ import type { JobSpec } from '../../server/jobs/types.ts';
 import { RESERVED_PARAMS } from '../../server/process-request.ts';
 import { sourceIdentity } from '../../server/source.ts';
 import { testPng } from '../_helpers/images.ts';
+import { deletePrefix, REDIS_URL, spawnWorker } from '../server/jobs/_processes.ts';
 
 const log = { info() {}, warn() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -211,5 +217,46 @@ describe('deepdream onnx engine: aborted mid-dream in a compute thread, the proc
         expect(await server.exited).to.equal(0);
       }
     });
+  });
+
+  it('worker process (Redis jobs) stopped mid-dream: past its shutdown deadline the job is handed back at the next step, exit code 0', async () => {
+    const prefix = `imgflow-spec-onnx-cancel-${process.pid}-${Date.now()}`;
+    const cacheDir = await mkdtemp(join(tmpdir(), 'imgflow-onnx-cancel-'));
+    const config = loadConfig({ graphsDir: 'graphs', cacheDir, logLevel: 'silent', redisUrl: REDIS_URL, redisPrefix: prefix }, {});
+    const runtime = await createRuntime({ graphsDir: 'graphs', watch: false, workClasses: workClassOptions(config) });
+    const app = await buildApp(config, { runtime });
+    const env: Record<string, string> = {
+      IMGFLOW_REDIS_URL: REDIS_URL, IMGFLOW_REDIS_PREFIX: prefix, IMGFLOW_GRAPHS_DIR: 'graphs', IMGFLOW_CACHE_DIR: cacheDir,
+      IMGFLOW_WORKER_METRICS_PORT: '0', IMGFLOW_HOST: '127.0.0.1', IMGFLOW_LOG_LEVEL: 'info', IMGFLOW_WORKER_SHUTDOWN_SECONDS: '1',
+      IMGFLOW_COMPUTE_THREADS: '1', IMGFLOW_DEEPDREAM_THREADS: '1',
+    };
+    const worker = spawnWorker(env, ['--queues', 'deepdream', '--concurrency', '1']);
+    let stderr = '';
+    worker.proc.stderr!.on('data', (d) => (stderr += d));
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      await worker.ready;
+      const res = await fetch(`${base}/graph/deepdream.png?layer=mixed3&octaves=1&iterations=100`, { method: 'POST', body: new Uint8Array(await testPng(192, 192, 3, 9)), headers: { prefer: 'respond-async' } });
+      expect(res.status).to.equal(202);
+      const location = res.headers.get('location')!;
+      await until('steps to run', async () => {
+        const st = await (await fetch(`${base}${location}`)).json() as { state: string; progress: number };
+        return st.state === 'processing' && st.progress > 0 ? st : undefined;
+      });
+      const t0 = Date.now();
+      worker.proc.kill('SIGTERM');
+      expect(await worker.exited).to.equal(0);
+      expect(stderr).to.not.contain('terminate called');
+      // 1 s of grace, then the abort, a step, the pool's close: far less than the rest of the dream.
+      expect(Date.now() - t0).to.be.lessThan(8000);
+      expect(worker.lines('worker stopped')[0]).to.include({ handedBack: 1, succeeded: 0 });
+    } finally {
+      if (worker.proc.exitCode === null) worker.proc.kill('SIGKILL');
+      await app.close();
+      await runtime.close();
+      await deletePrefix(prefix);
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 });
