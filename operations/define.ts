@@ -144,6 +144,13 @@ export interface OperationDef {
    * fallbackReason is logged once by the server.
    */
   engine?: () => { engine: string; fallbackReason?: string; [key: string]: unknown } | undefined;
+  /**
+   * imgflo compatibility: an enum parameter (values `u8` and `float`) naming which of GEGL's
+   * code paths the operation follows. The compiler sets it to `float` where the node reads the
+   * request's resize (imgflo put gegl:scale-size-keepaspect there, and GEGL then handed the
+   * graph floats), unless the graph or the request sets it.
+   */
+  geglInputPath?: string;
 }
 
 export function defineOperation<T extends OperationDef>(def: T): T {

@@ -3,38 +3,67 @@
  * insta-curve), which imgflo's `retro` graph fades over the original. Its presets prog, indie,
  * batcave and country are the 1977, Brannan, Gotham and Nashville looks.
  *
- * What GEGL runs for an 8-bit input (imgflo's graphs got one: its jpg and png loaders give
- * R'G'B' u8, and retro-curve then takes its u8 path), in sRGB-encoded values:
+ * GEGL ran one of two code paths, by the type of what came in, and `path` picks which:
+ *
+ * `u8`: what imgflo ran for a request without width/height (its jpg and png loaders give R'G'B'
+ * u8), in sRGB-encoded values:
  * - country first raises contrast (x 1.1 around the middle) and lowers brightness (-0.05) on
  *   red only, truncated to 8 bits: the u8 path computes green and blue's adjusted values and
- *   then stores the unadjusted ones (an imgflo quirk, kept: its float path adjusts all three);
+ *   then stores the unadjusted ones (an imgflo quirk, kept);
  * - each channel goes through its curve (here the fitted points of kernels/curves.ts);
  * - indie then moves each channel 10% of the way to the pixel's largest one, in whole 8-bit
- *   steps rounded half up (imgflo's saturation push; its float path rounds every push to 0).
+ *   steps rounded half up (imgflo's saturation push).
+ *
+ * `float`: what imgflo ran when the request had width or height (its scale-size-keepaspect
+ * handed GEGL floats; the runtime sets this path for those requests, runtime/compiler.ts):
+ * - country's contrast/brightness on all three channels, unclamped; a value it takes below 0
+ *   (an input under 23/255) indexes the table through a C cast of a negative float to guint8,
+ *   which wraps (gcc on x86-64, as GEGL ran it): such dark pixels come out near white, as in
+ *   imgflo;
+ * - the curve is read between table entries, then truncated to a whole table value;
+ * - indie's push is cast to guint8 from floats in 0..1, so it is always 0: no push.
+ *
  * The result is opaque, as GEGL's: both paths work in R'G'B' (no alpha), so an R'G'B'A input
  * loses its alpha (none passes the input through, alpha and all).
- * spec/imgflo/gegl-operations.spec.ts compares every preset with GEGL's output.
+ * spec/imgflo/gegl-operations.spec.ts compares every preset, both paths, with GEGL's output.
  */
 import { defineOperation } from './define.ts';
-import { point } from './kernels/descriptor.ts';
+import { point, type KernelSource } from './kernels/descriptor.ts';
 import { paddedTables } from './kernels/curves.ts';
 
 export const RETRO_PRESETS = ['none', 'prog', 'indie', 'batcave', 'country'];
+export const RETRO_PATHS = ['u8', 'float'];
+
+/** The float path reads whole table values (imgflo's tables are integers): ours, rounded. */
+const wholeTables = new Map<string, number[]>();
+function roundedTables(preset: string): number[] {
+  let t = wholeTables.get(preset);
+  if (!t) wholeTables.set(preset, (t = paddedTables(preset).map((v) => Math.round(v * 255))));
+  return t;
+}
 
 export default defineOperation({
   name: 'retro-curve',
   title: 'Retro Curve',
-  description: "imgflo's retro-curve: preset colour curves (prog, indie, batcave, country: the 1977, Brannan, Gotham and Nashville looks) with its contrast and saturation steps, as GEGL runs it on 8-bit images; the result is opaque, as GEGL's",
+  description: "imgflo's retro-curve: preset colour curves (prog, indie, batcave, country: the 1977, Brannan, Gotham and Nashville looks) with its contrast and saturation steps, as GEGL ran it on 8-bit input (path u8) or on the floats imgflo's resize gave it (path float); the result is opaque, as GEGL's",
   icon: 'line-chart',
   category: 'color',
   inputs: { input: { description: 'Image to tone' } },
   params: {
     preset: { type: 'enum', values: RETRO_PRESETS, default: 'none', description: 'Curve preset: none, prog, indie, batcave or country' },
+    path: {
+      type: 'enum',
+      values: RETRO_PATHS,
+      default: 'u8',
+      description: "Which of GEGL's code paths: u8 (imgflo without width/height) or float (after imgflo's resize: country's contrast on all channels, dark pixels wrapped to near white, no indie push). Set by the server for requests that resize the input, unless the graph sets it",
+    },
   },
+  geglInputPath: 'path',
   identity: (p) => (p.preset ?? 'none') === 'none',
   kernel: point({
     // 3 x 257 lookup table (each channel's last entry repeated so index i0 + 1 needs no clamp)
-    uniforms: (p) => paddedTables(String(p.preset ?? 'none')),
+    // (the float path: whole 0..255 values, as imgflo's tables hold)
+    uniforms: (p) => (p.path === 'float' ? roundedTables : paddedTables)(String(p.preset ?? 'none')),
     // the tables are 0..1 (the lookups clamp their index); the push stays between a channel and
     // the max; none changes nothing
     range: (p) => (String(p.preset ?? 'none') === 'none' ? 'keeps-unit' : 'unit'),
@@ -42,6 +71,7 @@ export default defineOperation({
     source: (k, p) => {
       const preset = String(p.preset ?? 'none');
       if (preset === 'none') return '';
+      if (p.path === 'float') return floatSource(k, preset);
       let src = 'a = 1.0;\n';
       const index: Record<string, string> = { r: `${k.unit('r')} * 255.0`, g: `${k.unit('g')} * 255.0`, b: `${k.unit('b')} * 255.0` };
       if (preset === 'country') {
@@ -67,3 +97,25 @@ ${c} = ${k.pAt(`${n * 257} + ${i0}`)} + (${k.pAt(`${n * 257 + 1} + ${i0}`)} - ${
     },
   }),
 });
+
+/** GEGL's float path (see the header): per channel, in 0..255 table units. */
+function floatSource(k: KernelSource, preset: string): string {
+  let src = 'a = 1.0;\n';
+  for (const [n, c] of (['r', 'g', 'b'] as const).entries()) {
+    const [v, x, x1, x2, i1, i2, y] = ['v', 'x', 'x1', 'x2', 'i1', 'i2', 'y'].map((s) => k.v(s + c));
+    // country's contrast is unclamped (below 0 it wraps, below); the others read 0..1
+    src += preset === 'country' ? `const ${v} = (${c} - 0.5) * 1.1 - 0.05 + 0.5;\n` : `const ${v} = ${k.unit(c)};\n`;
+    // an input on the 8-bit grid lands on a table entry, as it does in GEGL's float32
+    // arithmetic; ours may be a rounding error off it, and ceil would then take the next one
+    src += `let ${x} = ${v} * 255.0;
+if (Math.abs(${x} - Math.round(${x})) < 0.0005) ${x} = Math.round(${x});
+const ${x1} = Math.ceil(${x});
+const ${x2} = Math.floor(${x});
+const ${i1} = ${x1} - 256.0 * Math.floor(${x1} / 256.0);
+const ${i2} = ${x2} - 256.0 * Math.floor(${x2} / 256.0);
+let ${y} = ${k.pAt(`${n * 257} + ${i1}`)};
+if (${x1} !== ${x2}) ${y} = ${k.pAt(`${n * 257} + ${i2}`)} + (${y} - ${k.pAt(`${n * 257} + ${i2}`)}) * (${x} - ${x2});
+${c} = Math.floor(${y} + 0.00001) / 255.0;\n`;
+  }
+  return src;
+}

@@ -369,10 +369,34 @@ export function bindParameters(plan: Plan, values: Params): Plan {
     const inputs = imageInputs.has(id) ? { ...node.inputs, ...imageInputs.get(id) } : node.inputs;
     nodes.set(id, { ...node, inputs, params, skip: node.kind === 'passthrough' || node.component.op.identity?.(params) === true });
   }
+  floatAfterResize(nodes, byNode);
   const bound: Plan = { ...plan, nodes, encoder: plan.encoder ? nodes.get(plan.encoder.id) : undefined, encoderParams: byNode.get(ENCODER_PARAMS) };
   // Stages depend on parameters: a skipped node lets its neighbours fuse.
   Object.assign(bound, groupStages(bound));
   return bound;
+}
+
+/**
+ * imgflo resized before the graph (gegl:scale-size-keepaspect between its loader and the
+ * graph's input), and GEGL's scaler hands on floats where the loaders gave 8-bit values: an
+ * operation with two code paths (OperationDef.geglInputPath) took its float one. A node that
+ * reads the size node (through skipped nodes such as gegl/nop) while the request resizes gets
+ * `float`, unless the graph or the request set the path. Not followed: GEGL's scaler at the
+ * input's own size passes the u8 values on (the size is not known here), and what formats
+ * other GEGL operations in front would have handed on.
+ */
+function floatAfterResize(nodes: Map<string, PlanNode>, byNode: Map<string, Params>): void {
+  const size = nodes.get(SIZE_NODE);
+  if (!size || size.skip) return;
+  for (const [id, node] of nodes) {
+    const param = node.component.op.geglInputPath;
+    if (!param || Object.hasOwn(node.graphParams, param) || Object.hasOwn(byNode.get(id) ?? {}, param)) continue;
+    let src = node.inputs.input;
+    while (src !== undefined && !isExternal(src) && src !== SIZE_NODE && nodes.get(src)!.skip) src = nodes.get(src)!.inputs.input;
+    if (src !== SIZE_NODE) continue;
+    const params = { ...node.params, [param]: 'float' };
+    nodes.set(id, { ...node, params, skip: node.kind === 'passthrough' || node.component.op.identity?.(params) === true });
+  }
 }
 
 /** The node whose output feeds `id`'s port, seeing through skipped nodes. */

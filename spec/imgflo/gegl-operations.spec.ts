@@ -18,7 +18,9 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
+import { registry, runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
+import { bindParameters, compileGraph, evaluatePlan } from '../../runtime/index.ts';
+import type { Params } from '../../operations/define.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/gegl/', import.meta.url));
 /** Per 8-bit channel: the issue's bound, not to be loosened per case. */
@@ -33,7 +35,7 @@ const NOISE_SPREAD = 0.03;
 const NOISE_CORRELATION = 0.03;
 const report = process.env.IMGFLOW_GEGL_REPORT === '1';
 
-interface Case { name: string; gegl: string[]; component: string; params: Record<string, unknown>; compare?: 'pixels' | 'noise'; runs?: number; input?: string; bound?: number; mean?: number; max?: number }
+interface Case { name: string; gegl: string[]; component: string; params: Record<string, unknown>; compare?: 'pixels' | 'noise'; runs?: number; input?: string; bound?: number; mean?: number; max?: number; request?: Params }
 const cases = JSON.parse(await readFile(join(fixtures, 'cases.json'), 'utf8')) as Case[];
 
 async function rgb(bytes: Buffer) {
@@ -84,6 +86,15 @@ function changeStats(out: Rgb, input: Rgb): { mean: number[]; std: number[]; abs
   };
 }
 
+/**
+ * A case with `request` runs as the server runs a request: the generic size parameters bound
+ * (imgflo's width/height: the resize in front of the graph, and what the compiler derives from it).
+ */
+function runRequest(c: Case, input: Buffer) {
+  const plan = bindParameters(compileGraph(c.name, singleNodeGraph(c.component, c.params), registry, { sizeParams: true }), c.request!);
+  return evaluatePlan(plan, registry, { input, format: 'png' });
+}
+
 const fmt = (v: number[]) => v.map((x) => x.toFixed(2)).join(' / ');
 
 describe('GEGL operations against GEGL 0.4.42', function () {
@@ -98,7 +109,7 @@ describe('GEGL operations against GEGL 0.4.42', function () {
     it(label, async () => {
       const inputPng = await readFile(join(fixtures, c.input ?? 'input.png'));
       const input = await rgb(inputPng);
-      const ours = await rgb((await runGraph(singleNodeGraph(c.component, c.params), inputPng, 'png')).bytes);
+      const ours = await rgb((await (c.request ? runRequest(c, inputPng) : runGraph(singleNodeGraph(c.component, c.params), inputPng, 'png'))).bytes);
       const gegl = await rgb(await readFile(join(fixtures, 'reference', `${c.name}.png`)));
       if (c.compare === 'noise') {
         const [o, g] = [changeStats(ours, input), changeStats(gegl, input)];

@@ -27,6 +27,9 @@ const cases: Case[] = [
   { name: 'retro-curve', params: { preset: 'prog' } },
   { name: 'retro-curve', params: { preset: 'indie' } },
   { name: 'retro-curve', params: { preset: 'country' } },
+  { name: 'retro-curve', params: { preset: 'prog', path: 'float' } },
+  { name: 'retro-curve', params: { preset: 'indie', path: 'float' } },
+  { name: 'retro-curve', params: { preset: 'country', path: 'float' } },
   { name: 'levels', params: { 'in-low': 0.1, 'in-high': 0.8, gamma: 1.6, 'out-low': 0.05, 'out-high': 0.95 } },
   // the gamma table's extremes: steepest near 0 (gamma 10) and flattest (gamma 0.1)
   { name: 'levels', params: { 'in-low': 0.02, gamma: 10 } },

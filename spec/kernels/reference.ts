@@ -109,6 +109,19 @@ export const references: Record<string, (src: FImage, p: Params, aux?: FImage) =
     if (preset === 'none') return mapPixels(src, (px) => px);
     const t = presetTables(preset);
     const tables = [t.slice(0, 256), t.slice(256, 512), t.slice(512)];
+    if (p.path === 'float') {
+      // GEGL's float path: whole table values read between entries, the index wrapping as a
+      // C cast to guint8 does; country's contrast on every channel, unclamped; no indie push
+      const whole = tables.map((tb) => tb.map((v) => Math.round(v * 255)));
+      const at = (tb: number[], i: number) => tb[((i % 256) + 256) % 256];
+      return mapPixels(src, ([r, g, b]) => [...[r, g, b].map((c, i) => {
+        const v = preset === 'country' ? (c - 0.5) * 1.1 - 0.05 + 0.5 : clamp(c);
+        const x = Math.abs(v * 255 - Math.round(v * 255)) < 5e-4 ? Math.round(v * 255) : v * 255;
+        const [hi, lo] = [Math.ceil(x), Math.floor(x)];
+        const y = hi === lo ? at(whole[i], hi) : at(whole[i], lo) + (at(whole[i], hi) - at(whole[i], lo)) * (x - lo);
+        return Math.floor(y + 1e-5) / 255;
+      }), 1]);
+    }
     return mapPixels(src, ([r, g, b]) => {
       const x = [r, g, b];
       if (preset === 'country') x[0] = Math.floor(clamp((r - 0.5) * 1.1 + 0.45) * 255 + 1e-4) / 255;
