@@ -93,6 +93,12 @@ export interface Plan {
   copyInput?: boolean;
   /** Bound values of the generic encoder parameters (`quality`), over the encoder's own. */
   encoderParams?: Params;
+  /**
+   * Nodes given GEGL's float path because they read the request's resize (floatAfterResize):
+   * the executor puts them back on `u8` where that resize keeps the input's size, as GEGL's
+   * scaler then passed the 8-bit values on (u8WhereSizeKept).
+   */
+  floatAfterResize?: string[];
 }
 
 /** A graph whose `properties.environment.type` is `noop` (imgflo's caching proxy, e.g. for GIFs). */
@@ -369,8 +375,8 @@ export function bindParameters(plan: Plan, values: Params): Plan {
     const inputs = imageInputs.has(id) ? { ...node.inputs, ...imageInputs.get(id) } : node.inputs;
     nodes.set(id, { ...node, inputs, params, skip: node.kind === 'passthrough' || node.component.op.identity?.(params) === true });
   }
-  floatAfterResize(nodes, byNode);
-  const bound: Plan = { ...plan, nodes, encoder: plan.encoder ? nodes.get(plan.encoder.id) : undefined, encoderParams: byNode.get(ENCODER_PARAMS) };
+  const floated = floatAfterResize(nodes, byNode);
+  const bound: Plan = { ...plan, nodes, encoder: plan.encoder ? nodes.get(plan.encoder.id) : undefined, encoderParams: byNode.get(ENCODER_PARAMS), floatAfterResize: floated };
   // Stages depend on parameters: a skipped node lets its neighbours fuse.
   Object.assign(bound, groupStages(bound));
   return bound;
@@ -381,13 +387,14 @@ export function bindParameters(plan: Plan, values: Params): Plan {
  * graph's input), and GEGL's scaler hands on floats where the loaders gave 8-bit values: an
  * operation with two code paths (OperationDef.geglInputPath) took its float one. A node that
  * reads the size node (through skipped nodes such as gegl/nop) while the request resizes gets
- * `float`, unless the graph or the request set the path. Not followed: GEGL's scaler at the
- * input's own size passes the u8 values on (the size is not known here), and what formats
- * other GEGL operations in front would have handed on.
+ * `float`, unless the graph or the request set the path; the executor takes it back where the
+ * resize keeps the input's size (u8WhereSizeKept). Not followed: what formats other GEGL
+ * operations in front would have handed on (most give floats, gegl:crop passes u8 on).
  */
-function floatAfterResize(nodes: Map<string, PlanNode>, byNode: Map<string, Params>): void {
+function floatAfterResize(nodes: Map<string, PlanNode>, byNode: Map<string, Params>): string[] | undefined {
   const size = nodes.get(SIZE_NODE);
-  if (!size || size.skip) return;
+  if (!size || size.skip) return undefined;
+  const floated: string[] = [];
   for (const [id, node] of nodes) {
     const param = node.component.op.geglInputPath;
     if (!param || Object.hasOwn(node.graphParams, param) || Object.hasOwn(byNode.get(id) ?? {}, param)) continue;
@@ -396,7 +403,32 @@ function floatAfterResize(nodes: Map<string, PlanNode>, byNode: Map<string, Para
     if (src !== SIZE_NODE) continue;
     const params = { ...node.params, [param]: 'float' };
     nodes.set(id, { ...node, params, skip: node.kind === 'passthrough' || node.component.op.identity?.(params) === true });
+    floated.push(id);
   }
+  return floated.length ? floated : undefined;
+}
+
+/**
+ * GEGL's scale-size-keepaspect at the input's own size (imgflo's width and height, truncated,
+ * equal to the input's where given: rig's URLs for a wide screen) is no scaling: GEGL passed the
+ * loader's 8-bit values on, and the nodes floatAfterResize moved take their u8 path again.
+ * `source`: the input's size, oriented. Returns the plan itself when nothing changes.
+ */
+export function u8WhereSizeKept(plan: Plan, source: { width: number; height: number }): Plan {
+  const size = plan.nodes.get(SIZE_NODE);
+  if (!plan.floatAfterResize || !size) return plan;
+  const p = size.params;
+  const dpr = typeof p.dpr === 'number' ? p.dpr : 1;
+  // as the size node's resize computes its target (truncated as imgflo's strtoll, times dpr)
+  const target = (v: unknown) => (typeof v === 'number' ? Math.max(1, Math.round(Math.max(1, Math.trunc(v)) * dpr)) : undefined);
+  const [w, h] = [target(p.width), target(p.height)];
+  if ((w !== undefined && w !== source.width) || (h !== undefined && h !== source.height)) return plan;
+  const nodes = new Map(plan.nodes);
+  for (const id of plan.floatAfterResize) {
+    const node = nodes.get(id)!;
+    nodes.set(id, { ...node, params: { ...node.params, [node.component.op.geglInputPath!]: 'u8' } });
+  }
+  return { ...plan, nodes, floatAfterResize: undefined };
 }
 
 /** The node whose output feeds `id`'s port, seeing through skipped nodes. */

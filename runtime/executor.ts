@@ -6,7 +6,7 @@
 import sharp, { type Sharp } from 'sharp';
 import type { OutputFormat, Params, RawImage } from '../operations/define.ts';
 import { errors, ImgflowError } from './errors.ts';
-import { IMAGE_PARAM, resolveInput, resolveProducer, SOURCE, type Plan, type PlanNode, type Stage } from './compiler.ts';
+import { IMAGE_PARAM, resolveInput, resolveProducer, SOURCE, u8WhereSizeKept, type Plan, type PlanNode, type Stage } from './compiler.ts';
 import type { Registry } from './registry.ts';
 import { ComputeAborted, type ComputePool } from './offload/compute-pool.ts';
 import { ownValue } from './own-keys.ts';
@@ -128,6 +128,19 @@ async function sourceRaw(run: Run): Promise<RawImage> {
     run.values.set(SOURCE, img);
   }
   return img;
+}
+
+/** The input's size as the graph sees it (auto-oriented), from its header unless decoded. */
+async function sourceSize(run: Run): Promise<{ width: number; height: number }> {
+  const decoded = run.values.get(SOURCE);
+  if (decoded) return { width: decoded.width, height: decoded.height };
+  try {
+    const m = await sharp(run.options.input).metadata();
+    const turned = (m.orientation ?? 1) >= 5;
+    return { width: (turned ? m.height : m.width) ?? 0, height: (turned ? m.width : m.height) ?? 0 };
+  } catch (err) {
+    throw asProcessingError(err, [SOURCE], true);
+  }
 }
 
 async function imageParamRaw(run: Run, id: string): Promise<RawImage> {
@@ -323,6 +336,7 @@ export async function evaluatePlan(plan: Plan, registry: Registry, options: Eval
       run.values.set(SOURCE, cmyk);
     }
   }
+  if (plan.floatAfterResize) run.plan = plan = u8WhereSizeKept(plan, await sourceSize(run));
   const stages = options.collect ? singleNodeStages(plan) : plan.stages;
   // Previews and a pre-decoded input work on one frame; so does the raw look for transparency.
   run.animated = !options.collect && !options.decodedInput && (!options.alphaFormat || options.alphaFormat === options.format)

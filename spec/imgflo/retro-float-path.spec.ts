@@ -1,9 +1,10 @@
 /**
  * imgflo put gegl:scale-size-keepaspect in front of the graph when a request had width or
  * height, and GEGL then handed retro-curve floats: it took its float path (country's contrast on
- * every channel, no indie push). The compiler gives `imgfloextra/retro-curve` that path where it
- * reads the request's resize (OperationDef.geglInputPath); these check where it does and does
- * not, and that a request through the HTTP server lands near GEGL's resized chain.
+ * every channel, no indie push), unless the size was the input's own (GEGL's scaler then passed
+ * the 8-bit values on). The compiler gives `imgfloextra/retro-curve` that path where it reads the
+ * request's resize (OperationDef.geglInputPath), the executor takes it back at the input's size;
+ * these check where it does and does not, through the HTTP server against GEGL's outputs.
  * spec/imgflo/gegl-operations.spec.ts compares the operation's float path with GEGL per preset.
  */
 import { expect } from 'chai';
@@ -94,6 +95,15 @@ describe("imgflo's float path for resized requests (retro-curve)", function () {
       const d = await difference(await get('preset=country'), await readFile(join(gegl, 'reference', 'retro-curve-country.png')));
       for (const m of d.mean) expect(m).to.be.at.most(1);
       expect(d.max).to.be.at.most(2);
+    });
+
+    it("country at the input's own size (width=256, or 256.7 and height=192) is GEGL's u8 path: its scaler passed u8 on", async () => {
+      const reference = await readFile(join(gegl, 'reference', 'retro-curve-country.png'));
+      for (const query of ['preset=country&width=256', 'preset=country&width=256.7&height=192']) {
+        const d = await difference(await get(query), reference);
+        for (const m of d.mean) expect(m, query).to.be.at.most(1);
+        expect(d.max, query).to.be.at.most(2);
+      }
     });
 
     it("country with height=96 follows GEGL's resized chain: green and blue as close as the resize allows", async () => {
