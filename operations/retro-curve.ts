@@ -55,7 +55,7 @@ export default defineOperation({
       type: 'enum',
       values: RETRO_PATHS,
       default: 'u8',
-      description: "Which of GEGL's code paths: u8 (imgflo without width/height) or float (after imgflo's resize: country's contrast on all channels, dark pixels wrapped to near white, no indie push). Set by the server for requests that resize the input, unless the graph sets it",
+      description: "Which of GEGL's code paths: u8 (imgflo without width/height) or float (after imgflo's resize: country's contrast on all channels, dark pixels wrapped to near white, no indie push). Set by the runtime where the node reads a request's resize to another size than the input's, unless the graph sets it",
     },
   },
   geglInputPath: 'path',
@@ -103,10 +103,13 @@ function floatSource(k: KernelSource, preset: string): string {
   let src = 'a = 1.0;\n';
   for (const [n, c] of (['r', 'g', 'b'] as const).entries()) {
     const [v, x, x1, x2, i1, i2, y] = ['v', 'x', 'x1', 'x2', 'i1', 'i2', 'y'].map((s) => k.v(s + c));
-    // country's contrast is unclamped (below 0 it wraps, below); the others read 0..1
+    // country's contrast is unclamped (a value below 0 wraps: the indexes below); the others read 0..1
     src += preset === 'country' ? `const ${v} = (${c} - 0.5) * 1.1 - 0.05 + 0.5;\n` : `const ${v} = ${k.unit(c)};\n`;
     // an input on the 8-bit grid lands on a table entry, as it does in GEGL's float32
-    // arithmetic; ours may be a rounding error off it, and ceil would then take the next one
+    // arithmetic; ours may be a rounding error off it, and ceil would then take the next one.
+    // The indexes wrap modulo 256 as C's cast of a negative float to guint8 did in GEGL's
+    // build; the result is truncated as its cast was (the offset: a whole table value
+    // interpolated may come out a rounding error below itself)
     src += `let ${x} = ${v} * 255.0;
 if (Math.abs(${x} - Math.round(${x})) < 0.0005) ${x} = Math.round(${x});
 const ${x1} = Math.ceil(${x});
