@@ -96,21 +96,32 @@ export function createAutoscaler(deps: AutoscalerDeps): Autoscaler {
     return status;
   }
 
+  /** Keeps the role's last decision (workers keep running) and says why this poll did not decide. */
+  function failed(role: RoleConfig, err: unknown): RoleStatus {
+    const s = { ...(statuses.get(role.name) ?? emptyStatus(role)), error: (err as Error).message, at: now() };
+    statuses.set(role.name, s);
+    return s;
+  }
+
   async function tick(): Promise<RoleStatus[]> {
-    const out = await Promise.all(config.roles.map(async (role) => {
-      try {
-        const s = await decide(role);
-        statuses.set(role.name, s);
-        return s;
-      } catch (err) {
-        // Keep the last decision (workers keep running) and say why this poll did not decide.
-        const last = statuses.get(role.name);
-        const s = { ...(last ?? emptyStatus(role)), error: (err as Error).message, at: now() };
-        statuses.set(role.name, s);
-        log.warn({ role: role.name, err: (err as Error).message }, 'autoscale: poll failed, workers left as they are');
-        return s;
-      }
-    }));
+    let out: RoleStatus[];
+    try {
+      await actuator.refresh?.(config.roles);
+      out = await Promise.all(config.roles.map(async (role) => {
+        try {
+          const s = await decide(role);
+          statuses.set(role.name, s);
+          return s;
+        } catch (err) {
+          log.warn({ role: role.name, err: (err as Error).message }, 'autoscale: poll failed, workers left as they are');
+          return failed(role, err);
+        }
+      }));
+    } catch (err) {
+      // The actuator's one look for all roles failed: one event, one line, every role keeps its workers.
+      log.warn({ roles: config.roles.map((r) => r.name), err: (err as Error).message }, 'autoscale: poll failed, workers left as they are');
+      out = config.roles.map((role) => failed(role, err));
+    }
     polls++;
     lastPollAt = now();
     return out;

@@ -8,10 +8,11 @@
  * worker finishes or hands back its jobs) and destroys them.
  *
  * Every machine carries metadata: imgflow=worker, the queue, the creating process (owner) and
- * the creation time. The count per queue is read back from Fly at every poll, so machines of an
- * earlier autoscaler process are adopted rather than doubled, and machines gone by themselves
- * are noticed. A sweeper destroys any of them older than max_age, whoever made them: the net
- * for machines lost with their autoscaler, or whose worker never stopped.
+ * the creation time. Every poll reads them back from Fly in one listing for all roles (by the
+ * marker), so machines of an earlier autoscaler process are adopted rather than doubled, and
+ * machines gone by themselves are noticed. A sweeper destroys any of them older than max_age,
+ * whoever made them: the net for machines lost with their autoscaler, or whose worker never
+ * stopped.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -215,12 +216,26 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
     await destroy(m.id, 'scaled down');
   }
 
-  /** The role's machines as Fly lists them, folded into what this process tracks. */
-  async function refresh(role: RoleConfig): Promise<void> {
-    const listed = (await api.list({ [META.queue]: role.queue })).filter((m) => m.config?.metadata?.[META.marker] === MARKER);
+  /**
+   * Every role's machines from one listing (by the imgflow marker: one call per poll however many
+   * roles), folded into what this process tracks.
+   */
+  async function refresh(roles: RoleConfig[]): Promise<void> {
+    let all: FlyMachine[];
+    try {
+      // Checked here too, not left to Fly's filter: a machine that is not ours is never touched.
+      all = (await api.list({ [META.marker]: MARKER })).filter((m) => m.config?.metadata?.[META.marker] === MARKER);
+    } catch (err) {
+      failed(err, 'fly machines not listed');
+      throw err;
+    }
     lastError = undefined; // Fly answers again: /healthz stops showing the last failure
+    const byQueue = new Map(roles.map((r) => [r.queue, r]));
     const seen = new Set<string>();
-    for (const fm of listed) {
+    for (const fm of all) {
+      // Another queue's machine (a role no longer in the file, another config): the sweeper's, at max_age.
+      const role = byQueue.get(fm.config?.metadata?.[META.queue] ?? '');
+      if (!role) continue;
       seen.add(fm.id);
       const known = tracked.get(fm.id);
       if (GONE.has(fm.state)) {
@@ -252,7 +267,7 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
         void watch(role, m, Math.max(m.createdAt, now()) + settings.readyTimeout * 1000);
       }
     }
-    for (const m of ofRole(role.name)) {
+    for (const m of tracked.values()) {
       if (!seen.has(m.id) && now() - m.createdAt > LIST_GRACE_MS) {
         tracked.delete(m.id);
         if (m.phase !== 'stopping') log.info({ role: m.role, machine: m.id, ageSeconds: Math.round((now() - m.createdAt) / 1000) }, 'fly machine gone (its worker exited)');
@@ -311,13 +326,9 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
         }
       }
     },
+    refresh,
+    /** From this poll's refresh() and what was created or stopped since: no call of its own. */
     async current(role) {
-      try {
-        await refresh(role);
-      } catch (err) {
-        failed(err, 'fly machines not listed', { role: role.name });
-        throw err;
-      }
       return ofRole(role.name).filter((m) => m.phase !== 'stopping').length;
     },
     describe() {

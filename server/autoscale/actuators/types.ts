@@ -10,6 +10,12 @@ export interface Actuator {
   readonly converges: boolean;
   /** Sets the number of workers of a role (the actuator may take time to get there). */
   scale(role: RoleConfig, workers: number): Promise<void>;
+  /**
+   * Called by the loop once per poll, before any role's current(): an actuator that can read
+   * every role's workers in one API call (Fly's machine listing) does it here rather than once
+   * per role. Rejecting fails the whole poll.
+   */
+  refresh?(roles: RoleConfig[]): Promise<void>;
   /** Workers of the role as the actuator knows them now; undefined when it cannot tell. */
   current(role: RoleConfig): Promise<number | undefined>;
   /** Extra health fields (processes, last API error...). */

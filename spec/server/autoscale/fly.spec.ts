@@ -221,6 +221,30 @@ describe('autoscale: fly actuator (Machines API on a local recording server, rea
     }
   });
 
+  it('lists the machines once per poll for all roles (by the imgflow marker), not once or twice per role', async () => {
+    const p = prefix('listing');
+    fly = await startFlyMachinesServer({ app: APP, token: TOKEN });
+    const made = new Date(Date.now() - 60_000);
+    const second = fly.seed({ config: { image: 'x', auto_destroy: true, metadata: { imgflow: 'worker', imgflow_queue: 'second', imgflow_role: 'second', imgflow_owner: 'earlier-autoscaler', imgflow_created_at: made.toISOString() } } });
+    const roles = 'first: {processing: 1, deadline: 30}\nsecond: {processing: 1, deadline: 30, min: 1}\nthird: {processing: 1, deadline: 30}';
+    const config = parseAutoscaleConfig(flyYaml(fly.base, 'pollinterval: 0.2, history: 0, max: 2,', 'sweep_interval: 60, ready_timeout: 300', roles));
+    const rec = recorder();
+    running = await startAutoscale({ config, redis: REDIS, prefix: p, version: 'test', log: rec.log, flyToken: TOKEN });
+    await until('five polls', async () => (running!.autoscaler.status().polls >= 5 ? true : undefined), 10_000);
+    await running.close(); // no poll in flight: the counts below are final
+    const { polls, roles: statuses } = running.autoscaler.status();
+    running = undefined;
+    const listings = fly.calls('GET', /^\/v1\/apps\/imgflow-workers\/machines$/);
+    // One per poll, and the sweeper's once at start (sweep_interval 60 s is not reached).
+    expect(listings).to.have.length(polls + 1);
+    for (const l of listings) expect([...l.query]).to.deep.equal([['metadata.imgflow', 'worker']]);
+    // Each role still gets its own machines out of the one listing.
+    expect(statuses.map((s) => [s.role, s.desired, s.current])).to.deep.equal([['first', 0, 0], ['second', 1, 1], ['third', 0, 0]]);
+    expect(rec.named('fly machine adopted').map((l) => [l.obj.role, l.obj.machine])).to.deep.equal([['second', second.id]]);
+    expect(fly.calls('POST')).to.have.length(0);
+    expect(fly.calls('DELETE')).to.have.length(0);
+  });
+
   describe('API errors: logged with Fly\'s answer, the autoscaler keeps running', () => {
     let queue: Queue;
     let p: string;
@@ -240,7 +264,7 @@ describe('autoscale: fly actuator (Machines API on a local recording server, rea
       await until('three failed polls', async () => (running!.autoscaler.status().polls >= 3 ? true : undefined), 10_000);
       const failures = rec.named('autoscale: poll failed, workers left as they are');
       expect(failures.length).to.be.at.least(3);
-      expect(failures[0].obj.err).to.equal('Fly Machines API GET /apps/imgflow-workers/machines?metadata.imgflow_queue=testq: 401 You must be authenticated to view this.');
+      expect(failures[0].obj.err).to.equal('Fly Machines API GET /apps/imgflow-workers/machines?metadata.imgflow=worker: 401 You must be authenticated to view this.');
       expect(rec.named('fly machines not listed')[0].obj).to.include({ status: 401, method: 'GET' });
       expect(rec.named('fly sweep failed')[0].obj).to.include({ status: 401 });
       expect(rec.named('fly API call failed: retrying')).to.have.length(0);
