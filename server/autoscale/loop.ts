@@ -113,13 +113,13 @@ export function createAutoscaler(deps: AutoscalerDeps): Autoscaler {
           statuses.set(role.name, s);
           return s;
         } catch (err) {
-          log.warn({ role: role.name, err: (err as Error).message }, 'autoscale: poll failed, workers left as they are');
+          log.warn({ role: role.name, ...errorFields(err) }, 'autoscale: poll failed, workers left as they are');
           return failed(role, err);
         }
       }));
     } catch (err) {
       // The actuator's one look for all roles failed: one event, one line, every role keeps its workers.
-      log.warn({ roles: config.roles.map((r) => r.name), err: (err as Error).message }, 'autoscale: poll failed, workers left as they are');
+      log.warn({ roles: config.roles.map((r) => r.name), ...errorFields(err) }, 'autoscale: poll failed, workers left as they are');
       out = config.roles.map((role) => failed(role, err));
     }
     polls++;
@@ -147,6 +147,19 @@ export function createAutoscaler(deps: AutoscalerDeps): Autoscaler {
     },
     status: () => ({ roles: config.roles.map((r) => statuses.get(r.name) ?? emptyStatus(r)), polls, ...(lastPollAt ? { lastPollAt } : {}) }),
   };
+}
+
+/**
+ * A failure's fields for its one log line: the message and, for an API's error, its own fields
+ * (status, method, path, the API's answer), so that the actuator need not log it a second time.
+ */
+export function errorFields(err: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (err !== null && typeof err === 'object') {
+    for (const [k, v] of Object.entries(err)) if (k !== 'name' && ['string', 'number', 'boolean'].includes(typeof v)) out[k] = v;
+  }
+  out.err = err instanceof Error ? err.message : String(err);
+  return out;
 }
 
 function emptyStatus(role: RoleConfig): RoleStatus {

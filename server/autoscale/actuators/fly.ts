@@ -91,10 +91,15 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
     pending.add(p);
     void p.finally(() => pending.delete(p));
   };
+  /** For /healthz. A failure thrown to the loop is only remembered: the loop logs it, once. */
+  const remember = (err: unknown) => {
+    lastError = { at: new Date(now()).toISOString(), message: (err as Error).message };
+  };
+  /** A failure of work of the actuator's own (a destroy, a sweep): nobody else logs it. */
   const failed = (err: unknown, what: string, extra: object = {}) => {
     const e = err as Error;
-    lastError = { at: new Date(now()).toISOString(), message: e.message };
-    log.warn({ ...extra, err: e.message, ...(e instanceof FlyApiError ? { status: e.status, method: e.method, path: e.path } : {}) }, what);
+    remember(e);
+    log.warn({ ...extra, err: e.message, ...(e instanceof FlyApiError ? { status: e.status, method: e.method, path: e.path, detail: e.detail } : {}) }, what);
   };
   const ofRole = (role: string) => [...tracked.values()].filter((m) => m.role === role);
   const createdAtOf = (m: FlyMachine) => {
@@ -226,7 +231,7 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
       // Checked here too, not left to Fly's filter: a machine that is not ours is never touched.
       all = (await api.list({ [META.marker]: MARKER })).filter((m) => m.config?.metadata?.[META.marker] === MARKER);
     } catch (err) {
-      failed(err, 'fly machines not listed');
+      remember(err);
       throw err;
     }
     lastError = undefined; // Fly answers again: /healthz stops showing the last failure
@@ -313,8 +318,9 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
         const made = await Promise.allSettled(Array.from({ length: workers - live.length }, () => create(role)));
         const errs = made.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
         if (errs.length) {
-          failed(errs[0], 'fly machine not created', { role: role.name, failed: errs.length, created: made.length - errs.length });
-          throw errs[0];
+          remember(errs[0]);
+          // The loop's line for this failure says how many of the creates it stands for.
+          throw Object.assign(errs[0], { failed: errs.length, created: made.length - errs.length });
         }
       } else if (live.length > workers) {
         // Booting ones first (they serve nothing yet), then the newest: the oldest have warm caches.

@@ -256,17 +256,24 @@ describe('autoscale: fly actuator (Machines API on a local recording server, rea
     });
     afterEach(async () => { await queue.close(); });
 
-    it('401: no retry, the poll fails with Fly\'s message, /healthz says degraded', async () => {
+    it('401: no retry, the poll fails with one line carrying Fly\'s answer, /healthz says degraded', async () => {
       fly = await startFlyMachinesServer({ app: APP, token: TOKEN });
       const config = parseAutoscaleConfig(flyYaml(fly.base, 'pollinterval: 0.3, history: 0, max: 2,', 'sweep_interval: 60'));
       const rec = recorder();
       running = await startAutoscale({ config, redis: REDIS, prefix: p, version: 'test', log: rec.log, flyToken: 'not-the-token' });
       await until('three failed polls', async () => (running!.autoscaler.status().polls >= 3 ? true : undefined), 10_000);
+      await running.autoscaler.stop(); // no poll in flight: the lines below are final
       const failures = rec.named('autoscale: poll failed, workers left as they are');
       expect(failures.length).to.be.at.least(3);
-      expect(failures[0].obj.err).to.equal('Fly Machines API GET /apps/imgflow-workers/machines?metadata.imgflow=worker: 401 You must be authenticated to view this.');
-      expect(rec.named('fly machines not listed')[0].obj).to.include({ status: 401, method: 'GET' });
-      expect(rec.named('fly sweep failed')[0].obj).to.include({ status: 401 });
+      // One line per failed poll, with Fly's answer in it; the actuator does not log it again.
+      expect(failures[0].obj).to.deep.include({
+        roles: ['testq'], status: 401, method: 'GET', path: '/apps/imgflow-workers/machines?metadata.imgflow=worker', detail: 'You must be authenticated to view this.',
+        err: 'Fly Machines API GET /apps/imgflow-workers/machines?metadata.imgflow=worker: 401 You must be authenticated to view this.',
+      });
+      const sweeps = rec.named('fly sweep failed');
+      expect(sweeps).to.have.length(1);
+      expect(sweeps[0].obj).to.include({ status: 401 });
+      expect(rec.lines.filter((l) => l.level === 'warn')).to.have.length(failures.length + sweeps.length);
       expect(rec.named('fly API call failed: retrying')).to.have.length(0);
       // One request per poll and one sweep: a 401 is not retried.
       const polls = running.autoscaler.status().polls;
@@ -278,20 +285,23 @@ describe('autoscale: fly actuator (Machines API on a local recording server, rea
       expect(health.actuator.lastError.message).to.include('401');
     });
 
-    it('422 on create: not retried, logged with Fly\'s error at every poll that asks', async () => {
+    it('422 on create: not retried, logged once with Fly\'s error at every poll that asks', async () => {
       fly = await startFlyMachinesServer({ app: APP, token: TOKEN });
       fly.fail('POST', /\/machines$/, 422, { error: 'invalid config.guest.memory_mb: 300 is not a multiple of 256' }, 1000);
       const config = parseAutoscaleConfig(flyYaml(fly.base, 'pollinterval: 0.3, history: 0, max: 1,', 'sweep_interval: 60'));
       const rec = recorder();
       running = await startAutoscale({ config, redis: REDIS, prefix: p, version: 'test', log: rec.log, flyToken: TOKEN });
-      await until('three refused creates', async () => (rec.named('fly machine not created').length >= 3 ? true : undefined), 10_000);
+      await until('three refused creates', async () => (rec.named('autoscale: poll failed, workers left as they are').length >= 3 ? true : undefined), 10_000);
       await running.close();
-      const refused = rec.named('fly machine not created');
+      const refused = rec.named('autoscale: poll failed, workers left as they are');
       expect(refused[0].obj).to.include({ status: 422, method: 'POST', role: 'testq', failed: 1, created: 0 });
       expect(refused[0].obj.err).to.equal('Fly Machines API POST /apps/imgflow-workers/machines: 422 invalid config.guest.memory_mb: 300 is not a multiple of 256');
-      expect(rec.named('autoscale: poll failed, workers left as they are').length).to.equal(refused.length);
+      // One line per refused create: the actuator does not log it as well.
+      expect(rec.lines.filter((l) => l.level === 'warn')).to.have.length(refused.length);
       expect(fly.calls('POST', /\/machines$/)).to.have.length(refused.length);
       expect(rec.named('fly API call failed: retrying')).to.have.length(0);
+      const health = running.actuator.describe() as { lastError: { message: string } };
+      expect(health.lastError.message).to.include('422 invalid config.guest.memory_mb');
     });
 
     it('5xx on create: retried with a doubling delay, then the machine is made', async () => {
