@@ -234,10 +234,17 @@ export function parseAutoscaleConfig(text: string, file?: string): AutoscaleConf
   const actuator = (global.actuator ?? 'local') as ActuatorKind;
   if (actuator === 'heroku' && global.app === undefined) problems.push('*.app: the heroku actuator needs the Heroku app name');
   const fly = flyConfig((global.fly ?? {}) as Raw);
+  const stopTimeout = (global.stop_timeout ?? 60) as number;
   if (actuator === 'fly') {
     if (global.app === undefined) problems.push('*.app: the fly actuator needs the Fly app name its machines are created in');
     if (fly.image === undefined) problems.push('*.fly.image: the fly actuator needs the image its workers run (e.g. registry.fly.io/<app>:<tag>)');
-    if (fly.maxLifetime > 0 && fly.maxLifetime >= fly.maxAge) problems.push(`*.fly.max_lifetime: ${fly.maxLifetime} must be below max_age ${fly.maxAge} (workers stop by themselves; the sweeper is for the lost ones)`);
+    // A worker's lifetime counts from when it is ready (up to ready_timeout after its machine was
+    // made), and then it takes up to stop_timeout to finish its jobs: the sweeper must not take a
+    // healthy machine before its worker could leave by itself.
+    const longest = fly.readyTimeout + fly.maxLifetime + stopTimeout;
+    if (fly.maxLifetime > 0 && longest >= fly.maxAge) {
+      problems.push(`*.fly.max_lifetime: ready_timeout ${fly.readyTimeout} + max_lifetime ${fly.maxLifetime} + stop_timeout ${stopTimeout} = ${longest} s, the longest a healthy machine lives, must be below max_age ${fly.maxAge} (workers stop by themselves; the sweeper is for the lost ones)`);
+    }
     if (fly.exitWhenIdle > 0 && roles.some((r) => r.minimum > 0)) problems.push(`*.fly.exit_when_idle: workers of a role with minimum > 0 (${roles.filter((r) => r.minimum > 0).map((r) => r.name).join(', ')}) would leave when idle and be made again: set minimum 0 or exit_when_idle 0`);
   }
   if (problems.length) throw new AutoscaleConfigError(problems, file);
@@ -249,7 +256,7 @@ export function parseAutoscaleConfig(text: string, file?: string): AutoscaleConf
     host: (global.host ?? '0.0.0.0') as string,
     port: (global.port ?? 9465) as number,
     ...(global.command ? { command: global.command as string[] } : {}),
-    stopTimeoutSeconds: (global.stop_timeout ?? 60) as number,
+    stopTimeoutSeconds: stopTimeout,
     restartDelaySeconds: (global.restart_delay ?? 1) as number,
     heroku: { ...(global.app ? { app: global.app as string } : {}), baseUrl: (global.heroku_api ?? 'https://api.heroku.com') as string },
     ...(global.app ? { flyApp: global.app as string } : {}),

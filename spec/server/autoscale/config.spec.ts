@@ -60,7 +60,7 @@ heavy: {p: 2, processing: 3}
 '*':
   actuator: fly
   app: imgflow-workers
-  fly: {image: 'registry.fly.io/imgflow-workers:v3', region: ams, cpus: 2, memory_mb: 4096, env: {IMGFLOW_LOG_LEVEL: warn}, max_age: 1800, max_lifetime: 1500}
+  fly: {image: 'registry.fly.io/imgflow-workers:v3', region: ams, cpus: 2, memory_mb: 4096, env: {IMGFLOW_LOG_LEVEL: warn}, max_age: 1800, max_lifetime: 1400}
 deepdream: {fly: {cpus: 8, memory_mb: 16384, cpu_kind: performance, region: ord}}
 heavy: {}
 `);
@@ -70,7 +70,7 @@ heavy: {}
       baseUrl: 'https://api.machines.dev/v1', image: 'registry.fly.io/imgflow-workers:v3', region: 'ams',
       guest: { cpus: 2, memory_mb: 4096, cpu_kind: 'shared' }, env: { IMGFLOW_LOG_LEVEL: 'warn' },
       command: ['node', '--initial-old-space-size=128', 'dist/bin/cli.js', 'worker'],
-      maxAge: 1800, sweepInterval: 60, readyTimeout: 300, maxLifetime: 1500, exitWhenIdle: 0,
+      maxAge: 1800, sweepInterval: 60, readyTimeout: 300, maxLifetime: 1400, exitWhenIdle: 0,
     });
     expect(c.roles[0].fly).to.deep.equal({ cpus: 8, memory_mb: 16384, cpu_kind: 'performance', region: 'ord' });
     expect(c.roles[1].fly).to.equal(undefined);
@@ -95,9 +95,19 @@ deepdream: {fly: {cpus: 0, image: other}}
       '*.app: the fly actuator needs the Fly app name its machines are created in',
       '*.fly.image: the fly actuator needs the image its workers run (e.g. registry.fly.io/<app>:<tag>)',
     ]);
+    // A healthy machine lives up to ready_timeout (booting) + max_lifetime + stop_timeout (its
+    // worker finishing its jobs): the sweeper must not take it before its worker could leave.
     expect(problems("'*': {actuator: fly, app: a1, fly: {image: x, max_age: 600, max_lifetime: 600}}\nheavy: {}")).to.deep.equal([
-      '*.fly.max_lifetime: 600 must be below max_age 600 (workers stop by themselves; the sweeper is for the lost ones)',
+      '*.fly.max_lifetime: ready_timeout 300 + max_lifetime 600 + stop_timeout 60 = 960 s, the longest a healthy machine lives, must be below max_age 600 (workers stop by themselves; the sweeper is for the lost ones)',
     ]);
+    expect(problems("'*': {actuator: fly, app: a1, fly: {image: x, max_age: 3600, max_lifetime: 3400}}\nheavy: {}")).to.deep.equal([
+      '*.fly.max_lifetime: ready_timeout 300 + max_lifetime 3400 + stop_timeout 60 = 3760 s, the longest a healthy machine lives, must be below max_age 3600 (workers stop by themselves; the sweeper is for the lost ones)',
+    ]);
+    expect(problems("'*': {actuator: fly, app: a1, stop_timeout: 120, fly: {image: x, max_age: 3600, max_lifetime: 3200, ready_timeout: 300}}\nheavy: {}")).to.have.length(1);
+    expect(problems("'*': {actuator: fly, app: a1, fly: {image: x, max_age: 3600, max_lifetime: 3200, ready_timeout: 400}}\nheavy: {}")).to.have.length(1);
+    expect(parseAutoscaleConfig("'*': {actuator: fly, app: a1, fly: {image: x, max_age: 3600, max_lifetime: 3200}}\nheavy: {}").fly.maxLifetime).to.equal(3200);
+    // max_lifetime 0: workers never leave by themselves, max_age is the only bound.
+    expect(parseAutoscaleConfig("'*': {actuator: fly, app: a1, fly: {image: x, max_age: 600, max_lifetime: 0}}\nheavy: {}").fly.maxAge).to.equal(600);
     expect(problems("'*': {actuator: fly, app: a1, fly: {image: x, exit_when_idle: 60}}\nheavy: {min: 1}")[0]).to.match(/^\*\.fly\.exit_when_idle: workers of a role with minimum > 0 \(heavy\)/);
   });
 
