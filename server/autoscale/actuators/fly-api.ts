@@ -1,11 +1,13 @@
 /**
  * The few calls of the Fly Machines REST API the fly actuator makes (https://api.machines.dev/v1,
  * request shapes from Fly's "Machines resource" documentation), with a Bearer token. Hand-written
- * on fetch: Fly publishes no JavaScript client, and five calls do not justify a generated one.
+ * on fetch (http-json.ts, shared with the Heroku actuator): Fly publishes no JavaScript client,
+ * and five calls do not justify a generated one.
  * 5xx answers, 429 and network failures are retried with a doubling delay (the docs say a create
  * can fail for capacity and is the caller's to retry); 4xx answers are not (a wrong token or a
  * refused config does not get better).
  */
+import { NoAnswerError, requestJson, type JsonAnswer } from './http-json.ts';
 
 export interface FlyGuest {
   cpus: number;
@@ -94,31 +96,20 @@ export function createFlyApi(opts: FlyApiOptions): FlyApi {
   const timeoutMs = opts.timeoutMs ?? 30_000;
 
   async function once(method: string, path: string, body: unknown, timeout: number): Promise<unknown> {
-    let res: Response;
+    let res: JsonAnswer;
     try {
-      res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${opts.token}`,
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(timeout),
-      });
+      res = await requestJson({ method, url: `${base}${path}`, token: opts.token, body, timeoutMs: timeout });
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      throw new FlyApiError(undefined, method, path, `(${e.cause?.code ?? e.name}: ${e.message})`);
+      if (!(err instanceof NoAnswerError)) throw err;
+      throw new FlyApiError(undefined, method, path, `(${err.message})`);
     }
-    const text = await res.text();
-    let json: unknown;
-    try { json = text ? JSON.parse(text) : undefined; } catch { /* an error page */ }
     if (!res.ok) {
       // Fly's errors are {"error": "..."}.
-      const message = typeof (json as { error?: unknown })?.error === 'string' ? (json as { error: string }).error : text.slice(0, 200);
+      const { json } = res;
+      const message = typeof (json as { error?: unknown })?.error === 'string' ? (json as { error: string }).error : res.text.slice(0, 200);
       throw new FlyApiError(res.status, method, path, message);
     }
-    return json;
+    return res.json;
   }
 
   async function call(method: string, path: string, body?: unknown, timeout = timeoutMs): Promise<unknown> {

@@ -4,6 +4,7 @@
  * The base URL is configurable (a test points it at a local recording server).
  */
 import type { RoleConfig } from '../config.ts';
+import { NoAnswerError, requestJson, type JsonAnswer } from './http-json.ts';
 import type { Actuator } from './types.ts';
 
 export interface HerokuOptions {
@@ -17,9 +18,10 @@ export interface HerokuOptions {
 const ACCEPT = 'application/vnd.heroku+json; version=3';
 
 export class HerokuApiError extends Error {
-  readonly status: number;
+  /** Undefined when Heroku did not answer at all. */
+  readonly status: number | undefined;
   readonly id: string | undefined;
-  constructor(status: number, id: string | undefined, message: string) {
+  constructor(status: number | undefined, id: string | undefined, message: string) {
     super(message);
     this.status = status;
     this.id = id;
@@ -34,24 +36,22 @@ export function createHerokuActuator(opts: HerokuOptions): Actuator {
 
   async function call(method: 'GET' | 'PATCH', type: string, body?: unknown): Promise<{ quantity?: number }> {
     const url = `${base}/apps/${encodeURIComponent(opts.app)}/formation/${encodeURIComponent(type)}`;
-    const res = await fetch(url, {
-      method,
-      headers: {
-        accept: ACCEPT,
-        authorization: `Bearer ${opts.token}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-    });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try { json = JSON.parse(text) as Record<string, unknown>; } catch { /* an error page */ }
+    const fail = (status: number | undefined, id: string | undefined, what: string) => {
+      lastError = `${method} formation/${type}: ${what}`;
+      return new HerokuApiError(status, id, `Heroku API ${lastError}`);
+    };
+    let res: JsonAnswer;
+    try {
+      res = await requestJson({ method, url, token: opts.token, accept: ACCEPT, body, timeoutMs: opts.timeoutMs ?? 10_000 });
+    } catch (err) {
+      if (!(err instanceof NoAnswerError)) throw err;
+      throw fail(undefined, undefined, `no answer (${err.message})`);
+    }
+    const json = (res.json !== null && typeof res.json === 'object' ? res.json : {}) as Record<string, unknown>;
     if (!res.ok) {
       // Heroku errors carry an id (e.g. "unauthorized", "not_found") and a message.
       const id = typeof json.id === 'string' ? json.id : undefined;
-      lastError = `${method} formation/${type}: ${res.status}${id ? ` ${id}` : ''}${typeof json.message === 'string' ? `: ${json.message}` : ''}`;
-      throw new HerokuApiError(res.status, id, `Heroku API ${lastError}`);
+      throw fail(res.status, id, `${res.status}${id ? ` ${id}` : ''}${typeof json.message === 'string' ? `: ${json.message}` : ''}`);
     }
     lastError = undefined;
     return json as { quantity?: number };

@@ -8,11 +8,13 @@ import { expect } from 'chai';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, type Runtime } from '../../../runtime/index.ts';
 import type { FlyActuator } from '../../../server/autoscale/actuators/fly.ts';
+import { createFlyApi, FlyApiError } from '../../../server/autoscale/actuators/fly-api.ts';
 import { parseAutoscaleConfig } from '../../../server/autoscale/config.ts';
 import { startAutoscale, type RunningAutoscale } from '../../../server/autoscale/index.ts';
 import { buildApp } from '../../../server/app.ts';
@@ -243,6 +245,34 @@ describe('autoscale: fly actuator (Machines API on a local recording server, rea
     expect(rec.named('fly machine adopted').map((l) => [l.obj.role, l.obj.machine])).to.deep.equal([['second', second.id]]);
     expect(fly.calls('POST')).to.have.length(0);
     expect(fly.calls('DELETE')).to.have.length(0);
+  });
+
+  it('no answer (refused, or past the timeout): a retryable FlyApiError with the cause, retried, then thrown', async () => {
+    const silent = http.createServer(() => { /* never answers */ });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    try {
+      const retries: Array<{ attempt: number; error: string }> = [];
+      const refused = createFlyApi({ baseUrl: `http://127.0.0.1:${closedPort}/v1`, app: APP, token: TOKEN, attempts: 2, retryDelayMs: 10, onRetry: (r) => retries.push(r) });
+      const err = await refused.list({ imgflow: 'worker' }).then(() => undefined, (e: unknown) => e) as FlyApiError;
+      expect(err).to.be.instanceOf(FlyApiError);
+      expect([err.status, err.retryable]).to.deep.equal([undefined, true]);
+      expect(err.message).to.equal('Fly Machines API GET /apps/imgflow-workers/machines?metadata.imgflow=worker: no answer (ECONNREFUSED: fetch failed)');
+      expect(retries.map((r) => [r.attempt, r.error])).to.deep.equal([[1, err.message]]);
+
+      const slow = createFlyApi({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1`, app: APP, token: TOKEN, attempts: 1, timeoutMs: 200 });
+      const started = Date.now();
+      const late = await slow.destroy('m1').then(() => undefined, (e: unknown) => e) as FlyApiError;
+      expect(Date.now() - started).to.be.below(5000);
+      expect(late).to.be.instanceOf(FlyApiError);
+      expect(late.message).to.match(/^Fly Machines API DELETE \/apps\/imgflow-workers\/machines\/m1\?force=true: no answer \(TimeoutError: /);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 
   describe('API errors: logged with Fly\'s answer, the autoscaler keeps running', () => {

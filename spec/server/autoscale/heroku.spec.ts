@@ -69,4 +69,17 @@ describe('autoscale Heroku actuator (formation API)', () => {
     expect((err as HerokuApiError).id).to.equal('unauthorized');
     expect(heroku.describe().lastError).to.equal('PATCH formation/dreamer: 401 unauthorized: Invalid credentials provided.');
   });
+
+  it('turns no answer at all into a HerokuApiError with the cause\'s code, shown in its health', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const heroku = createHerokuActuator({ app: 'my-imgflow', token: 'tok-123', baseUrl: `http://127.0.0.1:${port}` });
+    const err = await heroku.current(role).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(HerokuApiError);
+    expect((err as HerokuApiError).status).to.equal(undefined);
+    expect((err as HerokuApiError).message).to.equal('Heroku API GET formation/dreamer: no answer (ECONNREFUSED: fetch failed)');
+    expect(heroku.describe().lastError).to.equal('GET formation/dreamer: no answer (ECONNREFUSED: fetch failed)');
+  });
 });
