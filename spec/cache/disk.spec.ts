@@ -108,4 +108,15 @@ describe('cache/disk', () => {
     await store.put(keyOf('blur', 4), makeEntry(10));
     expect(await store.get(keyOf('blur', 4))).to.not.equal(undefined);
   });
+
+  it('writes into a directory removed behind its back (another process, an operator), whole', async () => {
+    const store = createDiskStore({ directory: dir });
+    await store.put(keyOf('blur', 1), makeEntry(10));
+    // Not through the store: it still believes the directory is there.
+    await rm(path.join(dir, 'blur'), { recursive: true });
+    const entry = makeEntry(300_000, 'image/webp', { graph: 'blur' });
+    await store.put(keyOf('blur', 2), entry);
+    expect(await store.get(keyOf('blur', 2))).to.deep.equal(entry);
+    expect(await readdir(path.join(dir, 'blur'))).to.deep.equal([path.basename(keyOf('blur', 2))], 'no temp file is left behind');
+  });
 });
