@@ -20,6 +20,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
   // libvips' operation cache keeps recently used inputs and operations (50 MB by default):
   // a server's inputs differ from request to request, so it only holds memory.
   sharp.cache(false);
+  // Unset: sharp's own choice (1 thread with glibc's allocator, else the CPU count).
+  if (config.vipsThreads !== undefined) sharp.concurrency(config.vipsThreads);
   const runtime = await createRuntime({
     graphsDir: config.graphsDir,
     ...runtimeLimitsFrom(config),

@@ -48,6 +48,7 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
   }
   const log = pino({ level: config.logLevel });
   sharp.cache(false);
+  if (config.vipsThreads !== undefined) sharp.concurrency(config.vipsThreads);
   const queues = config.workerQueues.split(',').map((q) => q.trim()).filter((q) => q !== '');
   const runtime = await createRuntime({
     graphsDir: config.graphsDir,
