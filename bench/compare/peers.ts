@@ -118,10 +118,24 @@ const TIMEOUT_MS = 60_000; // start-up on a loaded 2-core machine
  * bench on loopback needs (address, private sources, a cache directory of its own, emptied
  * here) and `env` (--imgflow-env). Logs go to /dev/null: written, as in production, not kept.
  */
-export async function startImgflow(scratch: string, env: Record<string, string>): Promise<Started> {
-  const flags = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts.start as string).split(' ').slice(1);
+export interface ImgflowStart {
+  /** Node flags before npm start's (--cpu-prof ...). */
+  nodeFlags?: string[];
+  /** Names the cache directory, so several imgflow processes can run at once. */
+  name?: string;
+  /** Another build of imgflow (an earlier commit's dist/ copied aside) to measure side by side. */
+  distDir?: string;
+  /** Leave out npm start's V8 flags (--initial-old-space-size). */
+  withoutV8Flags?: boolean;
+}
+
+export async function startImgflow(scratch: string, env: Record<string, string>, how: ImgflowStart = {}): Promise<Started> {
+  const { nodeFlags = [], name = 'imgflow', distDir = 'dist' } = how;
+  const startArgs = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts.start as string).split(' ').slice(1)
+    .filter((a) => !(how.withoutV8Flags && /^--[\w-]+=/.test(a)));
+  const flags = [...nodeFlags, ...startArgs.map((a) => a.replace(/^dist\//, `${distDir}/`))];
   const port = await freePort();
-  const cacheDir = `${scratch}/imgflow-cache`;
+  const cacheDir = `${scratch}/${name}-cache`;
   rmSync(cacheDir, { recursive: true, force: true });
   const child = spawn(process.execPath, flags, {
     cwd: root,
@@ -139,8 +153,8 @@ export async function startImgflow(scratch: string, env: Record<string, string>)
   });
 }
 
-async function startScript(key: PeerKey, script: string, env: NodeJS.ProcessEnv, readyPath: string, readyStatus: (s: number) => boolean): Promise<Started> {
-  const child = spawn(process.execPath, [`${serversDir}${script}`], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startScript(key: PeerKey, script: string, env: NodeJS.ProcessEnv, readyPath: string, readyStatus: (s: number) => boolean, nodeFlags: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [...nodeFlags, `${serversDir}${script}`], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const { tail } = track(child);
   return started(key, child, tail, async () => {
     const base = `http://127.0.0.1:${await portFromStdout(child, TIMEOUT_MS)}`;
@@ -153,7 +167,7 @@ async function startScript(key: PeerKey, script: string, env: NodeJS.ProcessEnv,
 export const startIpx = (ipxDir: string, ownSharp: boolean): Promise<Started> =>
   startScript(ownSharp ? 'ipx-published' : 'ipx', 'ipx.mjs', { IPX_DIR: ipxDir, SHARP_FROM: ownSharp ? '' : root }, '/', (s) => s === 400);
 
-export const startBare = (): Promise<Started> => startScript('bare', 'bare-sharp.mjs', {}, '/healthz', (s) => s === 200);
+export const startBare = (nodeFlags: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Started> => startScript('bare', 'bare-sharp.mjs', env, '/healthz', (s) => s === 200, nodeFlags);
 
 export const startOrigin = async (image: string): Promise<{ base: string; stop(): void; gets(): Promise<number> }> => {
   const child = spawn(process.execPath, [`${serversDir}origin.mjs`, image], { stdio: ['ignore', 'pipe', 'pipe'] });
