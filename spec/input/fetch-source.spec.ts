@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { fetchSource, type FetchSourceOptions } from '../../server/input/fetch-source.ts';
@@ -164,6 +165,29 @@ describe('input/fetch-source', function () {
       } catch (err) {
         expect((err as Error).message).to.equal('client went away');
       }
+    });
+
+    it('stops mid-body when the caller aborts, and not for its own time limit', async () => {
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(new Error('client went away')), 80);
+      const started = performance.now();
+      const err = await fetchSource(origin.url('/trickle'), { ...opts, timeoutMs: 5000, signal: ctl.signal }).then(() => expect.fail('resolved'), (e: Error) => e);
+      expect(err.message).to.equal('client went away');
+      expect(performance.now() - started).to.be.below(1000);
+    });
+
+    it('refuses at once for a caller that has already gone', async () => {
+      const ctl = new AbortController();
+      ctl.abort(new Error('gone before'));
+      const err = await fetchSource(origin.url('/slow-headers'), { ...opts, signal: ctl.signal }).then(() => expect.fail('resolved'), (e: Error) => e);
+      expect(err.message).to.equal('gone before');
+    });
+
+    it('leaves no listener on the caller\'s signal once done', async () => {
+      const ctl = new AbortController();
+      await fetchSource(origin.url('/png'), { ...opts, signal: ctl.signal });
+      await rejection(fetchSource(origin.url('/missing'), { ...opts, signal: ctl.signal }));
+      expect(getEventListeners(ctl.signal, 'abort')).to.have.length(0);
     });
   });
 
