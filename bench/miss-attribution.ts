@@ -12,7 +12,7 @@
  *     [--baseline bench/out/dist-before] [--variant NAME:ENV=value,ENV=value ...] [--threads]
  *
  * --threads runs, instead of the variants, IMGFLOW_CONCURRENCY 1, 2, 4 x IMGFLOW_VIPS_THREADS
- * 1, 2 (`npm run bench:threads`: about 4 minutes with its defaults).
+ * 1, 2 (`npm run bench:threads`: about 3 minutes on 2 cores).
  *
  * --baseline adds imgflow from another build (a copy of dist/ made before a change, under the
  * repository so it finds node_modules), default configuration: a change measured in the same run.
