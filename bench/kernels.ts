@@ -85,7 +85,6 @@ const perOp: Array<[string, Params, Record<string, RawImage>?]> = [
   ['sepia', {}],
   ['noise', {}],
   ['edge-sobel', {}],
-  ['motion-blur-linear', { length: 10, angle: 30 }],
   ['noise-reduction', { iterations: 1 }],
   ['pixelate', { 'size-x': 8, 'size-y': 8 }],
   ['unsharp-mask', { 'std-dev': 1.5 }],

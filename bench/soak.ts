@@ -71,7 +71,7 @@ const LEFT_OUT = new Set(values.without.split(',').filter(Boolean));
 const KINDS = ([
   { kind: 'hit', weight: 50, url: () => HITS[seq++ % HITS.length] },
   { kind: 'miss', weight: 25, url: () => `/graph/resize.webp?width=400&input=${enc(`${o}/photo.jpg?v=${seq++}`)}` },
-  { kind: 'heavy', weight: 5, url: () => `/graph/motionblur.jpg?length=48&input=${enc(`${o}/heavy.jpg?v=${seq++}`)}` },
+  { kind: 'heavy', weight: 5, url: () => `/graph/motionblur.jpg?length=48&angle=30&input=${enc(`${o}/heavy.jpg?v=${seq++}`)}` },
   { kind: 'bad-param', weight: 5, url: () => `/graph/gaussianblur.png?std-dev-x=abc&input=${enc(`${o}/photo.jpg`)}` },
   { kind: 'proto-name', weight: 5, url: () => `/graph/passthrough.png?constructor=1&input=${enc(`${o}/photo.jpg`)}` },
   { kind: 'svg-input', weight: 4, url: () => `/graph/passthrough.png?input=${enc(`${o}/vector.svg?v=${seq++}`)}` },

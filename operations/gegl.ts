@@ -84,6 +84,7 @@ export const geglAliases: AliasDef[] = [
       'abyss-policy': { honouredWhen: 'clamp', note: 'pixels beyond the edge always repeat the edge (clamp); none and black are not honoured' },
     },
   }),
+  defineAlias({ name: 'gegl/motion-blur-linear', of: 'motion-blur-linear' }),
   defineAlias({ name: 'gegl/opacity', of: 'opacity' }),
   defineAlias({ name: 'gegl/gray', of: 'grayscale' }),
   defineAlias({ name: 'gegl/grey', of: 'grayscale' }),

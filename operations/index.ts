@@ -20,6 +20,7 @@ import gaussianBlur from './gaussian-blur.ts';
 import gaussianBlurLinear from './gaussian-blur-linear.ts';
 import grayscale from './grayscale.ts';
 import modulate from './modulate.ts';
+import motionBlurLinear from './motion-blur-linear.ts';
 import negate from './negate.ts';
 import nop from './nop.ts';
 import normalize from './normalize.ts';
@@ -35,7 +36,7 @@ import { kernelAliases, kernelOperations } from './kernels/catalog.ts';
 
 export const operations: readonly OperationDef[] = [
   anisotropicSmoothing, brightnessContrast, c2g, composite, crop, deepdream, encodeAvif, encodeGif, encodeJpeg, encodePng, encodeTiff, encodeWebp,
-  extend, flip, flop, gamma, gaussianBlur, gaussianBlurLinear, grayscale, modulate, negate, nop, normalize, opacity, resize,
+  extend, flip, flop, gamma, gaussianBlur, gaussianBlurLinear, grayscale, modulate, motionBlurLinear, negate, nop, normalize, opacity, resize,
   rotate, sharpen, threshold, tint, trim, ...kernelOperations,
 ];
 

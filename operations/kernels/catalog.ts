@@ -8,7 +8,6 @@ import curves from '../curves.ts';
 import edgeSobel from '../edge-sobel.ts';
 import gradientMap from '../gradient-map.ts';
 import levels from '../levels.ts';
-import motionBlurLinear from '../motion-blur-linear.ts';
 import noise from '../noise.ts';
 import noiseReduction from '../noise-reduction.ts';
 import pixelate from '../pixelate.ts';
@@ -20,7 +19,7 @@ import vignette from '../vignette.ts';
 
 /** Operations implemented as gpu.js kernels (operations/kernels fuses them). */
 export const kernelOperations: OperationDef[] = [
-  blend, brightnessContrastLinear, colorMatrix, convolution, curves, edgeSobel, gradientMap, levels, motionBlurLinear,
+  blend, brightnessContrastLinear, colorMatrix, convolution, curves, edgeSobel, gradientMap, levels,
   noise, noiseReduction, pixelate, posterize, retroCurve, sepia, unsharpMask, vignette,
 ];
 
@@ -43,7 +42,6 @@ export const kernelAliases: AliasDef[] = [
     fixed: { linear: true },
     extraParams: { 'keep-sign': { type: 'boolean', default: true, description: 'With one direction only: keep the sign, 0.5 meaning no change (GEGL default: true)' } },
   }),
-  defineAlias({ name: 'gegl/motion-blur-linear', of: 'motion-blur-linear' }),
   defineAlias({ name: 'gegl/noise-cie-lch', of: 'noise' }),
   // imgflo's own operation, compared with GEGL running imgflo's source (spec/fixtures/gegl)
   defineAlias({ name: 'imgfloextra/retro-curve', of: 'retro-curve' }),

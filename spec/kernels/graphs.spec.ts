@@ -13,6 +13,8 @@ const SHARP: Record<string, string[]> = {
   'gegl/gaussian-blur': ['std-dev-x', 'std-dev-y'],
   'gegl/gray': [],
   'gegl/brightness-contrast': ['brightness', 'contrast'],
+  // A process operation since it became a convolution (GEGL's bilinear samples, fast along axes).
+  'gegl/motion-blur-linear': ['length', 'angle'],
 };
 
 interface Graph {

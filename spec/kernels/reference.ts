@@ -7,7 +7,6 @@ import { parseColor, srgbToLinear, linearToSrgb } from '../../operations/kernels
 import { presetTables, lookup } from '../../operations/kernels/curves.ts';
 import { SEPIA } from '../../operations/sepia.ts';
 import { matrix4x5 } from '../../operations/color-matrix.ts';
-import { motionSamples } from '../../operations/motion-blur-linear.ts';
 import { NEIGHBOURS } from '../../operations/noise-reduction.ts';
 import { pixelateGrid } from '../../operations/pixelate.ts';
 import { gaussianWeights } from '../../operations/unsharp-mask.ts';
@@ -209,21 +208,6 @@ export const references: Record<string, (src: FImage, p: Params, aux?: FImage) =
   'brightness-contrast-linear'(src, p) {
     const [contrast, brightness] = [Number(p.contrast), Number(p.brightness)];
     return mapPixels(src, ([r, g, b, a]) => [...[r, g, b].map((v) => clamp(linearToSrgb(Math.max((srgbToLinear(v) - 0.5) * contrast + 0.5 + brightness, 0)))), a]);
-  },
-
-  'motion-blur-linear'(src, p) {
-    const { n, ox, oy } = motionSamples(Number(p.length), Number(p.angle));
-    return mapPixels(src, (_px, x, y) => {
-      const sum = [0, 0, 0, 0];
-      for (let i = 0; i < n; i++) {
-        const t = (n > 1 ? i / (n - 1) : 0) - 0.5;
-        const sx = Math.round(x + t * ox), sy = Math.round(y + t * oy);
-        const a = at(src, sx, sy, 3);
-        for (let c = 0; c < 3; c++) sum[c] += at(src, sx, sy, c) * a;
-        sum[3] += a;
-      }
-      return sum[3] > 0 ? [sum[0] / sum[3], sum[1] / sum[3], sum[2] / sum[3], sum[3] / n] : [0, 0, 0, 0];
-    });
   },
 
   'noise-reduction'(src, p) {

@@ -1,0 +1,108 @@
+/**
+ * motion-blur-linear against GEGL's algorithm written out here the slow way, independently of
+ * the operation's convolution: for every pixel, ceil(length) + 1 bilinear samples along the
+ * line in double precision, linear light, premultiplied alpha, transparent outside the image.
+ * The operation's sliding sums (axis-aligned) and tap-by-tap sums (other angles) must give the
+ * same bytes within 1/255, on an image with hard edges, near-black tones and partial alpha.
+ */
+import { expect } from 'chai';
+import sharp from 'sharp';
+import { pixels, pngOf } from '../_helpers/images.ts';
+import { runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
+import { motionTaps } from '../../operations/motion-blur-linear.ts';
+import { photoLikePixels } from '../../bench/lib/photo-like.ts';
+
+const toLinear = (v: number) => {
+  const c = v / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+};
+const toSrgb = (l: number) => {
+  const c = l <= 0 ? 0 : l >= 1 ? 1 : l <= 0.0031308 ? l * 12.92 : 1.055 * l ** (1 / 2.4) - 0.055;
+  return Math.round(c * 255);
+};
+
+/** GEGL's per-pixel loop: RGBA out (premultiplied sums divided by the sample count). */
+function reference(data: Buffer, w: number, h: number, ch: 3 | 4, length: number, angle: number): Buffer {
+  const lin = new Float64Array(w * h * 4);
+  for (let p = 0; p < w * h; p++) {
+    const a = ch === 4 ? data[p * ch + 3] / 255 : 1;
+    for (let c = 0; c < 3; c++) lin[p * 4 + c] = toLinear(data[p * ch + c]) * a;
+    lin[p * 4 + 3] = a;
+  }
+  const at = (x: number, y: number, c: number) => (x < 0 || y < 0 || x >= w || y >= h ? 0 : lin[(y * w + x) * 4 + c]);
+  const n = Math.ceil(length) + 1;
+  const theta = (angle * Math.PI) / 180, ox = length * Math.cos(theta), oy = length * Math.sin(theta);
+  const out = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const sum = [0, 0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      const t = n === 1 ? 0 : i / (n - 1) - 0.5;
+      const xx = x + t * ox, yy = y + t * oy, ix = Math.floor(xx), iy = Math.floor(yy), dx = xx - ix, dy = yy - iy;
+      for (let c = 0; c < 4; c++) {
+        const top = at(ix, iy, c) + dx * (at(ix + 1, iy, c) - at(ix, iy, c));
+        const bottom = at(ix, iy + 1, c) + dx * (at(ix + 1, iy + 1, c) - at(ix, iy + 1, c));
+        sum[c] += top + dy * (bottom - top);
+      }
+    }
+    const o = (y * w + x) * 4, a = sum[3] / n;
+    for (let c = 0; c < 3; c++) out[o + c] = sum[3] > 1e-7 * n ? toSrgb(sum[c] / sum[3]) : 0;
+    out[o + 3] = Math.round(Math.min(1, a) * 255);
+  }
+  return out;
+}
+
+/** The photo-like image with hard-edged near-black and white bars, and partial alpha on one side. */
+function testImage(w: number, h: number, ch: 3 | 4): Buffer {
+  const photo = photoLikePixels(w, h, ch);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = (y * w + x) * ch;
+    if (((x >> 3) + (y >> 4)) % 3 === 0) photo.fill((x % 5) * 2, i, i + 3);
+    else if (((x >> 4) + (y >> 3)) % 5 === 0) photo.fill(255, i, i + 3);
+    if (ch === 4) photo[i + 3] = x < w / 2 ? 255 : (x * 7 + y * 3) % 256;
+  }
+  return photo;
+}
+
+describe('motion-blur-linear: GEGL\'s algorithm, as a convolution', function () {
+  this.timeout(60000);
+  const w = 80, h = 56;
+  const cases: [length: number, angle: number][] = [[10, 0], [7, 90], [9, -90], [12.5, 0], [6, 180], [30, 45], [17, 30], [5.3, -120], [0.5, 10], [0, 0], [100, 90]];
+  for (const ch of [3, 4] as const) {
+    for (const [length, angle] of cases) {
+      it(`${ch} channels, length ${length}, angle ${angle}: within 1/255 of the per-pixel loop, edges fading`, async () => {
+        const raw = testImage(w, h, ch);
+        const result = await runGraph(singleNodeGraph('gegl/motion-blur-linear', { length, angle }), await pngOf(raw, w, h, ch), 'png');
+        const got = await pixels(sharp(result.bytes).ensureAlpha());
+        expect([got.width, got.height, got.channels]).to.deep.equal([w, h, 4]);
+        const want = reference(raw, w, h, ch, length, angle);
+        let worst = 0, differing = 0;
+        for (let i = 0; i < want.length; i++) {
+          // Colour under alpha 0 is invisible and undefined.
+          if (want[i - (i % 4) + 3] === 0 && i % 4 !== 3) continue;
+          const d = Math.abs(got.data[i] - want[i]);
+          worst = Math.max(worst, d);
+          if (d > 0) differing++;
+        }
+        expect(worst, `${differing} of ${want.length} samples differ`).to.be.at.most(1);
+        if (length >= 1) {
+          // It blurred, and the edge the line reaches beyond is transparent in part, as GEGL's.
+          expect(want.equals(raw)).to.equal(false);
+          const edgeAlpha = Math.abs(Math.cos((angle * Math.PI) / 180)) > 0.5 ? want[(Math.floor(h / 4) * w) * 4 + 3] : want[(Math.floor(w / 4)) * 4 + 3];
+          expect(edgeAlpha).to.be.below(255);
+        }
+      });
+    }
+  }
+
+  it('an axis-aligned blur of integer length is a run of equal taps: no per-pixel cost in the length', () => {
+    for (const [length, angle] of [[100, 90], [100, 0], [255, -90], [7, 180]]) {
+      const taps = motionTaps(length, angle);
+      const along = Math.abs(Math.cos((angle * Math.PI) / 180)) > 0.5 ? taps.dy : taps.dx;
+      expect(along.every((d) => d === 0), `${length}@${angle} stays on one axis`).to.equal(true);
+      const distinct = new Set(taps.w.map((x) => x.toFixed(9)));
+      // One weight inside, at most one other at both ends (odd lengths sample between pixels).
+      expect(distinct.size, `${length}@${angle}: ${[...distinct].join(' ')}`).to.be.at.most(2);
+      expect(taps.w.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-9);
+    }
+  });
+});
