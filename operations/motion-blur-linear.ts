@@ -125,18 +125,24 @@ function axisBlur(src: Float32Array, out: Float32Array, w: number, h: number, ch
   }
 }
 
-/** Any kernel: each tap added over the whole image, row span by row span (no per-pixel gather). */
+/**
+ * Any kernel: for each output row, each tap adds a shifted source row span (no per-pixel
+ * gather). Row by row rather than tap by tap over the whole image: the output row and the few
+ * source rows the line crosses stay in cache, where a whole-image pass per tap streamed the
+ * image through memory once per tap (2-3x slower at length 100).
+ */
 function sparseBlur(src: Float32Array, out: Float32Array, w: number, h: number, ch: number, taps: MotionTaps, signal?: AbortSignal) {
-  for (let t = 0; t < taps.w.length; t++) {
-    const dx = taps.dx[t], dy = taps.dy[t], wt = taps.w[t];
-    const x0 = Math.max(0, -dx), x1 = Math.min(w, w - dx);
-    if (x1 <= x0) continue;
-    const span = (x1 - x0) * ch;
-    for (let y = Math.max(0, -dy); y < Math.min(h, h - dy); y++) {
-      const o = (y * w + x0) * ch, s = ((y + dy) * w + x0 + dx) * ch;
+  const count = taps.w.length;
+  for (let y = 0; y < h; y++) {
+    for (let t = 0; t < count; t++) {
+      const dx = taps.dx[t], yy = y + taps.dy[t], wt = taps.w[t];
+      if (yy < 0 || yy >= h) continue;
+      const x0 = Math.max(0, -dx), x1 = Math.min(w, w - dx);
+      if (x1 <= x0) continue;
+      const o = (y * w + x0) * ch, s = (yy * w + x0 + dx) * ch, span = (x1 - x0) * ch;
       for (let i = 0; i < span; i++) out[o + i] += wt * src[s + i];
     }
-    if ((t & 7) === 0) aborted(signal);
+    if ((y & 15) === 0) aborted(signal);
   }
 }
 
