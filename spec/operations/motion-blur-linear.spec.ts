@@ -94,6 +94,33 @@ describe('motion-blur-linear: GEGL\'s algorithm, as a convolution', function () 
     }
   }
 
+  it('blurs a grey image (with or without alpha) as it blurs the same grey in RGB, keeping it grey', async () => {
+    const rgba = testImage(w, h, 4);
+    for (let i = 0; i < rgba.length; i += 4) rgba.fill(rgba[i], i, i + 3);
+    const grey = Buffer.alloc(w * h * 2);
+    for (let p = 0; p < w * h; p++) [grey[p * 2], grey[p * 2 + 1]] = [rgba[p * 4], rgba[p * 4 + 3]];
+    const greyPng = await sharp(grey, { raw: { width: w, height: h, channels: 2 } }).png().toBuffer();
+    const opaqueGreyPng = await sharp(grey, { raw: { width: w, height: h, channels: 2 } }).extractChannel(0).png().toBuffer();
+    const opaqueRgba = Buffer.from(rgba);
+    for (let i = 3; i < opaqueRgba.length; i += 4) opaqueRgba[i] = 255;
+    for (const [greyInput, rgbInput] of [[greyPng, await pngOf(rgba, w, h, 4)], [opaqueGreyPng, await pngOf(opaqueRgba, w, h, 4)]]) {
+      const graph = singleNodeGraph('gegl/motion-blur-linear', { length: 13, angle: 20 });
+      const g = await pixels(sharp((await runGraph(graph, greyInput, 'png')).bytes).toColourspace('srgb').ensureAlpha());
+      const c = await pixels(sharp((await runGraph(graph, rgbInput, 'png')).bytes).ensureAlpha());
+      expect([g.channels, c.channels]).to.deep.equal([4, 4]);
+      let worst = 0, faded = 0;
+      for (let i = 0; i < c.data.length; i += 4) {
+        expect(g.data[i + 1]).to.equal(g.data[i]);
+        expect(g.data[i + 2]).to.equal(g.data[i]);
+        if (c.data[i + 3] < 255) faded++;
+        if (c.data[i + 3] === 0) continue;
+        worst = Math.max(worst, Math.abs(g.data[i] - c.data[i]), Math.abs(g.data[i + 3] - c.data[i + 3]));
+      }
+      expect(worst).to.be.at.most(1);
+      expect(faded, 'edges fade even where the input is opaque').to.be.above(0);
+    }
+  });
+
   it('an axis-aligned blur of integer length is a run of equal taps: no per-pixel cost in the length', () => {
     for (const [length, angle] of [[100, 90], [100, 0], [255, -90], [7, 180]]) {
       const taps = motionTaps(length, angle);
