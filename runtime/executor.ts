@@ -61,6 +61,14 @@ interface Run {
   stats: EvaluateResult['stats'];
   timings: StageTiming[];
   deadline: number;
+  /**
+   * The deadline as a signal, made once and held here for the whole run: AbortSignal.timeout's
+   * timer holds its signal only weakly, and so does AbortSignal.any its sources, so a timeout
+   * signal nothing else references can be garbage-collected before it fires (nodejs/node#57736).
+   * It was: with a client signal present, a GC during a compute stage left the stage running
+   * past its limit until it finished (a 1 s limit answered after 17.8 s, with gc() every 20 ms).
+   */
+  deadlineSignal?: AbortSignal;
   /** The input is decoded with all its frames (see keepsFrames). */
   animated: boolean;
 }
@@ -242,7 +250,7 @@ async function runSharpStage(run: Run, stage: Stage, last: boolean): Promise<Enc
 function stageSignal(run: Run): AbortSignal | undefined {
   const signals: AbortSignal[] = [];
   if (run.options.signal) signals.push(run.options.signal);
-  if (Number.isFinite(run.deadline)) signals.push(AbortSignal.timeout(Math.max(0, run.deadline - Date.now())));
+  if (Number.isFinite(run.deadline)) signals.push(run.deadlineSignal ??= AbortSignal.timeout(Math.max(0, run.deadline - Date.now())));
   return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
 }
 
