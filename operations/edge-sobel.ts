@@ -1,6 +1,6 @@
 import { defineOperation } from './define.ts';
 import { neighbourhood } from './kernels/descriptor.ts';
-import { kLinearToSrgb } from './kernels/color.ts';
+import { kTableLookup, SRGB_TABLE, srgbTables } from './kernels/color.ts';
 
 export default defineOperation({
   name: 'edge-sobel',
@@ -16,18 +16,21 @@ export default defineOperation({
     linear: { type: 'boolean', default: false, description: 'Measure the gradient in linear light (true, as GEGL does) or on sRGB-encoded values (false)' },
   },
   kernel: neighbourhood({
-    uniforms: () => [],
+    // the sRGB <-> linear tables (srgbTables): one lookup per neighbour instead of a Math.pow
+    // per tap and use, which made the linear mode take seconds at 2000x1500
+    uniforms: (p) => (p.linear === true ? srgbTables() : []),
     source: (k, p) => {
       const hor = p.horizontal !== false, ver = p.vertical !== false, sign = p['keep-sign'] === true, lin = p.linear === true;
+      const TO_LINEAR = 0, TO_SRGB = SRGB_TABLE + 2;
+      const lookup = (v: string, at: number) => kTableLookup(k.pAt, v, at, k.v(`f${v}`), k.v(`i${v}`));
+      const taps: Array<[number, number]> = [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]];
       return ['r', 'g', 'b'].map((c, n) => {
-        const sample = (dx: number, dy: number) => k.img(String(dx), String(dy), n);
-        // the 8-bit source decoded per tap: neighbourhood reads see the stored sRGB values
-        const at = lin ? (dx: number, dy: number) => {
-          const v = sample(dx, dy);
-          return `(${v} <= 0.04045 ? ${v} / 12.92 : Math.pow((${v} + 0.055) / 1.055, 2.4))`;
-        } : sample;
+        // each neighbour read once: neighbourhood reads see the stored (0..1) sRGB values, decoded here
+        const name = (dx: number, dy: number) => k.v(`${c}${dx + 1}${dy + 1}`);
+        let s = taps.map(([dx, dy]) => `let ${name(dx, dy)} = ${k.img(String(dx), String(dy), n)};\n${lin ? lookup(name(dx, dy), TO_LINEAR) : ''}`).join('');
+        const at = name;
         const gx = k.v(`gx${c}`), gy = k.v(`gy${c}`);
-        let s = `const ${gx} = (${at(1, -1)} + 2.0 * ${at(1, 0)} + ${at(1, 1)}) - (${at(-1, -1)} + 2.0 * ${at(-1, 0)} + ${at(-1, 1)});
+        s += `const ${gx} = (${at(1, -1)} + 2.0 * ${at(1, 0)} + ${at(1, 1)}) - (${at(-1, -1)} + 2.0 * ${at(-1, 0)} + ${at(-1, 1)});
 const ${gy} = (${at(-1, -1)} + 2.0 * ${at(0, -1)} + ${at(1, -1)}) - (${at(-1, 1)} + 2.0 * ${at(0, 1)} + ${at(1, 1)});\n`;
         if (hor && ver) s += `${c} = Math.min(Math.sqrt(${gx} * ${gx} + ${gy} * ${gy}) / 5.656854, 1.0);\n`;
         else if (!hor && !ver) s += `${c} = 0.0;\n`;
@@ -35,7 +38,8 @@ const ${gy} = (${at(-1, -1)} + 2.0 * ${at(0, -1)} + ${at(1, -1)}) - (${at(-1, 1)
           const g = hor ? gx : gy;
           s += sign ? `${c} = Math.min(Math.max(0.5 + ${g} / 8.0, 0.0), 1.0);\n` : `${c} = Math.min(Math.abs(${g}) / 4.0, 1.0);\n`;
         }
-        return lin ? s + kLinearToSrgb(c) : s;
+        // every branch leaves 0..1: the table's range
+        return lin ? s + lookup(c, TO_SRGB) : s;
       }).join('');
     },
   }),
