@@ -1,6 +1,6 @@
 import { defineOperation } from './define.ts';
 import { point, type KernelSource } from './kernels/descriptor.ts';
-import { kLinearToSrgb, kSrgbToLinear } from './kernels/color.ts';
+import { kConvertChecked, kTableLookup, SRGB_TABLE, srgbTables } from './kernels/color.ts';
 
 export const BLEND_MODES = ['normal', 'multiply', 'screen', 'overlay', 'soft-light', 'color-dodge', 'darken', 'lighten', 'difference'] as const;
 
@@ -42,7 +42,8 @@ export default defineOperation({
   kernel: point({
     auxPort: 'aux',
     writesAlpha: () => true,
-    uniforms: (p) => [Number(p.opacity ?? 1)],
+    // opacity, and in linear mode the sRGB tables (lookups instead of three Math.pow per channel)
+    uniforms: (p) => [Number(p.opacity ?? 1), ...(p.srgb === false ? srgbTables() : [])],
     source: (k, p) => {
       const mode = String(p.mode ?? 'normal');
       const lin = p.srgb === false;
@@ -51,10 +52,11 @@ export default defineOperation({
       for (const [c, src] of [['r', k.aux.r], ['g', k.aux.g], ['b', k.aux.b]] as const) {
         const cb = k.v(`cb${c}`), cs = k.v(`cs${c}`), bl = k.v(`bl${c}`);
         s += `let ${cb} = ${k.unit(c)};\nlet ${cs} = Math.min(Math.max(${src}, 0.0), 1.0);\n`;
-        if (lin) s += kSrgbToLinear(cb) + kSrgbToLinear(cs);
+        // both clamped to 0..1 above: the tables' range
+        if (lin) s += kTableLookup(k.pAt, cb, 1, k.v(`f${cb}`), k.v(`i${cb}`)) + kTableLookup(k.pAt, cs, 1, k.v(`f${cs}`), k.v(`i${cs}`));
         s += `let ${bl} = 0.0;\n${blendFn(mode, bl, cb, cs, k, c)}\n`;
         s += `${c} = 0.0;\nif (${ao} > 0.0) { ${c} = (${as} * ((1.0 - a) * ${cs} + a * ${bl}) + (1.0 - ${as}) * a * ${cb}) / ${ao}; }\n`;
-        if (lin) s += kLinearToSrgb(c);
+        if (lin) s += kConvertChecked(k.pAt, c, 1 + SRGB_TABLE + 2, true, k.v(`f${c}`), k.v(`i${c}`));
       }
       return s + `a = ${ao};\n`;
     },

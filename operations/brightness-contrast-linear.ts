@@ -5,7 +5,7 @@
  */
 import { defineOperation } from './define.ts';
 import { point } from './kernels/descriptor.ts';
-import { kLinearToSrgb, kSrgbToLinear } from './kernels/color.ts';
+import { kConvertChecked, kSrgbToLinear, kTableLookup, SRGB_TABLE, srgbTables } from './kernels/color.ts';
 
 export default defineOperation({
   name: 'brightness-contrast-linear',
@@ -20,7 +20,13 @@ export default defineOperation({
   },
   identity: (p) => p.contrast === 1 && p.brightness === 0,
   kernel: point({
-    uniforms: (p) => [Number(p.contrast ?? 1), Number(p.brightness ?? 0)],
-    source: (k) => ['r', 'g', 'b'].map((c) => `${kSrgbToLinear(c)}${c} = (${c} - 0.5) * ${k.p(0)} + 0.5 + ${k.p(1)};\n${kLinearToSrgb(c)}`).join(''),
+    // contrast, brightness, then the sRGB tables: two lookups per channel instead of two Math.pow
+    uniforms: (p) => [Number(p.contrast ?? 1), Number(p.brightness ?? 0), ...srgbTables()],
+    source: (k) => ['r', 'g', 'b'].map((c) => {
+      const [f, i] = [k.v(`f${c}`), k.v(`i${c}`)];
+      // the input is 0..1 when the step before guarantees it; the result may leave 0..1 and is not clamped (GEGL)
+      const toLinear = k.unitIn ? kTableLookup(k.pAt, c, 2, f, i) : kSrgbToLinear(c);
+      return `${toLinear}${c} = (${c} - 0.5) * ${k.p(0)} + 0.5 + ${k.p(1)};\n${kConvertChecked(k.pAt, c, 2 + SRGB_TABLE + 2, true, k.v(`o${f}`), k.v(`o${i}`))}`;
+    }).join(''),
   }),
 });

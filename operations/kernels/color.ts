@@ -66,3 +66,13 @@ export function parseNumbers(text: string): number[] | null {
   const nums = items.map(Number);
   return nums.every(Number.isFinite) ? nums : null;
 }
+
+/**
+ * Kernel statements: convert `v` in place by the table where it is in 0..1 and by the exact
+ * curve elsewhere (`toSrgb`: linear -> sRGB at `at`, else sRGB -> linear), for values a step
+ * computes and may push out of range: GEGL does not clamp between operations, so neither
+ * does a fused chain.
+ */
+export function kConvertChecked(pAt: (index: string) => string, v: string, at: number, toSrgb: boolean, f: string, i: string): string {
+  return `if (${v} >= 0.0 && ${v} <= 1.0) {\n${kTableLookup(pAt, v, at, f, i)}} else {\n${toSrgb ? kLinearToSrgb(v) : kSrgbToLinear(v)}}\n`;
+}
