@@ -18,6 +18,7 @@ import flop from './flop.ts';
 import gamma from './gamma.ts';
 import gaussianBlur from './gaussian-blur.ts';
 import gaussianBlurLinear from './gaussian-blur-linear.ts';
+import geglScale from './gegl-scale.ts';
 import grayscale from './grayscale.ts';
 import modulate from './modulate.ts';
 import motionBlurLinear from './motion-blur-linear.ts';
@@ -36,7 +37,7 @@ import { kernelAliases, kernelOperations } from './kernels/catalog.ts';
 
 export const operations: readonly OperationDef[] = [
   anisotropicSmoothing, brightnessContrast, c2g, composite, crop, deepdream, encodeAvif, encodeGif, encodeJpeg, encodePng, encodeTiff, encodeWebp,
-  extend, flip, flop, gamma, gaussianBlur, gaussianBlurLinear, grayscale, modulate, motionBlurLinear, negate, nop, normalize, opacity, resize,
+  extend, flip, flop, gamma, gaussianBlur, gaussianBlurLinear, geglScale, grayscale, modulate, motionBlurLinear, negate, nop, normalize, opacity, resize,
   rotate, sharpen, threshold, tint, trim, ...kernelOperations,
 ];
 

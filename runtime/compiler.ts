@@ -293,12 +293,31 @@ function truncateSizes(p: Params): Params {
   return out;
 }
 
+/**
+ * An imgflo graph: every node is one of imgflo's components (gegl/*, imgfloextra/*). imgflo-server
+ * scaled their input with gegl:scale-size-keepaspect, so their size node does as GEGL did
+ * (operations/gegl-scale.ts); graphs with any imgflow component keep sharp's resize. A graph of
+ * passthroughs only (gegl/nop: `passthrough`) changes no pixel and keeps sharp's resize, which
+ * keeps an animation's frames (gegl-scale sees the first frame only).
+ */
+function isImgfloGraph(nodes: Map<string, PlanNode>): boolean {
+  const all = [...nodes.values()];
+  return all.some((n) => n.kind !== 'passthrough') && all.every((n) => /^(gegl|imgfloextra)\//.test(n.component.name));
+}
+
 function insertSizeNode(nodes: Map<string, PlanNode>, parameters: Map<string, ExportedParam>, registry: Registry): void {
-  const resize = registry.get('imgflow/resize')!;
+  const gegl = isImgfloGraph(nodes);
+  const resize = registry.get(gegl ? 'imgflow/gegl-scale' : 'imgflow/resize')!;
   const component: Component = { ...resize, toOperationParams: (p) => resize.toOperationParams(truncateSizes(p)) };
   for (const node of nodes.values()) for (const [port, src] of Object.entries(node.inputs)) if (src === SOURCE) node.inputs[port] = SIZE_NODE;
-  nodes.set(SIZE_NODE, { id: SIZE_NODE, component, kind: 'sharp', params: {}, graphParams: {}, inputs: { input: SOURCE } });
-  const described: Record<(typeof SIZE_PARAMS)[number], string> = {
+  nodes.set(SIZE_NODE, { id: SIZE_NODE, component, kind: kindOf(component.op), params: {}, graphParams: {}, inputs: { input: SOURCE } });
+  const described: Record<(typeof SIZE_PARAMS)[number], string> = gegl ? {
+    width: "Scale the input to this width before the graph runs, as imgflo's GEGL did: alone, the height keeps the aspect ratio; with height, the image is stretched to both; enlarges. A fraction is truncated, as imgflo did (rig sends sizes like 449.4375)",
+    height: "Scale the input to this height before the graph runs, as imgflo's GEGL did: alone, the width keeps the aspect ratio; with width, stretched to both; enlarges. A fraction is truncated, as imgflo did",
+    fit: "Not imgflo's: when set, width and height resize as on other graphs (never enlarging): inside (within both), cover (fill both, crop), contain (pad), fill (stretch), outside (cover both, no crop)",
+    position: "What fit=cover keeps: centre (default), a compass gravity (north, southeast...), or entropy/attention for the busiest region",
+    dpr: 'Device pixel ratio, 1..4: width and height are multiplied by it',
+  } : {
     width: 'Scale the input to this width before the graph runs, keeping the aspect ratio unless height and fit say otherwise; never enlarges. A fraction is truncated, as imgflo did (rig sends sizes like 449.4375)',
     height: 'Scale the input to this height before the graph runs, keeping the aspect ratio unless width and fit say otherwise; never enlarges. A fraction is truncated, as imgflo did',
     fit: 'How width and height together are met: inside (default, within both), cover (fill both, crop), contain (pad), fill (stretch), outside (cover both, no crop)',
