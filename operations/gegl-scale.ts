@@ -166,7 +166,7 @@ export default defineOperation({
     dpr: resize.params.dpr,
   },
   identity: (p) => p.width === undefined && p.height === undefined,
-  outputSize: (input, p, aux) => (imgflowResize(p) ? resize.outputSize!(input, p, aux) : geglScaleGeometry(input, p)),
+  outputSize: (input, p) => (imgflowResize(p) ? resize.outputSize!(input, p) : geglScaleGeometry(input, p)),
   process: async (img, p, _aux, ctx) => {
     if (!imgflowResize(p)) return geglScale(img, p, ctx.signal);
     const { width, height } = target(p);
