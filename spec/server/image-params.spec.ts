@@ -128,6 +128,28 @@ describe('generic image parameters', function () {
     expect(quality.description).to.match(/jpeg 80/).and.match(/avif 50/);
   });
 
+  describe("imgflo graphs (gegl/* components only): GEGL's scale-size-keepaspect rule", () => {
+    const size = async (path: string) => { const { meta } = await post(path, photo); return [meta.width, meta.height]; };
+
+    it('one size keeps the aspect ratio (the last, partly covered pixel counted) and enlarges; both stretch', async () => {
+      expect(await size('/graph/gaussianblur.png?height=70')).to.deep.equal([94, 70]);
+      expect(await size('/graph/gaussianblur.png?width=300')).to.deep.equal([300, 225]);
+      expect(await size('/graph/gaussianblur.png?width=100&height=100')).to.deep.equal([100, 100]);
+      expect(await size('/graph/gaussianblur.png?width=100&dpr=2')).to.deep.equal([200, 150]);
+    });
+
+    it('an imgflow graph, or fit set, keeps the resize that never enlarges and keeps the aspect ratio', async () => {
+      expect(await size('/graph/resize.png?width=300')).to.deep.equal([200, 150]);
+      expect(await size('/graph/gaussianblur.png?width=300&fit=inside')).to.deep.equal([200, 150]);
+      expect(await size('/graph/gaussianblur.png?width=100&height=100&fit=inside')).to.deep.equal([100, 75]);
+    });
+
+    it('an enlargement past the output limit is refused from the plan, before any work', async () => {
+      const res = await fetch(`${base}/graph/gaussianblur.png?width=16384`, { method: 'POST', body: new Uint8Array(photo), headers: { 'content-type': 'application/octet-stream' } });
+      expect([res.status, ((await res.json()) as { code: string }).code]).to.deep.equal([422, 'IMGFLOW_ERR_OUTPUT_TOO_LARGE']);
+    });
+  });
+
   describe('animated GIF', () => {
     it('passthrough.gif and resize.webp keep every frame', async () => {
       const same = await post('/graph/passthrough.gif', gif);
