@@ -60,17 +60,16 @@ export const geglAliases: AliasDef[] = [
   })),
   defineAlias({
     name: 'gegl/scale-size-keepaspect',
-    of: 'resize',
-    description: 'Scales to a width or height (-1: derived from the other), keeping the aspect ratio',
+    of: 'gegl-scale',
+    description: "Scales to a width or height (-1: derived from the other, keeping the aspect ratio; both: stretched), enlarging, with GEGL's linear sampler",
     extraParams: {
       x: { type: 'number', default: -1, min: -1, max: 16384, description: 'Target width in pixels, -1 to derive it from y' },
       y: { type: 'number', default: -1, min: -1, max: 16384, description: 'Target height in pixels, -1 to derive it from x' },
       sampler,
     },
-    hidden: ['width', 'height', 'fit', 'enlarge', 'background'],
-    fixed: { enlarge: true },
+    hidden: ['width', 'height', 'fit', 'position', 'dpr'],
     map: scaleToResize,
-    unhonoured: { sampler: samplerNote },
+    unhonoured: { sampler: { honouredWhen: 'linear', note: "GEGL's linear sampler (the default) is what this scale does; other GEGL samplers are not applied" } },
   }),
   defineAlias({
     name: 'gegl/gaussian-blur',

@@ -37,7 +37,6 @@ describe('sharp operations against sharp references', () => {
     ['imgflow/threshold', { value: 100 }, (s) => s.threshold(100)],
     ['imgflow/extend', { top: 3, left: 4, background: 'lime' }, (s) => s.extend({ top: 3, left: 4, background: '#00ff00' })],
     ['gegl/crop', { x: 1, y: 2, width: 30, height: 30 }, (s) => s.extract({ left: 1, top: 2, width: 30, height: 30 })],
-    ['gegl/scale-size-keepaspect', { x: 32 }, (s) => s.resize({ width: 32 })],
     // GEGL blurs in linear light (scRGB here).
     ['gegl/gaussian-blur', { 'std-dev-x': 3, 'std-dev-y': 3 }, (s) => s.pipelineColourspace('scrgb').blur(3).toColourspace('srgb')],
   ];
