@@ -18,19 +18,7 @@
 import sharp from 'sharp';
 import { defineOperation, type Params, type RawImage, type Size } from './define.ts';
 import resize from './resize.ts';
-
-const TO_LINEAR = new Float32Array(256);
-for (let v = 0; v < 256; v++) {
-  const c = v / 255;
-  TO_LINEAR[v] = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-}
-/** Linear light to 8-bit sRGB, indexed by round(linear * 65535): within 0.05/255 of the formula. */
-const LINEAR_STEPS = 65535;
-const TO_SRGB = new Uint8Array(LINEAR_STEPS + 1);
-for (let i = 0; i <= LINEAR_STEPS; i++) {
-  const l = i / LINEAR_STEPS;
-  TO_SRGB[i] = Math.round(255 * (l <= 0.0031308 ? l * 12.92 : 1.055 * l ** (1 / 2.4) - 0.055));
-}
+import { fromPremultipliedLinear, linearLayout, throwIfAborted, toPremultipliedLinear } from './_internal/premultiplied-linear.ts';
 
 /** Width and height in device pixels (the resize's own rule: sizes times dpr, rounded). */
 function target(p: Params): { width?: number; height?: number } {
@@ -84,27 +72,15 @@ function axisWeights(nIn: number, nOut: number, s: number): AxisWeights {
   return { start, offset, weights: Float32Array.from(all) };
 }
 
-function aborted(signal?: AbortSignal) {
-  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-}
-
 export function geglScale(img: RawImage, p: Params, signal?: AbortSignal): RawImage {
   const { width: w, height: h, channels } = img;
   const { width: W, height: H, sx, sy } = geglScaleGeometry(img, p);
   // GEGL's scaler at the input's own size hands the loader's pixels on (compiler.ts
   // u8WhereSizeKept); a copy, as the compute thread hands its result's buffer back by transfer.
   if (W === w && H === h) return { ...img, data: Buffer.from(img.data) };
-  const colours = channels === 1 || channels === 2 ? 1 : 3;
-  const hasAlpha = channels === 2 || channels === 4;
-  const ch = colours + 1;
+  const { colours, ch } = linearLayout(channels);
   // Premultiplied linear light with alpha (GEGL's RaGaBaA float).
-  const src = new Float32Array(w * h * ch);
-  const bytes = img.data;
-  for (let p0 = 0, i = 0, o = 0; p0 < w * h; p0++, i += channels, o += ch) {
-    const a = hasAlpha ? bytes[i + colours] / 255 : 1;
-    for (let k = 0; k < colours; k++) src[o + k] = TO_LINEAR[bytes[i + k]] * a;
-    src[o + colours] = a;
-  }
+  const src = toPremultipliedLinear(img);
   // Along x first (W columns of h rows), then along y.
   const ax = axisWeights(w, W, sx);
   const mid = new Float32Array(W * h * ch);
@@ -119,7 +95,7 @@ export function geglScale(img: RawImage, p: Params, signal?: AbortSignal): RawIm
         for (let c = 0; c < ch; c++) mid[o + c] += wt * src[s + c];
       }
     }
-    if ((y & 63) === 0) aborted(signal);
+    if ((y & 63) === 0) throwIfAborted(signal);
   }
   const ay = axisWeights(h, H, sy);
   const out = new Float32Array(W * H * ch);
@@ -132,23 +108,9 @@ export function geglScale(img: RawImage, p: Params, signal?: AbortSignal): RawIm
       const s = k * stride;
       for (let i = 0; i < stride; i++) out[o + i] += wt * mid[s + i];
     }
-    if ((y & 63) === 0) aborted(signal);
+    if ((y & 63) === 0) throwIfAborted(signal);
   }
-  const data = Buffer.allocUnsafe(W * H * ch);
-  for (let o = 0; o < out.length; o += ch) {
-    const a = out[o + colours];
-    if (a > 1e-7) {
-      const scale = LINEAR_STEPS / a;
-      for (let k = 0; k < colours; k++) {
-        const v = out[o + k] * scale + 0.5;
-        data[o + k] = TO_SRGB[v <= 0 ? 0 : v >= LINEAR_STEPS ? LINEAR_STEPS : v | 0];
-      }
-      data[o + colours] = a >= 1 ? 255 : (a * 255 + 0.5) | 0;
-    } else {
-      for (let k = 0; k <= colours; k++) data[o + k] = 0;
-    }
-  }
-  return { data, width: W, height: H, channels: ch as 2 | 4 };
+  return fromPremultipliedLinear(out, W, H, colours);
 }
 
 /** A request that names `fit` gets imgflow's resize, on any graph. */

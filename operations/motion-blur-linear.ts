@@ -11,6 +11,7 @@
  * angles add the kernel's taps one at a time over whole rows (O(taps) per pixel, no gather).
  */
 import { defineOperation, type RawImage } from './define.ts';
+import { fromPremultipliedLinear, linearLayout, throwIfAborted, toPremultipliedLinear } from './_internal/premultiplied-linear.ts';
 
 /** Sample count and the blur vector, as GEGL computes them. */
 export function motionSamples(length: number, angleDeg: number): { n: number; ox: number; oy: number } {
@@ -54,23 +55,6 @@ export function motionTaps(length: number, angleDeg: number): MotionTaps {
   return { dx: taps.map((t) => t.dx), dy: taps.map((t) => t.dy), w: taps.map((t) => t.w / n) };
 }
 
-const TO_LINEAR = new Float32Array(256);
-for (let v = 0; v < 256; v++) {
-  const c = v / 255;
-  TO_LINEAR[v] = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-}
-/** Linear light to 8-bit sRGB, indexed by round(linear * 65535): within 0.05/255 of the formula. */
-const LINEAR_STEPS = 65535;
-const TO_SRGB = new Uint8Array(LINEAR_STEPS + 1);
-for (let i = 0; i <= LINEAR_STEPS; i++) {
-  const l = i / LINEAR_STEPS;
-  TO_SRGB[i] = Math.round(255 * (l <= 0.0031308 ? l * 12.92 : 1.055 * l ** (1 / 2.4) - 0.055));
-}
-
-function aborted(signal?: AbortSignal) {
-  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-}
-
 /**
  * A 1-D kernel along x (`alongX`) or y as a sliding sum of weight `c` over [lo, hi] plus the
  * taps that differ from c. For an integer length the corrections are at most the two ends.
@@ -101,7 +85,7 @@ function axisBlur(src: Float32Array, out: Float32Array, w: number, h: number, ch
         if (add < w) for (let k = 0; k < ch; k++) acc[k] += src[row + add * ch + k];
         if (drop >= 0 && drop < w) for (let k = 0; k < ch; k++) acc[k] -= src[row + drop * ch + k];
       }
-      if ((y & 63) === 0) aborted(signal);
+      if ((y & 63) === 0) throwIfAborted(signal);
     }
     return;
   }
@@ -121,7 +105,7 @@ function axisBlur(src: Float32Array, out: Float32Array, w: number, h: number, ch
     const add = y + hi + 1, drop = y + lo;
     if (add < h) for (let i = 0, s = add * stride; i < stride; i++) acc[i] += src[s + i];
     if (drop >= 0 && drop < h) for (let i = 0, s = drop * stride; i < stride; i++) acc[i] -= src[s + i];
-    if ((y & 63) === 0) aborted(signal);
+    if ((y & 63) === 0) throwIfAborted(signal);
   }
 }
 
@@ -142,54 +126,21 @@ function sparseBlur(src: Float32Array, out: Float32Array, w: number, h: number, 
       const o = (y * w + x0) * ch, s = (yy * w + x0 + dx) * ch, span = (x1 - x0) * ch;
       for (let i = 0; i < span; i++) out[o + i] += wt * src[s + i];
     }
-    if ((y & 15) === 0) aborted(signal);
+    if ((y & 15) === 0) throwIfAborted(signal);
   }
 }
 
 export function motionBlur(img: RawImage, length: number, angle: number, signal?: AbortSignal): RawImage {
   const { width: w, height: h, channels } = img;
-  const colours = channels === 1 || channels === 2 ? 1 : 3;
-  const hasAlpha = channels === 2 || channels === 4;
-  const ch = colours + 1;
-  // Premultiplied linear light with an alpha channel, as GEGL's "RaGaBaA float". (The loops
-  // below are most of the cost of an axis-aligned blur: locals, one division per pixel.)
-  const src = new Float32Array(w * h * ch);
-  const bytes = img.data, pixels = w * h;
-  if (channels === 3) {
-    for (let p = 0, i = 0, o = 0; p < pixels; p++, i += 3, o += 4) {
-      src[o] = TO_LINEAR[bytes[i]];
-      src[o + 1] = TO_LINEAR[bytes[i + 1]];
-      src[o + 2] = TO_LINEAR[bytes[i + 2]];
-      src[o + 3] = 1;
-    }
-  } else {
-    for (let p = 0, i = 0, o = 0; p < pixels; p++, i += channels, o += ch) {
-      const a = hasAlpha ? bytes[i + colours] / 255 : 1;
-      for (let k = 0; k < colours; k++) src[o + k] = TO_LINEAR[bytes[i + k]] * a;
-      src[o + colours] = a;
-    }
-  }
+  const { colours, ch } = linearLayout(channels);
+  // Premultiplied linear light with an alpha channel, as GEGL's "RaGaBaA float".
+  const src = toPremultipliedLinear(img);
   const taps = motionTaps(length, angle);
   const out = new Float32Array(src.length);
   if (taps.dy.every((d) => d === 0)) axisBlur(src, out, w, h, ch, taps, true, signal);
   else if (taps.dx.every((d) => d === 0)) axisBlur(src, out, w, h, ch, taps, false, signal);
   else sparseBlur(src, out, w, h, ch, taps, signal);
-  const data = Buffer.allocUnsafe(w * h * ch);
-  for (let o = 0; o < out.length; o += ch) {
-    const a = out[o + colours];
-    if (a > 1e-7) {
-      // round(linear * steps) as an index: + 0.5 and truncation, clamped to the table.
-      const scale = LINEAR_STEPS / a;
-      for (let k = 0; k < colours; k++) {
-        const v = out[o + k] * scale + 0.5;
-        data[o + k] = TO_SRGB[v <= 0 ? 0 : v >= LINEAR_STEPS ? LINEAR_STEPS : v | 0];
-      }
-      data[o + colours] = a >= 1 ? 255 : (a * 255 + 0.5) | 0;
-    } else {
-      for (let k = 0; k <= colours; k++) data[o + k] = 0;
-    }
-  }
-  return { data, width: w, height: h, channels: ch as 2 | 4 };
+  return fromPremultipliedLinear(out, w, h, colours);
 }
 
 export default defineOperation({
