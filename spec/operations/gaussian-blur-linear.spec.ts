@@ -13,15 +13,8 @@
 import { expect } from 'chai';
 import { pixels, pngOf } from '../_helpers/images.ts';
 import { runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
+import { sampleDifference, toLinear, toSrgb } from './_linear-light.ts';
 
-const toLinear = (v: number) => {
-  const c = v / 255;
-  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-};
-const toSrgb = (l: number) => {
-  const c = l <= 0 ? 0 : l >= 1 ? 1 : l <= 0.0031308 ? l * 12.92 : 1.055 * l ** (1 / 2.4) - 0.055;
-  return Math.round(c * 255);
-};
 const normalised = (k: number[]) => {
   const sum = k.reduce((a, b) => a + b, 0);
   return k.map((v) => v / sum);
@@ -97,12 +90,7 @@ describe('gegl/gaussian-blur in linear light against an independent reference', 
         const got = await pixels(result.bytes);
         expect([got.width, got.height, got.channels]).to.deep.equal([w, h, ch]);
         const want = reference(raw, w, h, ch, sx, sy);
-        let worst = 0, differing = 0;
-        for (let i = 0; i < want.length; i++) {
-          const d = Math.abs(got.data[i] - want[i]);
-          worst = Math.max(worst, d);
-          if (d > 0) differing++;
-        }
+        const { worst, differing } = sampleDifference(got.data, want);
         expect(worst, `${differing} of ${want.length} samples differ`).to.be.at.most(1);
         // The blur did something: the reference differs from its input.
         expect(want.equals(raw)).to.equal(false);

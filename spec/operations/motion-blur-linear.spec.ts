@@ -11,15 +11,8 @@ import { pixels, pngOf } from '../_helpers/images.ts';
 import { runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
 import { motionTaps } from '../../operations/motion-blur-linear.ts';
 import { photoLikePixels } from '../../bench/lib/photo-like.ts';
+import { toLinear, toSrgb } from './_linear-light.ts';
 
-const toLinear = (v: number) => {
-  const c = v / 255;
-  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-};
-const toSrgb = (l: number) => {
-  const c = l <= 0 ? 0 : l >= 1 ? 1 : l <= 0.0031308 ? l * 12.92 : 1.055 * l ** (1 / 2.4) - 0.055;
-  return Math.round(c * 255);
-};
 
 /** GEGL's per-pixel loop: RGBA out (premultiplied sums divided by the sample count). */
 function reference(data: Buffer, w: number, h: number, ch: 3 | 4, length: number, angle: number): Buffer {
