@@ -311,18 +311,18 @@ function insertSizeNode(nodes: Map<string, PlanNode>, parameters: Map<string, Ex
   const component: Component = { ...resize, toOperationParams: (p) => resize.toOperationParams(truncateSizes(p)) };
   for (const node of nodes.values()) for (const [port, src] of Object.entries(node.inputs)) if (src === SOURCE) node.inputs[port] = SIZE_NODE;
   nodes.set(SIZE_NODE, { id: SIZE_NODE, component, kind: kindOf(component.op), params: {}, graphParams: {}, inputs: { input: SOURCE } });
+  const position = "What fit=cover keeps: centre (default), a compass gravity (north, southeast...), or entropy/attention for the busiest region";
+  const dpr = 'Device pixel ratio, 1..4: width and height are multiplied by it';
   const described: Record<(typeof SIZE_PARAMS)[number], string> = gegl ? {
     width: "Scale the input to this width before the graph runs, as imgflo's GEGL did: alone, the height keeps the aspect ratio; with height, the image is stretched to both; enlarges. A fraction is truncated, as imgflo did (rig sends sizes like 449.4375)",
     height: "Scale the input to this height before the graph runs, as imgflo's GEGL did: alone, the width keeps the aspect ratio; with width, stretched to both; enlarges. A fraction is truncated, as imgflo did",
     fit: "Not imgflo's: when set, width and height resize as on other graphs (never enlarging): inside (within both), cover (fill both, crop), contain (pad), fill (stretch), outside (cover both, no crop)",
-    position: "What fit=cover keeps: centre (default), a compass gravity (north, southeast...), or entropy/attention for the busiest region",
-    dpr: 'Device pixel ratio, 1..4: width and height are multiplied by it',
+    position, dpr,
   } : {
     width: 'Scale the input to this width before the graph runs, keeping the aspect ratio unless height and fit say otherwise; never enlarges. A fraction is truncated, as imgflo did (rig sends sizes like 449.4375)',
     height: 'Scale the input to this height before the graph runs, keeping the aspect ratio unless width and fit say otherwise; never enlarges. A fraction is truncated, as imgflo did',
     fit: 'How width and height together are met: inside (default, within both), cover (fill both, crop), contain (pad), fill (stretch), outside (cover both, no crop)',
-    position: "What fit=cover keeps: centre (default), a compass gravity (north, southeast...), or entropy/attention for the busiest region",
-    dpr: 'Device pixel ratio, 1..4: width and height are multiplied by it',
+    position, dpr,
   };
   for (const name of SIZE_PARAMS) {
     if (parameters.has(name)) continue;
@@ -412,7 +412,8 @@ export function bindParameters(plan: Plan, values: Params): Plan {
  */
 function floatAfterResize(nodes: Map<string, PlanNode>, byNode: Map<string, Params>): string[] | undefined {
   const size = nodes.get(SIZE_NODE);
-  if (!size || size.skip) return undefined;
+  // Only behind GEGL's own scale (imgflo graphs), and not where `fit` hands the resize to sharp.
+  if (!size || size.skip || size.component.op.name !== 'gegl-scale' || byNode.get(SIZE_NODE)?.fit !== undefined) return undefined;
   const floated: string[] = [];
   for (const [id, node] of nodes) {
     const param = node.component.op.geglInputPath;
@@ -436,12 +437,9 @@ function floatAfterResize(nodes: Map<string, PlanNode>, byNode: Map<string, Para
 export function u8WhereSizeKept(plan: Plan, source: { width: number; height: number }): Plan {
   const size = plan.nodes.get(SIZE_NODE);
   if (!plan.floatAfterResize || !size) return plan;
-  const p = size.params;
-  const dpr = typeof p.dpr === 'number' ? p.dpr : 1;
-  // as the size node's resize computes its target (truncated as imgflo's strtoll, times dpr)
-  const target = (v: unknown) => (typeof v === 'number' ? Math.max(1, Math.round(Math.max(1, Math.trunc(v)) * dpr)) : undefined);
-  const [w, h] = [target(p.width), target(p.height)];
-  if ((w !== undefined && w !== source.width) || (h !== undefined && h !== source.height)) return plan;
+  // the size node's own output size (its parameters are already truncated as imgflo's strtoll)
+  const out = size.component.op.outputSize?.(source, size.params, {}) ?? source;
+  if (out.width !== source.width || out.height !== source.height) return plan;
   const nodes = new Map(plan.nodes);
   for (const id of plan.floatAfterResize) {
     const node = nodes.get(id)!;
