@@ -16,23 +16,16 @@
  * (sharp, `resize`'s rules), so those parameters keep their meaning on every graph.
  */
 import sharp from 'sharp';
-import { defineOperation, type Params, type RawImage, type Size } from './define.ts';
-import resize from './resize.ts';
-import { fromPremultipliedLinear, linearLayout, throwIfAborted, toPremultipliedLinear } from './_internal/premultiplied-linear.ts';
-
-/** Width and height in device pixels (the resize's own rule: sizes times dpr, rounded). */
-function target(p: Params): { width?: number; height?: number } {
-  const dpr = (p.dpr as number | undefined) ?? 1;
-  const scale = (v: unknown) => (typeof v === 'number' ? Math.max(1, Math.round(v * dpr)) : undefined);
-  return { width: scale(p.width), height: scale(p.height) };
-}
+import { defineOperation, type Params, type ParamSpec, type RawImage, type SharpStep, type Size } from './define.ts';
+import resize, { targetSize } from './resize.ts';
+import { fromPremultipliedLinear, linearLayout, toPremultipliedLinear } from './_internal/premultiplied-linear.ts';
 
 /** A side scaled by `s`, a partly covered last pixel counted (GEGL's extent); rounding dust ignored. */
 const scaledSide = (n: number, s: number) => Math.max(1, Math.ceil(n * s - 1e-9));
 
 /** GEGL's output size and the scale factor per axis. */
 export function geglScaleGeometry(input: Size, p: Params): { width: number; height: number; sx: number; sy: number } {
-  const { width: tw, height: th } = target(p);
+  const { width: tw, height: th } = targetSize(p);
   const { width: w, height: h } = input;
   if (tw !== undefined && th !== undefined) return { width: tw, height: th, sx: tw / w, sy: th / h };
   if (tw !== undefined) return { width: tw, height: scaledSide(h, tw / w), sx: tw / w, sy: tw / w };
@@ -95,7 +88,7 @@ export function geglScale(img: RawImage, p: Params, signal?: AbortSignal): RawIm
         for (let c = 0; c < ch; c++) mid[o + c] += wt * src[s + c];
       }
     }
-    if ((y & 63) === 0) throwIfAborted(signal);
+    if ((y & 63) === 0) signal?.throwIfAborted();
   }
   const ay = axisWeights(h, H, sy);
   const out = new Float32Array(W * H * ch);
@@ -108,10 +101,12 @@ export function geglScale(img: RawImage, p: Params, signal?: AbortSignal): RawIm
       const s = k * stride;
       for (let i = 0; i < stride; i++) out[o + i] += wt * mid[s + i];
     }
-    if ((y & 63) === 0) throwIfAborted(signal);
+    if ((y & 63) === 0) signal?.throwIfAborted();
   }
   return fromPremultipliedLinear(out, W, H, colours);
 }
+
+const RESIZE_DEFAULTS: Params = Object.fromEntries(Object.entries(resize.params as Record<string, ParamSpec>).flatMap(([k, spec]) => (spec.default === undefined ? [] : [[k, spec.default]])));
 
 /** A request that names `fit` gets imgflow's resize, on any graph. */
 const imgflowResize = (p: Params) => p.fit !== undefined;
@@ -126,7 +121,7 @@ export default defineOperation({
   params: {
     width: { type: 'int', min: 1, max: 16384, description: 'Target width in pixels; alone, the height keeps the aspect ratio' },
     height: { type: 'int', min: 1, max: 16384, description: 'Target height in pixels; alone, the width keeps the aspect ratio' },
-    fit: { type: 'enum', values: ['inside', 'cover', 'contain', 'fill', 'outside'], description: "Unset: GEGL's rule. Set: resize's (CSS object-fit, never enlarges)" },
+    fit: { type: 'enum', values: resize.params.fit.values, description: "Unset: GEGL's rule. Set: resize's (CSS object-fit, never enlarges)" },
     position: resize.params.position,
     dpr: resize.params.dpr,
   },
@@ -136,9 +131,9 @@ export default defineOperation({
   outputSize: (input, p) => (imgflowResize(p) ? resize.outputSize!(input, p) : geglScaleGeometry(input, p)),
   process: async (img, p, _aux, ctx) => {
     if (!imgflowResize(p)) return geglScale(img, p, ctx.signal);
-    const { width, height } = target(p);
-    const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } })
-      .resize({ width, height, fit: p.fit as 'inside', position: p.position as string, kernel: 'lanczos3', withoutEnlargement: true })
+    // resize's own step, with its defaults for what this operation does not take (kernel, enlarge, background)
+    const base = { width: img.width, height: img.height, channels: img.channels };
+    const { data, info } = await (resize.sharp!.apply as SharpStep['apply'])(sharp(img.data, { raw: base }), { ...RESIZE_DEFAULTS, ...p }, {}, base)
       .raw()
       .toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] };

@@ -45,7 +45,7 @@ function resizedSize(input: Size, p: Params): Size {
 }
 
 /** Width and height in device pixels: the CSS-pixel sizes times the device pixel ratio. */
-function targetSize(p: Params): { width?: number; height?: number } {
+export function targetSize(p: Params): { width?: number; height?: number } {
   const dpr = (p.dpr as number | undefined) ?? 1;
   const scale = (v: unknown) => (typeof v === 'number' ? Math.max(1, Math.round(v * dpr)) : undefined);
   return { width: scale(p.width), height: scale(p.height) };
