@@ -19,7 +19,7 @@
  */
 import { defineOperation, type RawImage } from './define.ts';
 
-export interface AnisotropicSmoothingOptions {
+interface AnisotropicSmoothingOptions {
   iterations: number;
 }
 

@@ -28,10 +28,9 @@ export default defineOperation({
         // each neighbour read once: neighbourhood reads see the stored (0..1) sRGB values, decoded here
         const name = (dx: number, dy: number) => k.v(`${c}${dx + 1}${dy + 1}`);
         let s = taps.map(([dx, dy]) => `let ${name(dx, dy)} = ${k.img(String(dx), String(dy), n)};\n${lin ? lookup(name(dx, dy), TO_LINEAR) : ''}`).join('');
-        const at = name;
         const gx = k.v(`gx${c}`), gy = k.v(`gy${c}`);
-        s += `const ${gx} = (${at(1, -1)} + 2.0 * ${at(1, 0)} + ${at(1, 1)}) - (${at(-1, -1)} + 2.0 * ${at(-1, 0)} + ${at(-1, 1)});
-const ${gy} = (${at(-1, -1)} + 2.0 * ${at(0, -1)} + ${at(1, -1)}) - (${at(-1, 1)} + 2.0 * ${at(0, 1)} + ${at(1, 1)});\n`;
+        s += `const ${gx} = (${name(1, -1)} + 2.0 * ${name(1, 0)} + ${name(1, 1)}) - (${name(-1, -1)} + 2.0 * ${name(-1, 0)} + ${name(-1, 1)});
+const ${gy} = (${name(-1, -1)} + 2.0 * ${name(0, -1)} + ${name(1, -1)}) - (${name(-1, 1)} + 2.0 * ${name(0, 1)} + ${name(1, 1)});\n`;
         if (hor && ver) s += `${c} = Math.min(Math.sqrt(${gx} * ${gx} + ${gy} * ${gy}) / 5.656854, 1.0);\n`;
         else if (!hor && !ver) s += `${c} = 0.0;\n`;
         else {

@@ -11,10 +11,10 @@
  * angles add the kernel's taps one at a time over whole rows (O(taps) per pixel, no gather).
  */
 import { defineOperation, type RawImage } from './define.ts';
-import { fromPremultipliedLinear, linearLayout, throwIfAborted, toPremultipliedLinear } from './_internal/premultiplied-linear.ts';
+import { fromPremultipliedLinear, linearLayout, toPremultipliedLinear } from './_internal/premultiplied-linear.ts';
 
 /** Sample count and the blur vector, as GEGL computes them. */
-export function motionSamples(length: number, angleDeg: number): { n: number; ox: number; oy: number } {
+function motionSamples(length: number, angleDeg: number): { n: number; ox: number; oy: number } {
   const n = Math.ceil(length) + 1;
   const a = (angleDeg * Math.PI) / 180;
   return { n, ox: length * Math.cos(a), oy: length * Math.sin(a) };
@@ -85,7 +85,7 @@ function axisBlur(src: Float32Array, out: Float32Array, w: number, h: number, ch
         if (add < w) for (let k = 0; k < ch; k++) acc[k] += src[row + add * ch + k];
         if (drop >= 0 && drop < w) for (let k = 0; k < ch; k++) acc[k] -= src[row + drop * ch + k];
       }
-      if ((y & 63) === 0) throwIfAborted(signal);
+      if ((y & 63) === 0) signal?.throwIfAborted();
     }
     return;
   }
@@ -105,7 +105,7 @@ function axisBlur(src: Float32Array, out: Float32Array, w: number, h: number, ch
     const add = y + hi + 1, drop = y + lo;
     if (add < h) for (let i = 0, s = add * stride; i < stride; i++) acc[i] += src[s + i];
     if (drop >= 0 && drop < h) for (let i = 0, s = drop * stride; i < stride; i++) acc[i] -= src[s + i];
-    if ((y & 63) === 0) throwIfAborted(signal);
+    if ((y & 63) === 0) signal?.throwIfAborted();
   }
 }
 
@@ -126,7 +126,7 @@ function sparseBlur(src: Float32Array, out: Float32Array, w: number, h: number, 
       const o = (y * w + x0) * ch, s = (yy * w + x0 + dx) * ch, span = (x1 - x0) * ch;
       for (let i = 0; i < span; i++) out[o + i] += wt * src[s + i];
     }
-    if ((y & 15) === 0) throwIfAborted(signal);
+    if ((y & 15) === 0) signal?.throwIfAborted();
   }
 }
 

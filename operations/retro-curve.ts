@@ -31,8 +31,8 @@ import { defineOperation } from './define.ts';
 import { point, type KernelSource } from './kernels/descriptor.ts';
 import { paddedTables } from './kernels/curves.ts';
 
-export const RETRO_PRESETS = ['none', 'prog', 'indie', 'batcave', 'country'];
-export const RETRO_PATHS = ['u8', 'float'];
+const RETRO_PRESETS = ['none', 'prog', 'indie', 'batcave', 'country'];
+const RETRO_PATHS = ['u8', 'float'];
 
 /** The float path reads whole table values (imgflo's tables are integers): ours, rounded. */
 const wholeTables = new Map<string, number[]>();

@@ -69,7 +69,3 @@ export function fromPremultipliedLinear(out: Float32Array, width: number, height
   }
   return { data, width, height, channels: ch as 2 | 4 };
 }
-
-export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-}

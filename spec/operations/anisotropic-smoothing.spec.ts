@@ -13,9 +13,9 @@ import { pixels } from '../_helpers/images.ts';
 import { runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
 import { anisotropicSmoothing } from '../../operations/anisotropic-smoothing.ts';
 import { sampleDifference } from './_linear-light.ts';
+import { NEIGHBOURS } from '../../operations/noise-reduction.ts';
 
 const AXES = [[-1, -1], [0, -1], [1, -1], [-1, 0]];
-const NEIGHBOURS = [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]];
 
 function reference(data: Buffer, w: number, h: number, channels: number, iterations: number): Buffer {
   const colours = channels >= 3 ? 3 : 1;
