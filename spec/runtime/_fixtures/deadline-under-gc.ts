@@ -12,9 +12,10 @@ import { noiseRaw } from '../../_helpers/images.ts';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const pool = createComputePool({ threads: 1, gpu: 'cpu' });
-const input = await sharp(noiseRaw(1200, 800), { raw: { width: 1200, height: 800, channels: 3 } }).png().toBuffer();
-// Off the axes a long motion blur is seconds of JavaScript on the thread.
-const plan = bindParameters(compileGraph('slow', singleNodeGraph('imgflow/motion-blur-linear', { length: 120, angle: 30 }), registry), {});
+const input = await sharp(noiseRaw(2000, 1500), { raw: { width: 2000, height: 1500, channels: 3 } }).png().toBuffer();
+// Off the axes a long motion blur is seconds of JavaScript on the thread: at 2000x1500 and
+// length 256 well over 10 s, so a lost limit cannot pass for a kept one.
+const plan = bindParameters(compileGraph('slow', singleNodeGraph('imgflow/motion-blur-linear', { length: 256, angle: 30 }), registry), {});
 const client = new AbortController();
 const collecting = setInterval(gc, 20);
 const t0 = performance.now();
