@@ -28,7 +28,7 @@ import { isFinished, type JobQueue, type JobSpec, type JobStatus } from '../jobs
 import { mimeTypes } from '../formats.ts';
 import { createUploadAuth, type UploadAuth } from './auth.ts';
 import { orientedSize } from '../input/check-image.ts';
-import { allVariants, readOriginalInfo, storedVariants, type OriginalInfo, type VariantInfo, type WantedVariant } from './manifest.ts';
+import { allVariants, originalUrl, readOriginalInfo, storedVariants, type OriginalInfo, type VariantInfo, type WantedVariant } from './manifest.ts';
 import { receiveUpload } from './receive.ts';
 import { loadUploadSets, RESERVED, specHash, VARIANT_NAME, type VariantSet } from './sets.ts';
 import { checkUploadId, closeUploadStore, jsonEntry, keys, uploadStoreFor } from './store.ts';
@@ -82,10 +82,18 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     return set;
   }
 
-  function jobKeyOf(id: string, set: VariantSet) {
+  // Each set's variants with their definition hashes, and the set's own, once: sets are fixed at start.
+  const defined = new Map(sets.list().map((set) => {
     const variants = [...set.variants].map(([name, v]) => ({ name, ...v, spec: specHash(v) }));
-    // The set's definition is part of it: a job queued before a redefinition is not joined.
+    // The set's definition is part of its jobs' key: a job queued before a redefinition is not joined.
     const definition = createHash('sha256').update(variants.map((v) => `${v.name}.${v.spec}`).join('\n')).digest('base64url').slice(0, 12);
+    const wanted: WantedVariant[] = variants.map(({ name, spec }) => ({ name, spec }));
+    return [set.name, { variants, definition, wanted }];
+  }));
+  const definitionOf = (set: VariantSet) => defined.get(set.name)!;
+
+  function jobKeyOf(id: string, set: VariantSet) {
+    const { variants, definition } = definitionOf(set);
     const key = `uploads/${id}/${set.name}/${definition}`;
     // One job id per upload and set, whoever asks: two uploads of the same bytes for the same
     // set share one job; another set of those bytes is another job.
@@ -110,9 +118,9 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     };
   }
 
-  const wantedOf = (set: VariantSet): WantedVariant[] => [...set.variants].map(([name, v]) => ({ name, spec: specHash(v) }));
+  const wantedOf = (set: VariantSet): WantedVariant[] => definitionOf(set).wanted;
 
-  function answer(reply: FastifyReply, status: number, id: string, set: VariantSet, original: OriginalInfo | undefined, variants: Record<string, VariantInfo>) {
+  function answer(reply: FastifyReply, status: number, id: string, set: VariantSet, original: OriginalInfo, variants: Record<string, VariantInfo>) {
     return reply.code(status).header('location', `/uploads/${id}`).header('cache-control', 'no-store')
       .send({ id, set: set.name, state: 'done', original, variants, manifest: `/uploads/${id}` });
   }
@@ -146,10 +154,12 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     const id = received.sha256;
     const stored = await store.head(keys.original(id));
     const created = !stored;
+    // What the answer says of the original: from these bytes (the same as any stored under their hash).
+    const contentType = mimeTypes[received.info.format as keyof typeof mimeTypes] ?? `image/${received.info.format}`;
+    const size = orientedSize(received.info);
+    const original: OriginalInfo = { url: originalUrl(id), type: contentType, width: size.width, height: size.height, bytes: received.bytes.length };
     // Also an original stored without its size (before the manifest was read from metadata): described now.
     if (!stored?.meta?.width) {
-      const contentType = mimeTypes[received.info.format as keyof typeof mimeTypes] ?? `image/${received.info.format}`;
-      const size = orientedSize(received.info);
       // etagFor(bytes) is this very hash in base64url: not computed a second time.
       await store.put(keys.original(id), {
         bytes: received.bytes, contentType, etag: `"${Buffer.from(id, 'hex').toString('base64url')}"`, createdAt: Date.now(),
@@ -163,7 +173,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
     const wanted = wantedOf(set);
     const ready = await allVariants(store, id, wanted);
     // Same bytes, variants made: nothing to do, no job.
-    if (ready) return answer(reply, created ? 201 : 200, id, set, await readOriginalInfo(store, id), ready);
+    if (ready) return answer(reply, created ? 201 : 200, id, set, original, ready);
 
     // Making variants is evaluation: an app's hourly quota counts it (quota 0: stored, never processed).
     if (a.app) apps.chargeEvaluation(a.app);
@@ -192,7 +202,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
       }
       if (status?.state !== 'succeeded') break;
       const done = await allVariants(store, id, wanted);
-      if (done) return answer(reply, 201, id, set, await readOriginalInfo(store, id), done);
+      if (done) return answer(reply, 201, id, set, original, done);
     }
     const retryAfter = Math.min(60, Math.max(1, status?.etaSeconds ?? 5));
     reply.code(202).header('location', `/jobs/${spec.id}`).header('retry-after', String(retryAfter)).header('cache-control', 'no-store');
@@ -231,7 +241,8 @@ export async function uploadRoutes(app: FastifyInstance, opts: UploadRouteOption
   async function pendingSets(id: string, asked: VariantSet[], variants: Record<string, VariantInfo>) {
     const out: Record<string, { job: string; state: string; progress: number; missing: string[] }> = {};
     for (const set of asked) {
-      const missing = wantedOf(set).filter((w) => variants[w.name]?.spec !== w.spec).map((w) => w.name);
+      // storedVariants lists a name only with the wanted definition
+      const missing = wantedOf(set).filter((w) => !(w.name in variants)).map((w) => w.name);
       if (missing.length === 0) continue;
       const { jobId } = jobKeyOf(id, set);
       const status = await jobs.get(jobId);

@@ -30,12 +30,6 @@ export interface OriginalInfo {
   bytes: number;
 }
 
-export interface Manifest {
-  id: string;
-  original: OriginalInfo;
-  variants: Record<string, VariantInfo>;
-}
-
 /** A variant to look up: its name and its definition's hash. */
 export interface WantedVariant {
   name: string;

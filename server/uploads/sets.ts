@@ -37,9 +37,10 @@ export interface UploadSets {
 
 export const VARIANT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /**
- * Never variant names: `original` and `owner` are an upload's own records (store.ts) and
- * `original` a route; `manifest` names no record any more (manifest.ts) but stays reserved, so
- * the sets accepted are the same as before.
+ * Never variant names: `original` and `owner` are an upload's own records (store.ts; a variant
+ * named `owner` would collide with an app's owner mark, so sets naming one are refused at start)
+ * and `original` a route; `manifest` names no record any more (manifest.ts) but stays reserved
+ * for the sets that named none before.
  */
 export const RESERVED = new Set(['original', 'manifest', 'owner']);
 
