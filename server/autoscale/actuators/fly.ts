@@ -83,6 +83,8 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
   const pending = new Set<Promise<unknown>>();
   const counters = { created: 0, ready: 0, destroyed: 0, swept: 0, notReady: 0 };
   let lastError: { at: string; message: string } | undefined;
+  /** Whether lastError is a failed listing, which the next good listing clears (a failed sweep or destroy stays shown). */
+  let lastErrorIsListing = false;
   let closed = false;
   let sweepTimer: NodeJS.Timeout | undefined;
 
@@ -92,8 +94,9 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
     void p.finally(() => pending.delete(p));
   };
   /** For /healthz. A failure thrown to the loop is only remembered: the loop logs it, once. */
-  const remember = (err: unknown) => {
+  const remember = (err: unknown, listing = false) => {
     lastError = { at: new Date(now()).toISOString(), message: (err as Error).message };
+    lastErrorIsListing = listing;
   };
   /** A failure of work of the actuator's own (a destroy, a sweep): nobody else logs it. */
   const failed = (err: unknown, what: string, extra: object = {}) => {
@@ -231,10 +234,10 @@ export function createFlyActuator(opts: FlyActuatorOptions): FlyActuator {
       // Checked here too, not left to Fly's filter: a machine that is not ours is never touched.
       all = (await api.list({ [META.marker]: MARKER })).filter((m) => m.config?.metadata?.[META.marker] === MARKER);
     } catch (err) {
-      remember(err);
+      remember(err, true);
       throw err;
     }
-    lastError = undefined; // Fly answers again: /healthz stops showing the last failure
+    if (lastErrorIsListing) lastError = undefined; // Fly lists again: /healthz stops showing that failure
     const byQueue = new Map(roles.map((r) => [r.queue, r]));
     const seen = new Set<string>();
     for (const fm of all) {
