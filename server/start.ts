@@ -7,7 +7,7 @@ import { loadConfig, workClassOptions, type Config } from './config.ts';
 import { closeSourceAgents } from './input/fetch-source.ts';
 import { protocolLimitsFrom, runtimeLimitsFrom } from './runtime-options.ts';
 import { configureGpu, gpuFallbackNotice, gpuInfo, type GpuMode } from '../operations/kernels/index.ts';
-import { engineNotice } from '../runtime/offload/compute-pool.ts';
+import { logEngine } from '../runtime/offload/compute-pool.ts';
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
   let config: Config;
@@ -30,10 +30,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Fast
     workClasses: workClassOptions(config),
     onStoreError: (err, file) => app.log.warn({ err, file }, 'graph not loaded'),
     // Known after the first dream (its thread loads the engine): onnxruntime-node, or tfjs-wasm and why.
-    onComputeEngine: (op, report) => {
-      const notice = engineNotice(op, report);
-      app.log[notice.level]({ op, ...report }, notice.message);
-    },
+    // app is made below, from this runtime: read when the first engine is known
+    onComputeEngine: (op, report) => logEngine(app.log)(op, report),
     onIgnoredProperties: (graph, ignored) => app.log.warn({ graph, ignored }, 'graph sets properties that are accepted but not honoured (listed in /graphs)'),
   });
   // One kernel device per process, chosen once; its real kernel class is what gets reported.

@@ -94,6 +94,14 @@ export function engineNotice(op: string, report: EngineReport): { level: 'info' 
     : { level: 'info', message: `${op} runs on ${report.engine}` };
 }
 
+/** The onEngine/onComputeEngine callback every process passes: that line, logged at its level. */
+export function logEngine(log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void }): (op: string, report: EngineReport) => void {
+  return (op, report) => {
+    const notice = engineNotice(op, report);
+    log[notice.level]({ op, ...report }, notice.message);
+  };
+}
+
 /** Bytes copied per turn of the event loop when pixels are handed to a thread. */
 const COPY_SLICE = 1 << 20;
 

@@ -20,7 +20,7 @@ export interface SignedParts {
 const IMGFLO_TOKEN = /^[0-9a-f]{32}$/;
 
 /** String equality in time that does not depend on where the strings differ. */
-export function constantTimeEqual(a: string, b: string): boolean {
+function constantTimeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

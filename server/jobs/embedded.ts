@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { errors } from '../../runtime/errors.ts';
-import { createComputePool, engineNotice } from '../../runtime/offload/compute-pool.ts';
+import { createComputePool, logEngine } from '../../runtime/offload/compute-pool.ts';
 import type { GpuMode } from '../../operations/kernels/backend.ts';
 import { deliverCallback } from './callback.ts';
 import { Durations, etaSeconds } from './eta.ts';
@@ -36,10 +36,7 @@ export function createEmbeddedQueue(embeddedDeps: EmbeddedDeps): JobQueue {
     gpu: config.gpu as GpuMode,
     niceIncrement: 19,
     cancelWaitMs: config.computeCancelWaitMs,
-    onEngine: (op, report) => {
-      const notice = engineNotice(op, report);
-      embeddedDeps.log[notice.level]({ op, ...report }, notice.message);
-    },
+    onEngine: logEngine(embeddedDeps.log),
   });
   const deps: EmbeddedDeps = { ...embeddedDeps, compute: embeddedDeps.compute ?? ownCompute };
   const jobs = new Map<string, Entry>();

@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { configureGpu, gpuFallbackNotice, type GpuMode } from '../../operations/kernels/index.ts';
-import { engineNotice } from '../../runtime/offload/compute-pool.ts';
+import { logEngine } from '../../runtime/offload/compute-pool.ts';
 import { createRuntime } from '../../runtime/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { closeSourceAgents } from '../input/fetch-source.ts';
@@ -56,10 +56,7 @@ export async function startWorker(args: WorkerArgs, overrides: Partial<Config> =
     computeThreads: config.computeThreads,
     gpu: config.gpu as GpuMode,
     onStoreError: (err, file) => log.warn({ err, file }, 'graph not loaded'),
-    onComputeEngine: (op, report) => {
-      const notice = engineNotice(op, report);
-      log[notice.level]({ op, ...report }, notice.message);
-    },
+    onComputeEngine: logEngine(log),
   });
   const gpu = await configureGpu(config.gpu as 'auto');
   const imageCache = createImageCache(config, { logger: log });
