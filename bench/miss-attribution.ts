@@ -25,6 +25,7 @@ import { attribute } from './lib/cpu-profile.ts';
 import { ensureImage, image } from './lib/resize-rig.ts';
 import { isAlive, treeCpuMs, waitSettled } from './compare/proc.ts';
 import { root, startBare, startImgflow, startOrigin, stopAll, type Peer, type Started } from './compare/peers.ts';
+import { spread } from './compare/report.ts';
 import { runWrk } from './compare/wrk.ts';
 
 const { values: opt } = parseArgs({
@@ -160,11 +161,7 @@ try {
     }
     if (r >= 0) for (const s of servers) (ratios.get(s.name) ?? ratios.set(s.name, []).get(s.name)!).push(roundCpu.get(s.name)! / roundCpu.get('bare sharp')!);
   }
-  const med = (a: number[]) => {
-    const s = [...a].sort((x, y) => x - y), m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
-  const range = (a: number[], d = 2) => `${med(a).toFixed(d)} (${Math.min(...a).toFixed(d)}-${Math.max(...a).toFixed(d)})`;
+  const range = (a: number[], d = 2) => spread(a, (x) => x.toFixed(d));
   console.log(`\`node --import tsx bench/miss-attribution.ts ${process.argv.slice(2).join(' ')}\`, ${new Date().toISOString()}, load ${load0} at start, ${loadavg()} at end; wrk -t1 -c${connections}, ${duration} s per run, ${rounds} rounds, order rotated; GET ${opt.path} of the 2000x1500 JPEG, a fresh input URL per request\n`);
   console.log('| server | req/s | ms CPU/request | / bare sharp, same round | main thread | libvips workers | other threads |');
   console.log('|---|---|---|---|---|---|---|');

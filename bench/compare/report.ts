@@ -32,7 +32,6 @@ export function num(x: number): string {
   if (!Number.isFinite(x)) return '-';
   if (x === 0) return '0';
   const a = Math.abs(x);
-  if (a >= 1000) return x.toFixed(0);
   if (a >= 100) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);
   if (a >= 1) return x.toFixed(2);
