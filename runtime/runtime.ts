@@ -23,8 +23,10 @@ export interface RuntimeOptions extends GraphLimits {
   graphsDir: string;
   /** Evaluations running at once (sharp itself uses libuv threads below this). */
   concurrency?: number;
-  /** Evaluations waiting beyond `concurrency` before new ones get 429. */
+  /** Requests waiting beyond `concurrency` + `fetchAhead` before new ones get 429. */
   maxQueue?: number;
+  /** Requests that may load their inputs while every slot evaluates (default 0). */
+  fetchAhead?: number;
   watch?: boolean;
   /**
    * Worker threads for kernel, pixel and process stages (default: the machine's parallelism).
@@ -104,8 +106,8 @@ export interface Runtime {
   /** Evaluates under the limiter: waits for a slot, or 429 past the queue. */
   evaluate(prepared: PreparedRequest, options: Omit<EvaluateOptions, 'format'> & { format: OutputFormat }): Promise<EvaluateResult>;
   /**
-   * Evaluates now, for a caller that admitted the work itself: the graph route holds a limiter
-   * slot from before the input is downloaded until the evaluation ends; jobs run under their
+   * Evaluates now, for a caller that admitted the work itself: the graph route holds a place
+   * from before the input is downloaded and a slot around this call; jobs run under their
    * queue's concurrency.
    */
   evaluateAdmitted(prepared: PreparedRequest, options: Omit<EvaluateOptions, 'format'> & { format: OutputFormat }): Promise<EvaluateResult>;
@@ -120,7 +122,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const registry = createRegistry(operations, aliases);
   const store = await openGraphStore({ dir: options.graphsDir, watch: options.watch, onError: options.onStoreError, writeDelayMs: options.saveDelayMs });
   const limits: GraphLimits = Object.freeze({ maxNodes: options.maxNodes, maxGraphBytes: options.maxGraphBytes });
-  const limiter = createLimiter(options.concurrency ?? 4, options.maxQueue ?? 64);
+  const limiter = createLimiter(options.concurrency ?? 4, options.maxQueue ?? 64, options.fetchAhead ?? 0);
   const compute = options.computeThreads === 0 ? undefined : createComputePool({ threads: options.computeThreads, gpu: options.gpu, cancelWaitMs: options.computeCancelWaitMs, onEngine: options.onComputeEngine });
   const plans = new Map<string, { revision: string; deps: Map<string, string>; effective: string; plan: Plan; work?: WorkClass }>();
   store.on('change', (name) => plans.delete(name));

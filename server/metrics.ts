@@ -85,7 +85,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
       }
       metric('imgflow_evaluations_total', 'counter', 'Graph evaluations run for requests (cache misses), by outcome.', [['{outcome="ok"}', count - failed], ['{outcome="error"}', failed]]);
       metric('imgflow_evaluations_active', 'gauge', 'Graph evaluations running now.', [['', sources.runtime.limiter.active]]);
-      metric('imgflow_evaluations_queued', 'gauge', 'Graph evaluations waiting for a slot.', [['', sources.runtime.limiter.queued]]);
+      metric('imgflow_evaluations_queued', 'gauge', 'Requests admitted and waiting before downloading their inputs.', [['', sources.runtime.limiter.queued]]);
+      metric('imgflow_evaluations_loading', 'gauge', 'Requests loading their inputs, or loaded and waiting for an evaluation slot (at most IMGFLOW_CONCURRENCY + IMGFLOW_FETCH_AHEAD with the active ones).', [['', sources.runtime.limiter.loading]]);
       if (sources.inputs) {
         const { active, waiting } = sources.inputs.downloads;
         metric('imgflow_input_downloads', 'gauge', 'Source downloads running now, and waiting for a download slot.', [['{state="active"}', active], ['{state="waiting"}', waiting]]);

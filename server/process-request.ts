@@ -12,7 +12,7 @@ import { formatFromExtension, mimeTypes, negotiateAlphaFormat, negotiateFormat }
 import type { ComputePool } from '../runtime/offload/compute-pool.ts';
 import { orientedSize, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
-import { loadSource, sourceIdentity } from './source.ts';
+import { loadSource, sourceIdentity, type Source } from './source.ts';
 import type { ChainedLoader } from './input/chained.ts';
 
 /** Query keys that are not graph parameters. */
@@ -27,7 +27,7 @@ export interface ImageRequest {
   signal?: AbortSignal;
   /** Answers an input that is a path on this server (imgflo's chained requests). */
   chained?: ChainedLoader;
-  /** An inner link of a chained request: its outer request already holds an evaluation slot. */
+  /** An inner link of a chained request: its outer request already holds an admission place. */
   insideChain?: boolean;
   /** Progress of long operations (0..1, with the stage or octave/iteration). */
   onProgress?: (fraction: number, detail: Record<string, unknown>) => void;
@@ -68,12 +68,18 @@ export interface EvaluateHow {
   timeoutMs?: number;
   /** Threads for the heavy stages instead of the runtime's (jobs must not take inline requests' threads). */
   compute?: ComputePool;
+  /**
+   * Runs the evaluation once the caller may use the CPU (the graph route: an evaluation slot,
+   * taken after the inputs are loaded); unset, it runs at once.
+   */
+  slot?: <T>(task: () => Promise<T>) => Promise<T>;
 }
 
 /**
- * Loads the inputs and evaluates, now: admission is the caller's (the graph route holds a
- * limiter slot around this call, from before any download; jobs run under their queue's
- * concurrency). Downloaded inputs count against the server's bytes in flight until this ends.
+ * Loads the inputs and evaluates: admission is the caller's (the graph route holds a place
+ * from before any download and passes `how.slot` for the evaluation; jobs run under their
+ * queue's concurrency). Downloaded inputs count against the server's bytes in flight until
+ * this ends.
  */
 export async function processImage(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, how: EvaluateHow = {}): Promise<ImageResult> {
   const hold = inputBudgetFor(config).hold();
@@ -115,6 +121,12 @@ async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedR
     }),
   ]);
   checkSizesBeforeWork(runtime, config, parsed.prepared, source.info, headers);
+  const slot = how.slot ?? ((task) => task());
+  return slot(() => evaluateLoaded(runtime, config, parsed, req, how, source, images));
+}
+
+async function evaluateLoaded(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, how: EvaluateHow, source: Source, images: Record<string, Buffer>): Promise<ImageResult> {
+  const { plan } = parsed.prepared;
   const t0 = performance.now();
   // imgflo's noop graphs keep the input's type when the URL names none.
   const format = plan.copyInput && req.ext === undefined ? (await formatOf(source.bytes)) ?? parsed.format : parsed.format;

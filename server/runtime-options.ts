@@ -14,6 +14,7 @@ export function runtimeLimitsFrom(config: Config): Omit<RuntimeOptions, 'graphsD
   return {
     concurrency: config.concurrency,
     maxQueue: config.maxQueue,
+    fetchAhead: config.fetchAhead ?? config.concurrency,
     maxNodes: config.maxNodes,
     maxGraphBytes: config.maxGraphBytes,
     saveDelayMs: config.graphSaveDelayMs,

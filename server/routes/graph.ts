@@ -5,8 +5,8 @@
  * Order of work, cheapest first: auth (onRequest hook, server/auth/plugin.ts) -> parameters
  * checked against the graph -> cache key (graph revision, coerced parameters, input URL or body
  * hash, format: no fetch) -> If-None-Match answered from the cache's ETag -> hit -> miss:
- * quota, then one shared evaluation per key (single flight), admitted (a limiter slot or a
- * queue place, else 429) before its input is downloaded and holding the slot until it ends ->
+ * quota, then one shared evaluation per key (single flight), admitted (a place, else 429)
+ * before its input is downloaded, evaluated once it has a slot (runtime/limiter.ts) ->
  * stored -> served. A POSTed body is admitted before it is read (admission/post-body.ts).
  * A client that disconnects cancels the download and evaluation unless another waits for them.
  */
@@ -88,9 +88,13 @@ export async function graphRoutes(app: FastifyInstance, opts: GraphRouteOptions)
     const t0 = performance.now();
     let result;
     try {
-      // An inner link of a chain runs within the slot its outer request holds (server/input/chained.ts).
-      const run = () => processImage(runtime, config, parsed, req);
-      result = req.insideChain ? await run() : await runtime.limiter.run(run, req.signal);
+      // A request takes a place before it downloads and a slot only to evaluate. An inner link
+      // of a chain is loaded within its outer request's place (server/input/chained.ts) and
+      // takes only a slot: the outer request holds none while its input is being computed.
+      const { limiter } = runtime;
+      result = req.insideChain
+        ? await processImage(runtime, config, parsed, req, { slot: (task) => limiter.slot(task, req.signal) })
+        : await limiter.admit((slot) => processImage(runtime, config, parsed, req, { slot }), req.signal);
     } catch (err) {
       metrics.observeEvaluation((performance.now() - t0) / 1000, false);
       throw err;

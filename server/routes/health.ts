@@ -16,7 +16,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): P
     version: opts.version,
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
     graphs: opts.runtime.store.list().length,
-    evaluations: { active: opts.runtime.limiter.active, queued: opts.runtime.limiter.queued },
+    evaluations: { active: opts.runtime.limiter.active, loading: opts.runtime.limiter.loading, queued: opts.runtime.limiter.queued },
     compute: opts.runtime.compute?.stats() ?? { threads: 0 },
     ...opts.sections?.(),
   }));

@@ -39,4 +39,54 @@ describe('runtime/limiter', () => {
     expect(ran).to.equal(false);
     expect(limiter.active).to.equal(0);
   });
+
+  it('with places ahead, admitted callers load while the slots evaluate, and evaluate one slot at a time', async () => {
+    const limiter = createLimiter(1, 1, 2);
+    const loads = [gate(), gate(), gate(), gate()];
+    const evaluation = gate();
+    const order: string[] = [];
+    const calls = loads.map((load, i) => limiter.admit(async (evaluate) => {
+      order.push(`load ${i}`);
+      await load.opened;
+      return evaluate(async () => {
+        order.push(`evaluate ${i}`);
+        await evaluation.opened;
+        return i;
+      });
+    }));
+    await Promise.resolve();
+    // 1 slot + 2 ahead load at once, the fourth waits in the queue, a fifth is refused.
+    expect(order).to.deep.equal(['load 0', 'load 1', 'load 2']);
+    expect([limiter.active, limiter.loading, limiter.queued, limiter.full]).to.deep.equal([0, 3, 1, true]);
+    expect(await limiter.run(async () => 'never').catch((e: unknown) => (e as { code: string }).code)).to.equal('IMGFLOW_ERR_OVERLOADED');
+    loads[2].open();
+    loads[1].open();
+    await until(() => limiter.active === 1);
+    // The first loaded takes the slot; the other loaded one waits for it, not for its own load.
+    expect(order.slice(3)).to.deep.equal(['evaluate 2']);
+    expect([limiter.active, limiter.loading]).to.deep.equal([1, 2]);
+    loads[0].open();
+    loads[3].open();
+    evaluation.open();
+    expect(await Promise.all(calls)).to.deep.equal([0, 1, 2, 3]);
+    expect(order.filter((o) => o.startsWith('load'))).to.have.length(4);
+    expect([limiter.active, limiter.loading, limiter.queued]).to.deep.equal([0, 0, 0]);
+  });
+
+  it('slot() evaluates without a place: the inner link of an admitted caller is never refused', async () => {
+    const limiter = createLimiter(1, 0);
+    const outer = limiter.admit(async (evaluate) => {
+      // The queue is full (the one place is this caller's), yet an inner link gets the slot.
+      expect(limiter.full).to.equal(true);
+      const inner = await limiter.slot(async () => 'inner');
+      return evaluate(async () => `${inner}+outer`);
+    });
+    expect(await outer).to.equal('inner+outer');
+    expect([limiter.active, limiter.loading, limiter.queued]).to.deep.equal([0, 0, 0]);
+  });
+
+  async function until(ok: () => boolean) {
+    for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setImmediate(r));
+    expect(ok()).to.equal(true);
+  }
 });

@@ -11,6 +11,7 @@ import { createRuntime, type Runtime } from '../../runtime/index.ts';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { inputBudgetFor } from '../../server/input/input-budget.ts';
+import { runtimeLimitsFrom } from '../../server/runtime-options.ts';
 import { testPng } from '../_helpers/images.ts';
 import { startOrigin, type Origin } from '../input/_origin.ts';
 
@@ -18,7 +19,7 @@ interface Server { app: FastifyInstance; runtime: Runtime; config: Config; base:
 
 async function startServer(overrides: Partial<Config>): Promise<Server> {
   const config = loadConfig({ graphsDir: 'graphs', logLevel: 'silent', cacheStore: 'none', allowPrivateSources: true, ...overrides }, {});
-  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, concurrency: config.concurrency, maxQueue: config.maxQueue });
+  const runtime = await createRuntime({ graphsDir: config.graphsDir, watch: false, ...runtimeLimitsFrom(config) });
   const app = await buildApp(config, { runtime });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, runtime, config, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
@@ -94,24 +95,24 @@ describe('admission before download', function () {
 
   after(() => origin.close());
 
-  it('with concurrency C and queue Q, 30 requests for distinct inputs download exactly C+Q; the refused never reach the origin', async () => {
+  for (const A of [0, 2]) it(`with concurrency C, ${A} ahead and queue Q, 30 requests for distinct inputs: C+${A} download at once, C+${A}+Q are answered; the refused never reach the origin`, async () => {
     const C = 2, Q = 3;
-    const server = await startServer({ concurrency: C, maxQueue: Q });
+    const server = await startServer({ concurrency: C, maxQueue: Q, fetchAhead: A });
     try {
       const urls = Array.from({ length: 30 }, (_, i) => `${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url(`/img/${i}`))}`);
       let answered = 0;
       const answers = urls.map((u) => fetch(u).then(async (r) => ({ status: r.status, body: await r.arrayBuffer(), url: u })).finally(() => answered++));
       // The refused are answered while the admitted are still downloading (the origin holds them).
-      await until(() => answered === 30 - C - Q, 'every refusal');
+      await until(() => answered === 30 - C - A - Q, 'every refusal');
       await sleep(50);
-      expect(server.runtime.limiter.queued).to.equal(Q);
-      expect(origin.hits.size, 'downloads started while C run and Q wait').to.equal(C);
+      expect([server.runtime.limiter.queued, server.runtime.limiter.loading]).to.deep.equal([Q, C + A]);
+      expect(origin.hits.size, 'downloads started while C + A load and Q wait').to.equal(C + A);
       release();
       const done = await Promise.all(answers);
       const ok = done.filter((a) => a.status === 200);
       const refused = done.filter((a) => a.status === 429);
-      expect([ok.length, refused.length]).to.deep.equal([C + Q, 30 - C - Q]);
-      expect(origin.hits.size, 'distinct inputs fetched').to.equal(C + Q);
+      expect([ok.length, refused.length]).to.deep.equal([C + A + Q, 30 - C - A - Q]);
+      expect(origin.hits.size, 'distinct inputs fetched').to.equal(C + A + Q);
       expect([...origin.hits.values()].every((n) => n === 1)).to.equal(true);
       for (const r of refused) {
         const path = decodeURIComponent(r.url.split('input=')[1]).replace(/^http:\/\/[^/]+/, '');
@@ -194,8 +195,74 @@ describe('admission before download', function () {
     }
   });
 
+  it('downloads the next input while the only slot evaluates, and evaluates it once the slot is free', async () => {
+    const server = await startServer({ concurrency: 1, maxQueue: 0, fetchAhead: 1 });
+    holding = false;
+    let proceed!: () => void;
+    const gate = new Promise<void>((resolve) => { proceed = resolve; });
+    const evaluating: string[] = [];
+    const evaluate = server.runtime.evaluateAdmitted.bind(server.runtime);
+    server.runtime.evaluateAdmitted = async (prepared, options) => {
+      evaluating.push(String(options.input.length));
+      await gate;
+      return evaluate(prepared, options);
+    };
+    try {
+      const first = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/first'))}`);
+      await until(() => evaluating.length === 1, 'the first evaluation');
+      const second = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/second'))}`);
+      await until(() => origin.hits.get('/img/second') === 1, 'the second download, while the first evaluates');
+      await sleep(50);
+      expect(evaluating.length, 'the second waits for the slot').to.equal(1);
+      expect([server.runtime.limiter.active, server.runtime.limiter.loading]).to.deep.equal([1, 1]);
+      // Both places are taken: a third request is refused before it downloads.
+      const third = await fetch(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/third'))}`);
+      expect([third.status, ((await third.json()) as { code: string }).code]).to.deep.equal([429, 'IMGFLOW_ERR_OVERLOADED']);
+      expect(origin.hits.has('/img/third')).to.equal(false);
+      proceed();
+      expect(await first.done).to.equal(200);
+      expect(await second.done).to.equal(200);
+      expect(evaluating.length).to.equal(2);
+      expect([server.runtime.limiter.active, server.runtime.limiter.loading, server.runtime.limiter.queued]).to.deep.equal([0, 0, 0]);
+    } finally {
+      proceed();
+      await stopServer(server);
+    }
+  });
+
+  it('a client that leaves while its loaded input waits for a slot gives up its place and its bytes', async () => {
+    const server = await startServer({ concurrency: 1, maxQueue: 0, fetchAhead: 1 });
+    holding = false;
+    let proceed!: () => void;
+    const gate = new Promise<void>((resolve) => { proceed = resolve; });
+    let evaluations = 0;
+    const evaluate = server.runtime.evaluateAdmitted.bind(server.runtime);
+    server.runtime.evaluateAdmitted = async (prepared, options) => {
+      evaluations++;
+      await gate;
+      return evaluate(prepared, options);
+    };
+    try {
+      const first = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/slot-holder'))}`);
+      await until(() => evaluations === 1, 'the first evaluation');
+      const leaving = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/slot-waiter'))}`);
+      await until(() => origin.hits.get('/img/slot-waiter') === 1, 'the second download');
+      await until(() => inputBudgetFor(server.config).bytesInFlight === 2 * png.length, 'both inputs held');
+      leaving.abort();
+      await until(() => server.runtime.limiter.loading === 0, 'the waiting place to be given up');
+      expect(inputBudgetFor(server.config).bytesInFlight).to.equal(png.length);
+      proceed();
+      expect(await first.done).to.equal(200);
+      expect(evaluations, 'the departed request never evaluated').to.equal(1);
+      expect(inputBudgetFor(server.config).bytesInFlight).to.equal(0);
+    } finally {
+      proceed();
+      await stopServer(server);
+    }
+  });
+
   it('a queued client that disconnects gives up its place without downloading', async () => {
-    const server = await startServer({ concurrency: 1, maxQueue: 1 });
+    const server = await startServer({ concurrency: 1, maxQueue: 1, fetchAhead: 0 });
     try {
       const running = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/running'))}`);
       await until(() => origin.hits.get('/img/running') === 1, 'the first download');
@@ -253,7 +320,7 @@ describe('admission before download', function () {
   });
 
   it('refuses a POST with 429 before reading its body when the queue is full', async () => {
-    const server = await startServer({ concurrency: 1, maxQueue: 0 });
+    const server = await startServer({ concurrency: 1, maxQueue: 0, fetchAhead: 0 });
     try {
       const running = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/busy'))}`);
       await until(() => origin.hits.get('/img/busy') === 1, 'the slot to be taken');
