@@ -19,8 +19,22 @@ export default defineOperation({
   process: async (img, p) => {
     const base = { width: img.width, height: img.height, channels: img.channels };
     const pipe = sharp(img.data, { raw: base }).pipelineColourspace('scrgb');
-    const blurred = (gaussianBlur.sharp!.apply as SharpStep['apply'])(pipe, p, {}, base).toColourspace(img.channels < 3 ? 'b-w' : 'srgb');
+    // sharp's raw output of a 'b-w' image is its first band only: its alpha would be lost
+    // ('grey16' keeps it, but only in 16 bits). Grey with alpha comes back as sRGB with
+    // alpha, whose bands are equal, and keeps bands 0 and 3.
+    const blurred = (gaussianBlur.sharp!.apply as SharpStep['apply'])(pipe, p, {}, base).toColourspace(img.channels === 1 ? 'b-w' : 'srgb');
     const { data, info } = await blurred.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (img.channels === 2) return { data: greyAlpha(data), width: info.width, height: info.height, channels: 2 };
     return { data, width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
   },
 });
+
+/** RGBA whose colour bands are equal (a grey image's) to grey+alpha. */
+function greyAlpha(rgba: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(rgba.length / 2);
+  for (let i = 0, o = 0; i < rgba.length; i += 4, o += 2) {
+    out[o] = rgba[i];
+    out[o + 1] = rgba[i + 3];
+  }
+  return out;
+}

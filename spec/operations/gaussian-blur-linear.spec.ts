@@ -13,6 +13,7 @@
 import { expect } from 'chai';
 import { pixels, pngOf } from '../_helpers/images.ts';
 import { runGraph, singleNodeGraph } from '../_helpers/graphs.ts';
+import gaussianBlurLinear from '../../operations/gaussian-blur-linear.ts';
 import { sampleDifference, toLinear, toSrgb } from './_linear-light.ts';
 
 const normalised = (k: number[]) => {
@@ -80,6 +81,25 @@ function testImage(w: number, h: number, ch: 3 | 4): Buffer {
   return buf;
 }
 
+/** testImage's first channel as grey, with its alpha when `ch` is 2. */
+function greyImage(w: number, h: number, ch: 1 | 2): Buffer {
+  const rgba = testImage(w, h, 4), buf = Buffer.alloc(w * h * ch);
+  for (let p = 0; p < w * h; p++) {
+    buf[p * ch] = rgba[p * 4];
+    if (ch === 2) buf[p * ch + 1] = rgba[p * 4 + 3];
+  }
+  return buf;
+}
+/** Grey (and alpha) spread to RGB(A), so the RGB(A) reference blurs them. */
+function asRgb(grey: Buffer, ch: 1 | 2): { data: Buffer; ch: 3 | 4 } {
+  const out = ch + 2 as 3 | 4, data = Buffer.alloc((grey.length / ch) * out);
+  for (let p = 0; p < grey.length / ch; p++) {
+    data.fill(grey[p * ch], p * out, p * out + 3);
+    if (ch === 2) data[p * out + 3] = grey[p * ch + 1];
+  }
+  return { data, ch: out };
+}
+
 describe('gegl/gaussian-blur in linear light against an independent reference', () => {
   const w = 72, h = 48;
   for (const ch of [3, 4] as const) {
@@ -94,6 +114,26 @@ describe('gegl/gaussian-blur in linear light against an independent reference', 
         expect(worst, `${differing} of ${want.length} samples differ`).to.be.at.most(1);
         // The blur did something: the reference differs from its input.
         expect(want.equals(raw)).to.equal(false);
+      });
+    }
+  }
+
+  // The operation itself, on raw pixels: a grey image's alpha once came back dropped.
+  for (const ch of [1, 2] as const) {
+    for (const [sx, sy] of [[4, 1.5], [3, 3], [0, 4]]) {
+      it(`grey${ch === 2 ? ' with alpha' : ''} (${ch} channel${ch === 2 ? 's' : ''}), std-dev-x ${sx}, std-dev-y ${sy}: keeps its channels, within 1/255`, async () => {
+        const raw = greyImage(w, h, ch);
+        const got = await gaussianBlurLinear.process!({ data: raw, width: w, height: h, channels: ch }, { 'std-dev-x': sx, 'std-dev-y': sy });
+        expect([got.width, got.height, got.channels]).to.deep.equal([w, h, ch]);
+        const rgb = asRgb(raw, ch), want = reference(rgb.data, w, h, rgb.ch, sx, sy);
+        const wantGrey = Buffer.alloc(raw.length);
+        for (let p = 0; p < w * h; p++) {
+          wantGrey[p * ch] = want[p * rgb.ch];
+          if (ch === 2) wantGrey[p * ch + 1] = want[p * rgb.ch + 3];
+        }
+        const { worst, differing } = sampleDifference(got.data, wantGrey);
+        expect(worst, `${differing} of ${wantGrey.length} samples differ`).to.be.at.most(1);
+        expect(wantGrey.equals(raw)).to.equal(false);
       });
     }
   }
