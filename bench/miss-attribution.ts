@@ -9,10 +9,12 @@
  *
  *   node --import tsx bench/miss-attribution.ts [--rounds 3] [--duration 8] [--connections 8]
  *     [--variants default,no-disk,no-store,no-store-silent] [--profile] [--path resize.webp?width=400]
- *     [--baseline bench/out/dist-before] [--variant NAME:ENV=value,ENV=value ...] [--threads]
+ *     [--baseline bench/out/dist-before] [--variant NAME:ENV=value,ENV=value ...] [--threads] [--busy N]
  *
- * --threads runs, instead of the variants, IMGFLOW_CONCURRENCY 1, 2, 4 x IMGFLOW_VIPS_THREADS
- * 1, 2 (`npm run bench:threads`: about 3 minutes on 2 cores).
+ * --threads runs, instead of the variants, IMGFLOW_CONCURRENCY 2, 3, 4, 6, 8 with one libvips
+ * thread per pipeline and 4 with two (`npm run bench:threads`: about 4 minutes on 2 cores).
+ * --busy N keeps N processes spinning on the CPU while the servers are measured: a busy
+ * machine that a run can repeat (bench/lib/busy.ts).
  *
  * --baseline adds imgflow from another build (a copy of dist/ made before a change, under the
  * repository so it finds node_modules), default configuration: a change measured in the same run.
@@ -21,6 +23,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { startBusy } from './lib/busy.ts';
 import { attribute } from './lib/cpu-profile.ts';
 import { ensureImage, image } from './lib/resize-rig.ts';
 import { isAlive, treeCpuMs, waitSettled } from './compare/proc.ts';
@@ -40,6 +43,7 @@ const { values: opt } = parseArgs({
     path: { type: 'string', default: 'resize.webp?width=400' },
     profile: { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    busy: { type: 'string', default: '0' },
   },
 });
 const rounds = Number(opt.rounds), duration = Number(opt.duration), warmup = Number(opt.warmup), connections = Number(opt.connections);
@@ -61,7 +65,7 @@ for (const spec of opt.variant!) {
 }
 // --threads: evaluations at once x libvips threads per pipeline, the table the defaults come from.
 if (opt.threads) {
-  for (const c of [1, 2, 4]) for (const t of [1, 2]) VARIANTS[`c${c} t${t}`] = { IMGFLOW_CONCURRENCY: String(c), IMGFLOW_VIPS_THREADS: String(t) };
+  for (const [c, t] of [[2, 1], [3, 1], [4, 1], [6, 1], [8, 1], [4, 2]]) VARIANTS[`c${c} t${t}`] = { IMGFLOW_CONCURRENCY: String(c), IMGFLOW_VIPS_THREADS: String(t) };
 }
 const variants = opt.threads ? Object.keys(VARIANTS).filter((v) => /^c\d t\d$/.test(v)) : [...opt.variants!.split(','), ...opt.variant!.map((v) => v.slice(0, v.indexOf(':')))];
 for (const v of variants) if (!VARIANTS[v]) throw new Error(`--variants: no ${v} (${Object.keys(VARIANTS).join(', ')})`);
@@ -125,6 +129,11 @@ try {
       profiled: false,
     });
   }
+  // Started after the servers, so every server starts on the same machine and runs on a busy one.
+  if (Number(opt.busy) > 0) {
+    startBusy(Number(opt.busy));
+    say(`--busy ${opt.busy}: ${opt.busy} processes spinning on the CPU at normal priority from here on`);
+  }
   const load0 = loadavg();
   const cpu = new Map<string, number[]>(), per = new Map<string, Record<string, number>>(), reqs = new Map<string, number>(), rps = new Map<string, number[]>();
   const windows = new Map<string, [number, number][]>();
@@ -162,7 +171,7 @@ try {
     if (r >= 0) for (const s of servers) (ratios.get(s.name) ?? ratios.set(s.name, []).get(s.name)!).push(roundCpu.get(s.name)! / roundCpu.get('bare sharp')!);
   }
   const range = (a: number[], d = 2) => spread(a, (x) => x.toFixed(d));
-  console.log(`\`node --import tsx bench/miss-attribution.ts ${process.argv.slice(2).join(' ')}\`, ${new Date().toISOString()}, load ${load0} at start, ${loadavg()} at end; wrk -t1 -c${connections}, ${duration} s per run, ${rounds} rounds, order rotated; GET ${opt.path} of the 2000x1500 JPEG, a fresh input URL per request\n`);
+  console.log(`\`node --import tsx bench/miss-attribution.ts ${process.argv.slice(2).join(' ')}\`, ${new Date().toISOString()}, load ${load0} at start, ${loadavg()} at end; wrk -t1 -c${connections}, ${duration} s per run, ${rounds} rounds, order rotated${Number(opt.busy) > 0 ? `, ${opt.busy} CPU spinners running (--busy)` : ''}; GET ${opt.path} of the 2000x1500 JPEG, a fresh input URL per request\n`);
   console.log('| server | req/s | ms CPU/request | / bare sharp, same round | main thread | libvips workers | other threads |');
   console.log('|---|---|---|---|---|---|---|');
   for (const s of servers) {

@@ -6,12 +6,16 @@
  *
  *   npm run bench:compare -- [--rounds 3] [--duration 10] [--misses 2000] [--warmup 3]
  *     [--connections 8] [--hit-connections 64] [--peers imgflow,ipx,...] [--workloads webp,...]
- *     [--imgflow-env IMGFLOW_CONCURRENCY=4 ...] [--build] [--json out.json]
+ *     [--imgflow-env IMGFLOW_CONCURRENCY=4 ...] [--busy N] [--build] [--json out.json]
+ *
+ * --busy N keeps N processes spinning on the CPU from the warm-up on (bench/lib/busy.ts): the
+ * "machine busy" column, repeatable.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { startBusy } from '../lib/busy.ts';
 import { ensureImage } from '../lib/resize-rig.ts';
 import { ensureApt, ensureIpx, type Installed } from './install.ts';
 import { loadedLibvips, treeCpuMs, treeRssBytes, waitSettled, isAlive } from './proc.ts';
@@ -33,6 +37,7 @@ const { values: opt } = parseArgs({
     workloads: { type: 'string', default: workloads.map((w) => w.id).join(',') },
     'imgflow-env': { type: 'string', multiple: true, default: [] },
     build: { type: 'boolean', default: false },
+    busy: { type: 'string', default: '0' },
     json: { type: 'string' },
   },
 });
@@ -184,6 +189,10 @@ async function runOne(round: number, w: Workload, p: Peer, seconds: number, warm
 }
 
 const order = (list: Peer[], round: number) => list.map((_, i) => list[(i + round) % list.length]);
+if (Number(opt.busy) > 0) {
+  startBusy(Number(opt.busy));
+  header.push(`busy: ${opt.busy} processes spinning on the CPU at normal priority from the warm-up to the end (--busy); RSS was read before`);
+}
 if (warmup > 0) {
   say('warm-up ...');
   for (const w of chosen) for (const p of peers.filter((x) => w.paths[x.key])) await runOne(0, w, p, warmup, true);
