@@ -40,7 +40,7 @@ export const settings = {
   maxRedirects: { env: 'IMGFLOW_MAX_REDIRECTS', kind: 'int', default: 3, min: 0, max: 20, description: 'Redirects followed when fetching an input (each one re-checked)' },
   maxChainDepth: { env: 'IMGFLOW_MAX_CHAIN_DEPTH', kind: 'int', default: 2, min: 0, max: 10, description: "How deep imgflo's chained requests nest: an input that is a path on this server (graph/<key>/<token>/<graph>.jpg?...) is answered in-process; 0 refuses them" },
   processingTimeoutMs: { env: 'IMGFLOW_PROCESSING_TIMEOUT_MS', kind: 'int', default: 30000, min: 1000, max: 3600000, description: 'Longest a graph evaluation may run (ms)' },
-  concurrency: { env: 'IMGFLOW_CONCURRENCY', kind: 'int', default: Math.max(2, cpus().length), min: 1, max: 1024, description: 'Graph evaluations running at once (default: CPU count, at least 2; on a quiet dedicated 2-core server 4 gave 8% more req/s, on a busy one 12-14% less: bench/README.md)' },
+  concurrency: { env: 'IMGFLOW_CONCURRENCY', kind: 'int', default: 2 * cpus().length, min: 1, max: 1024, description: 'Graph evaluations running at once (default: twice the CPU count; on 2 cores, 4 gave 9% more uncached req/s than 2 on a quiet machine and 42% more beside two CPU-bound processes, 6 and 8 no more than 4: bench/README.md)' },
   computeThreads: { env: 'IMGFLOW_COMPUTE_THREADS', kind: 'int', default: Math.max(1, availableParallelism()), min: 0, max: 256, description: 'Worker threads running the CPU-heavy JavaScript stages (kernels, pixel operations, DeepDream) off the event loop (default: CPU count); 0 runs them on the event loop, which stalls every other request while they run' },
   computeCancelWaitMs: { env: 'IMGFLOW_COMPUTE_CANCEL_WAIT_MS', kind: 'int', default: 30000, min: 100, max: 3600000, description: 'How long an aborted DeepDream (time limit, client gone, shutdown) may take to stop at its next step before its caller gets the error anyway (ms); its thread is never terminated mid-step (onnxruntime-node would abort the process) but left to finish, and shutdown waits this long before ending the threads' },
   vipsThreads: { env: 'IMGFLOW_VIPS_THREADS', kind: 'int', default: undefined, min: 1, max: 1024, description: "Threads libvips gives each sharp pipeline (sharp.concurrency); default: sharp's own choice, 1 on glibc Linux unless MALLOC_ARENA_MAX is set, else the CPU count (table with IMGFLOW_CONCURRENCY: bench/README.md)" },
@@ -249,7 +249,7 @@ export function workClassOptions(config: Config): WorkClassOptions {
 /** The README's configuration table (spec/server/config.spec.ts checks the README has it verbatim). */
 export function configTable(): string {
   const rows = Object.values(settings as Record<string, Setting>).map((s) => {
-    const def = s.env === 'IMGFLOW_CONCURRENCY' ? 'CPU count (min 2)' : s.env === 'IMGFLOW_FETCH_AHEAD' ? '`IMGFLOW_CONCURRENCY`' : s.env === 'IMGFLOW_COMPUTE_THREADS' || s.env === 'IMGFLOW_DEEPDREAM_THREADS' ? 'CPU count' : s.default === undefined ? '' : `\`${String(s.default)}\``;
+    const def = s.env === 'IMGFLOW_CONCURRENCY' ? '2 x CPU count' : s.env === 'IMGFLOW_FETCH_AHEAD' ? '`IMGFLOW_CONCURRENCY`' : s.env === 'IMGFLOW_COMPUTE_THREADS' || s.env === 'IMGFLOW_DEEPDREAM_THREADS' ? 'CPU count' : s.default === undefined ? '' : `\`${String(s.default)}\``;
     const range = s.values ? s.values.join(', ') : s.min !== undefined ? `${s.min}..${s.max}` : '';
     return `| \`${s.env}\` | ${def} | ${range} | ${s.description} |`;
   });
