@@ -12,6 +12,7 @@ import { ComputeAborted, type ComputePool } from './offload/compute-pool.ts';
 import { ownValue } from './own-keys.ts';
 import { decodeCmykJpeg, sameFormatSize } from './source-image.ts';
 import { keepsFrames } from './frames.ts';
+import { greyscaleRaw, rawPixels } from '../operations/_internal/sharp-raw.ts';
 
 export interface EvaluateOptions {
   /** The encoded source image (already checked for format and pixel count by the caller). */
@@ -102,9 +103,10 @@ function fromRaw(run: Run, img: RawImage): Sharp {
   return t ? pipe.timeout({ seconds: t }) : pipe;
 }
 
-async function toRaw(pipe: Sharp): Promise<RawImage> {
-  const { data, info } = await pipe.raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] };
+/** A greyscale pipeline's raw pixels keep its alpha at the cost of a second pipeline (see rawPixels). */
+async function toRaw(run: Run, pipe: Sharp): Promise<RawImage> {
+  if (greyscaleRaw(pipe)) run.stats.pipelines++;
+  return rawPixels(pipe);
 }
 
 /** Wraps library failures: a bad input is the user's 4xx, anything else names the node. */
@@ -129,7 +131,7 @@ async function sourceRaw(run: Run): Promise<RawImage> {
   let img = run.values.get(SOURCE);
   if (!img) {
     try {
-      img = await toRaw(fromSource(run));
+      img = await toRaw(run, fromSource(run));
     } catch (err) {
       throw asProcessingError(err, [SOURCE], true);
     }
@@ -160,7 +162,7 @@ async function imageParamRaw(run: Run, id: string): Promise<RawImage> {
     run.stats.decodes++;
     run.stats.pipelines++;
     try {
-      img = await toRaw(sharp(bytes, { limitInputPixels: run.options.limitInputPixels ?? 0x3fff * 0x3fff, autoOrient: true }));
+      img = await toRaw(run, sharp(bytes, { limitInputPixels: run.options.limitInputPixels ?? 0x3fff * 0x3fff, autoOrient: true }));
     } catch (err) {
       throw asProcessingError(err, [name], true);
     }
@@ -201,7 +203,7 @@ async function encode(run: Run, pipe: Sharp): Promise<Encoded> {
   const { alphaFormat } = run.options;
   if (alphaFormat && alphaFormat !== format) {
     // Whether the result has transparency is known only once it is made: made raw, looked at.
-    const img = await toRaw(pipe);
+    const img = await toRaw(run, pipe);
     if (hasTransparency(img)) format = alphaFormat;
     pipe = fromRaw(run, img);
   }
@@ -239,7 +241,7 @@ async function runSharpStage(run: Run, stage: Stage, last: boolean): Promise<Enc
       pipe = node.component.op.sharp!.apply(pipe, node.params, await auxOf(run, node), base);
     }
     if (last) return await encode(run, pipe);
-    run.values.set(stage.nodes[stage.nodes.length - 1], await toRaw(pipe));
+    run.values.set(stage.nodes[stage.nodes.length - 1], await toRaw(run, pipe));
     return undefined;
   } catch (err) {
     throw asProcessingError(err, stage.nodes, decodeInline);
