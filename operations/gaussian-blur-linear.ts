@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import { defineOperation, type SharpStep } from './define.ts';
 import gaussianBlur from './gaussian-blur.ts';
+import { greyAlpha } from './_internal/sharp-raw.ts';
 
 export default defineOperation({
   name: 'gaussian-blur-linear',
@@ -28,13 +29,3 @@ export default defineOperation({
     return { data, width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
   },
 });
-
-/** RGBA whose colour bands are equal (a grey image's) to grey+alpha. */
-function greyAlpha(rgba: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(rgba.length / 2);
-  for (let i = 0, o = 0; i < rgba.length; i += 4, o += 2) {
-    out[o] = rgba[i];
-    out[o + 1] = rgba[i + 3];
-  }
-  return out;
-}
