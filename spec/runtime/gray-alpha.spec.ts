@@ -64,6 +64,18 @@ describe("a greyscale pipeline's raw pixels keep its alpha", () => {
     });
   }
 
+  // gegl-scale with fit resizes grey+alpha raw pixels in its own sharp pipeline (no greyscale
+  // flag there: sharp hands 2 channels back as RGBA, alpha kept).
+  it('grey+alpha through gegl-scale (fit) after grayscale and a blur keeps its alpha', async () => {
+    const input = await testPng(40, 30, 4);
+    const steps: [string, Record<string, unknown>][] = [['gegl/gaussian-blur', { 'std-dev-x': 1 }], ['imgflow/gegl-scale', { width: 20, height: 10, fit: 'fill' }]];
+    const result = await runGraph(chainGraph([['gegl/gray', {}], ...steps]), input, 'png');
+    const reference = await runGraph(chainGraph(steps), await sharp(input).grayscale().png().toBuffer(), 'png');
+    const got = await rgba(result.bytes);
+    expect(maxDiff(got, await rgba(reference.bytes))).to.be.at.most(1);
+    expect(new Set(band(got, 3)).size).to.be.greaterThan(10);
+  });
+
   // The same raw output decides a negotiated format and feeds edge previews.
   it('grayscale alone on a transparent PNG picks the alpha format (the result is looked at raw)', async () => {
     const input = await testPng(40, 30, 4);
