@@ -13,6 +13,7 @@ import { checkImage } from '../server/input/check-image.ts';
 import { closeSourceAgents } from '../server/input/fetch-source.ts';
 import { fetchWithConfig } from '../server/source.ts';
 import { RESERVED_PARAMS } from '../server/process-request.ts';
+import { MAX_TIMER_SECONDS } from '../server/timer-limit.ts';
 import { autoscaleCommand } from './autoscale-command.ts';
 import { uploadCommand } from './upload-command.ts';
 import { argumentError, commandUsage, usage, wantsHelp } from './help.ts';
@@ -148,8 +149,8 @@ async function worker(args: string[]): Promise<void> {
     const raw = values[flag];
     if (raw === undefined) return undefined;
     const n = Number(raw);
-    // Node's timers hold at most 2^31-1 ms: a longer one fires at once.
-    if (!(Number.isSafeInteger(n) && n >= 0 && n <= 2_147_483)) throw new Error(`--${flag} takes whole seconds 0..2147483 (0: never), got ${JSON.stringify(raw)}`);
+    // These become Node timers (server/timer-limit.ts says why they are capped).
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= MAX_TIMER_SECONDS)) throw new Error(`--${flag} takes whole seconds 0..${MAX_TIMER_SECONDS} (0: never), got ${JSON.stringify(raw)}`);
     return n;
   };
   const maxLifetime = seconds('max-lifetime');

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { errors } from '../runtime/errors.ts';
 import { allowlistProblems } from './input/host-allowlist.ts';
 import { parseClassOverrides, QUEUE_NAME, type WorkClassOptions } from '../runtime/work-class.ts';
+import { MAX_TIMER_SECONDS } from './timer-limit.ts';
 
 type Kind = 'int' | 'number' | 'boolean' | 'string' | 'enum';
 
@@ -114,8 +115,8 @@ export const settings = {
   workerShutdownSeconds: { env: 'IMGFLOW_WORKER_SHUTDOWN_SECONDS', kind: 'int', default: 30, min: 0, max: 3600, description: 'On SIGTERM a worker finishes its jobs for this long, then hands the rest back to the queue (s)' },
   workerHealthLogSeconds: { env: 'IMGFLOW_WORKER_HEALTH_LOG_SECONDS', kind: 'int', default: 60, min: 1, max: 86400, description: 'Interval of a worker\'s health log line (s)' },
   workerHeartbeatSeconds: { env: 'IMGFLOW_WORKER_HEARTBEAT_SECONDS', kind: 'int', default: 5, min: 1, max: 3600, description: 'A worker writes its ready heartbeat to Redis this often (kept 3 intervals); imgflow autoscale\'s fly actuator counts a machine ready from it (s)' },
-  workerMaxLifetimeSeconds: { env: 'IMGFLOW_WORKER_MAX_LIFETIME_SECONDS', kind: 'int', default: 0, min: 0, max: 2147483, description: 'A worker stops by itself this long after it started, finishing or handing back its jobs as on SIGTERM (--max-lifetime overrides); 0: never (s)' },
-  workerExitWhenIdleSeconds: { env: 'IMGFLOW_WORKER_EXIT_WHEN_IDLE_SECONDS', kind: 'int', default: 0, min: 0, max: 2147483, description: 'A worker stops by itself after running no job for this long (--exit-when-idle overrides); 0: never (s)' },
+  workerMaxLifetimeSeconds: { env: 'IMGFLOW_WORKER_MAX_LIFETIME_SECONDS', kind: 'int', default: 0, min: 0, max: MAX_TIMER_SECONDS, description: 'A worker stops by itself this long after it started, finishing or handing back its jobs as on SIGTERM (--max-lifetime overrides); 0: never (s)' },
+  workerExitWhenIdleSeconds: { env: 'IMGFLOW_WORKER_EXIT_WHEN_IDLE_SECONDS', kind: 'int', default: 0, min: 0, max: MAX_TIMER_SECONDS, description: 'A worker stops by itself after running no job for this long (--exit-when-idle overrides); 0: never (s)' },
   callbackAttempts: { env: 'IMGFLOW_CALLBACK_ATTEMPTS', kind: 'int', default: 5, min: 1, max: 100, description: 'Attempts to POST a job\'s completion notice to its callback URL' },
   callbackBackoffMs: { env: 'IMGFLOW_CALLBACK_BACKOFF_MS', kind: 'int', default: 1000, min: 0, max: 3600000, description: 'First callback retry delay, doubled on each attempt (ms)' },
   callbackTimeoutMs: { env: 'IMGFLOW_CALLBACK_TIMEOUT_MS', kind: 'int', default: 5000, min: 100, max: 600000, description: 'Time allowed for one callback POST (ms)' },

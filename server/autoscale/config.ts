@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { QUEUE_NAME } from '../../runtime/work-class.ts';
+import { MAX_TIMER_SECONDS } from '../timer-limit.ts';
 import type { RoleModel } from './formula.ts';
 
 export type ActuatorKind = 'local' | 'heroku' | 'prometheus' | 'fly';
@@ -82,9 +83,9 @@ const SHORTHANDS = { p: 'processing', d: 'deadline', min: 'minimum', max: 'maxim
 
 const seconds = { type: 'number', exclusiveMinimum: 0 };
 const orZero = { type: 'number', minimum: 0 };
-// Times that become Node timers, which hold at most 2^31-1 ms (a longer one fires at once).
-const timerSeconds = { type: 'number', exclusiveMinimum: 0, maximum: 2_147_483 };
-const timerOrZero = { type: 'number', minimum: 0, maximum: 2_147_483 };
+// Times that become Node timers (server/timer-limit.ts says why they are capped).
+const timerSeconds = { type: 'number', exclusiveMinimum: 0, maximum: MAX_TIMER_SECONDS };
+const timerOrZero = { type: 'number', minimum: 0, maximum: MAX_TIMER_SECONDS };
 const guestProperties = {
   cpus: { type: 'integer', minimum: 1, maximum: 64 },
   memory_mb: { type: 'integer', minimum: 256, maximum: 262_144, multipleOf: 256 },
