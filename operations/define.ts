@@ -85,6 +85,19 @@ export interface ProcessContext {
 }
 
 /** A per-pixel GPU/CPU kernel, fused with its neighbours by operations/kernels (issue 5). */
+/**
+ * What a `process` operation ran on in its thread (e.g. DeepDream's onnxruntime-node, or
+ * tfjs-wasm and why). Declared here, the lowest layer, so that the operation that makes it,
+ * the compute thread that carries it and the runtime option that logs it share one shape.
+ */
+export interface EngineReport {
+  /** A description of the engine, e.g. "onnxruntime-node 1.30.0 (MLAS, 2 intra-op thread(s)); ...". */
+  engine: string;
+  /** Set when the operation did not run on the engine asked for, saying why. */
+  fallbackReason?: string;
+  [key: string]: unknown;
+}
+
 export interface PixelKernelStep {
   /** Opaque to the runtime; interpreted by operations/kernels. */
   kernel: unknown;
@@ -139,11 +152,10 @@ export interface OperationDef {
    */
   cooperative?: true;
   /**
-   * What a `process` operation ran on in its thread (e.g. DeepDream's onnxruntime-node, or
-   * tfjs-wasm and why): read after each task, shown in /healthz under compute.engines, and a
-   * fallbackReason is logged once by the server.
+   * What a `process` operation ran on in its thread: read after each task, shown in /healthz
+   * under compute.engines, and a fallbackReason is logged once by the server.
    */
-  engine?: () => { engine: string; fallbackReason?: string; [key: string]: unknown } | undefined;
+  engine?: () => EngineReport | undefined;
   /**
    * imgflo compatibility: an enum parameter (values `u8` and `float`) naming which of GEGL's
    * code paths the operation follows. The compiler sets it to `float` where the node reads the

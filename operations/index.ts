@@ -45,6 +45,6 @@ export const aliases: readonly AliasDef[] = [...geglAliases, ...kernelAliases];
 
 export { defineOperation, defineAlias, kindOf } from './define.ts';
 export type {
-  AliasDef, EncoderStep, ImagePortSpec, OperationDef, OperationKind, OutputFormat, ParamSpec, ParamType, Params,
+  AliasDef, EncoderStep, EngineReport, ImagePortSpec, OperationDef, OperationKind, OutputFormat, ParamSpec, ParamType, Params,
   ProcessContext, RawImage, Rgba, SharpStep,
 } from './define.ts';

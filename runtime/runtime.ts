@@ -3,7 +3,7 @@
  * store, compiled plans cached by graph revision, and evaluation under a concurrency limit.
  */
 import { aliases, operations } from '../operations/index.ts';
-import type { OutputFormat, Params, ParamSpec } from '../operations/define.ts';
+import type { EngineReport, OutputFormat, Params, ParamSpec } from '../operations/define.ts';
 import { bindParameters, compileGraph, type IgnoredProperty, type Plan } from './compiler.ts';
 import { errors } from './errors.ts';
 import { evaluatePlan, type EvaluateOptions, type EvaluateResult } from './executor.ts';
@@ -36,7 +36,7 @@ export interface RuntimeOptions extends GraphLimits {
   /** How long an aborted cooperative task (DeepDream) may take to stop (ms, default 30000; compute-pool.ts). */
   computeCancelWaitMs?: number;
   /** A compute operation's engine became known or changed (DeepDream's onnx, or tfjs and why). */
-  onComputeEngine?: (op: string, report: { engine: string; fallbackReason?: string }) => void;
+  onComputeEngine?: (op: string, report: EngineReport) => void;
   /** Kernel backend the compute threads configure (the process's IMGFLOW_GPU). */
   gpu?: GpuMode;
   /** Edits saved with store.schedule() reach the file at most this often per graph (ms, default 100). */

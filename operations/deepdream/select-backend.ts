@@ -10,6 +10,7 @@
  * reported in /healthz and logged by the server). A software adapter (lavapipe/llvmpipe,
  * SwiftShader) is no GPU: gpu.js on it runs about 40x slower than tfjs-wasm.
  */
+import type { EngineReport } from '../define.ts';
 import type { TensorBackend } from './backend.ts';
 import { createGpujsBackend, installWebGpu, type GpuMode } from './backend-gpujs.ts';
 import { createTfjsBackend } from './backend-tfjs.ts';
@@ -50,15 +51,14 @@ export function hardwareGpuAdapter(): Promise<AdapterInfo | undefined> {
   return probe;
 }
 
-/** What this thread's last dream ran on, and why not on onnxruntime-node when cpu fell back. */
-export type EngineStatus = {
+/**
+ * What this thread's last dream ran on; fallbackReason says why not on onnxruntime-node when cpu
+ * (or auto) ran tfjs-wasm because onnxruntime-node did not load.
+ */
+export interface EngineStatus extends EngineReport {
   /** The choice asked for (IMGFLOW_DEEPDREAM_BACKEND). */
   requested: BackendChoice;
-  /** The backend's description, e.g. "onnxruntime-node 1.30.0 (MLAS, 2 intra-op thread(s)); ...". */
-  engine: string;
-  /** Set when cpu (or auto) ran tfjs-wasm because onnxruntime-node did not load. */
-  fallbackReason?: string;
-};
+}
 
 let status: EngineStatus | undefined;
 

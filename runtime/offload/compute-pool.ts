@@ -14,9 +14,9 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { Params, RawImage } from '../../operations/define.ts';
+import type { EngineReport, Params, RawImage } from '../../operations/define.ts';
 import type { GpuMode } from '../../operations/kernels/backend.ts';
-import { CANCEL, fromWire, STARTED, type ComputeReply, type ComputeTask, type EngineReport, type WirePixels, type WireStep } from './task.ts';
+import { CANCEL, fromWire, STARTED, type ComputeReply, type ComputeTask, type WirePixels, type WireStep } from './task.ts';
 
 export interface ComputeStep {
   op: string;

@@ -3,7 +3,7 @@
  * parameters already coerced and alias-mapped, and raw pixels. Errors come back as plain
  * fields because structured clone drops an Error's own properties (code, statusCode).
  */
-import type { Params, RawImage } from '../../operations/define.ts';
+import type { EngineReport, Params, RawImage } from '../../operations/define.ts';
 import type { MessagePort } from 'node:worker_threads';
 import type { GpuMode } from '../../operations/kernels/backend.ts';
 
@@ -52,13 +52,6 @@ export interface WireError {
 
 /** `engine`: the operation's OperationDef.engine() after the task (what it ran on, any fallback). */
 export type ComputeReply = ({ ok: true; img: WirePixels } | { ok: false; error: WireError }) & { engine?: EngineReport };
-
-/** What an operation ran on in its thread; `fallbackReason` when not on the engine asked for. */
-export interface EngineReport {
-  engine: string;
-  fallbackReason?: string;
-  [key: string]: unknown;
-}
 
 /** Pixels off the wire as a RawImage: a Buffer over the same memory (shared or moved), no copy. */
 export function fromWire(p: WirePixels): RawImage {
