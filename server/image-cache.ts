@@ -9,13 +9,13 @@ import {
   createDiskStore,
   createMemoryStore,
   createResultCache,
-  createS3Store,
   type CacheLogger,
   type DiskStore,
   type MemoryStore,
   type ResultCache,
   type ResultStore,
 } from './cache/index.ts';
+import { s3StoreFrom } from './cache/s3-from-config.ts';
 
 export interface ImageCache {
   readonly cache: ResultCache;
@@ -92,24 +92,6 @@ function configuredStore(config: Config, logger: CacheLogger | undefined): Resul
     case 's3':
       return s3StoreFrom(config, { prefix: config.s3Prefix, cacheControl: `public, max-age=${config.cacheMaxAgeSeconds}` });
   }
-}
-
-/** An S3 store on the configured bucket and connection settings, under `prefix`. */
-export function s3StoreFrom(config: Config, where: { prefix: string | undefined; cacheControl: string }): ResultStore & { close?: () => void } {
-  return createS3Store({
-    bucket: config.s3Bucket!,
-    prefix: where.prefix,
-    region: config.s3Region,
-    endpoint: config.s3Endpoint,
-    forcePathStyle: config.s3ForcePathStyle,
-    credentials: config.s3AccessKeyId && config.s3SecretAccessKey
-      ? { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey }
-      : undefined,
-    publicBaseUrl: config.s3PublicBaseUrl,
-    cacheControl: where.cacheControl,
-    connectTimeoutMs: config.s3ConnectTimeoutMs,
-    requestTimeoutMs: config.s3RequestTimeoutMs,
-  });
 }
 
 export function createImageCache(config: Config, options: ImageCacheOptions = {}): ImageCache {

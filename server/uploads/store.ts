@@ -13,7 +13,7 @@
  * process (a worker process builds the same one from the same settings).
  */
 import { createDiskStore, type CachedEntry, type ResultStore } from '../cache/index.ts';
-import { s3StoreFrom } from '../image-cache.ts';
+import { s3StoreFrom } from '../cache/s3-from-config.ts';
 import { etagFor } from '../cache/key.ts';
 import { uploadStoreKind, type Config } from '../config.ts';
 import { errors } from '../../runtime/errors.ts';
