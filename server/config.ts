@@ -16,6 +16,8 @@ interface Setting {
   env: string;
   kind: Kind;
   default: string | number | boolean | undefined;
+  /** The README's words for a default that depends on the machine or on another setting. */
+  defaultText?: string;
   description: string;
   min?: number;
   max?: number;
@@ -41,12 +43,12 @@ export const settings = {
   maxRedirects: { env: 'IMGFLOW_MAX_REDIRECTS', kind: 'int', default: 3, min: 0, max: 20, description: 'Redirects followed when fetching an input (each one re-checked)' },
   maxChainDepth: { env: 'IMGFLOW_MAX_CHAIN_DEPTH', kind: 'int', default: 2, min: 0, max: 10, description: "How deep imgflo's chained requests nest: an input that is a path on this server (graph/<key>/<token>/<graph>.jpg?...) is answered in-process; 0 refuses them" },
   processingTimeoutMs: { env: 'IMGFLOW_PROCESSING_TIMEOUT_MS', kind: 'int', default: 30000, min: 1000, max: 3600000, description: 'Longest a graph evaluation may run (ms)' },
-  concurrency: { env: 'IMGFLOW_CONCURRENCY', kind: 'int', default: 2 * cpus().length, min: 1, max: 1024, description: 'Graph evaluations running at once (default: twice the CPU count; on 2 cores, 4 gave 9% more uncached req/s than 2 on a quiet machine and 42% more beside two CPU-bound processes, 6 and 8 no more than 4 unless UV_THREADPOOL_SIZE grows with them: 8 with 12 libuv threads took 21% more beside CPU-bound processes, by taking their CPU: bench/README.md)' },
-  computeThreads: { env: 'IMGFLOW_COMPUTE_THREADS', kind: 'int', default: Math.max(1, availableParallelism()), min: 0, max: 256, description: 'Worker threads running the CPU-heavy JavaScript stages (kernels, pixel operations, DeepDream) off the event loop (default: CPU count); 0 runs them on the event loop, which stalls every other request while they run' },
+  concurrency: { env: 'IMGFLOW_CONCURRENCY', kind: 'int', defaultText: '2 x CPU count', default: 2 * cpus().length, min: 1, max: 1024, description: 'Graph evaluations running at once (default: twice the CPU count; on 2 cores, 4 gave 9% more uncached req/s than 2 on a quiet machine and 42% more beside two CPU-bound processes, 6 and 8 no more than 4 unless UV_THREADPOOL_SIZE grows with them: 8 with 12 libuv threads took 21% more beside CPU-bound processes, by taking their CPU: bench/README.md)' },
+  computeThreads: { env: 'IMGFLOW_COMPUTE_THREADS', kind: 'int', defaultText: 'CPU count', default: Math.max(1, availableParallelism()), min: 0, max: 256, description: 'Worker threads running the CPU-heavy JavaScript stages (kernels, pixel operations, DeepDream) off the event loop (default: CPU count); 0 runs them on the event loop, which stalls every other request while they run' },
   computeCancelWaitMs: { env: 'IMGFLOW_COMPUTE_CANCEL_WAIT_MS', kind: 'int', default: 30000, min: 100, max: 3600000, description: 'How long an aborted DeepDream (time limit, client gone, shutdown) may take to stop at its next step before its caller gets the error anyway (ms); its thread is never terminated mid-step (onnxruntime-node would abort the process) but left to finish, and shutdown waits this long before ending the threads' },
   vipsThreads: { env: 'IMGFLOW_VIPS_THREADS', kind: 'int', default: undefined, min: 1, max: 1024, description: "Threads libvips gives each sharp pipeline (sharp.concurrency); default: sharp's own choice, 1 on glibc Linux unless MALLOC_ARENA_MAX is set, else the CPU count (table with IMGFLOW_CONCURRENCY: bench/README.md)" },
   maxQueue: { env: 'IMGFLOW_MAX_QUEUE', kind: 'int', default: 64, min: 0, max: 100000, description: 'Requests waiting beyond IMGFLOW_CONCURRENCY + IMGFLOW_FETCH_AHEAD before downloading anything; more get 429' },
-  fetchAhead: { env: 'IMGFLOW_FETCH_AHEAD', kind: 'int', default: undefined, min: 0, max: 100000, description: 'Requests that may download their inputs while every evaluation slot is busy, so a slot never waits on the network (default: IMGFLOW_CONCURRENCY; 0: a request downloads only once it has a slot)' },
+  fetchAhead: { env: 'IMGFLOW_FETCH_AHEAD', kind: 'int', defaultText: '`IMGFLOW_CONCURRENCY`', default: undefined, min: 0, max: 100000, description: 'Requests that may download their inputs while every evaluation slot is busy, so a slot never waits on the network (default: IMGFLOW_CONCURRENCY; 0: a request downloads only once it has a slot)' },
   maxNodes: { env: 'IMGFLOW_MAX_NODES', kind: 'int', default: 200, min: 1, max: 100000, description: 'Most nodes a graph may have (subgraphs inlined); HTTP, the admin API and Flowhub edits refuse more alike' },
   maxGraphBytes: { env: 'IMGFLOW_MAX_GRAPH_BYTES', kind: 'int', default: MiB, min: 1024, max: 2 ** 31 - 1, description: 'Largest graph as compact JSON (bytes: edges, initial values and metadata count); enforced like IMGFLOW_MAX_NODES' },
   graphSaveDelayMs: { env: 'IMGFLOW_GRAPH_SAVE_DELAY_MS', kind: 'int', default: 100, min: 0, max: 10000, description: 'Flowhub edits are served at once and written to the graph file within this time: a burst of edits becomes one write per interval (ms)' },
@@ -133,7 +135,7 @@ export const settings = {
   deepdreamBackend: { env: 'IMGFLOW_DEEPDREAM_BACKEND', kind: 'enum', default: 'auto', values: ['auto', 'cpu', 'gpu', 'onnx', 'tfjs'], description: 'DeepDream tensor backend: cpu = onnxruntime-node (optional dependency, MLAS; each step one graph, about 4x faster than tfjs), or tfjs when it does not load (logged, and /healthz says why); onnx = onnxruntime-node or an error; tfjs = tfjs-wasm (XNNPACK) op by op; gpu = gpu.js kernels; auto = gpu when a hardware GPU adapter exists, else cpu' },
   deepdreamCacheDir: { env: 'IMGFLOW_DEEPDREAM_CACHE_DIR', kind: 'string', default: '.cache/deepdream', description: 'Where the folded InceptionV3 weights are cached' },
   deepdreamOnnxSessions: { env: 'IMGFLOW_DEEPDREAM_ONNX_SESSIONS', kind: 'int', default: 6, min: 1, max: 1000, description: 'onnx backend: compiled dream graphs kept per thread (one per layer, objective and input size; a dream uses one per octave, each holds its weights), least recently used released first' },
-  deepdreamThreads: { env: 'IMGFLOW_DEEPDREAM_THREADS', kind: 'int', default: Math.max(1, availableParallelism()), min: 1, max: 256, description: 'Threads the DeepDream cpu backend computes on (onnxruntime intra-op threads, or the tfjs-wasm threaded build), fixed when a thread starts its backend; each dream running at once (up to IMGFLOW_COMPUTE_THREADS) uses this many, so set 1 when several dreams should share the cores' },
+  deepdreamThreads: { env: 'IMGFLOW_DEEPDREAM_THREADS', kind: 'int', defaultText: 'CPU count', default: Math.max(1, availableParallelism()), min: 1, max: 256, description: 'Threads the DeepDream cpu backend computes on (onnxruntime intra-op threads, or the tfjs-wasm threaded build), fixed when a thread starts its backend; each dream running at once (up to IMGFLOW_COMPUTE_THREADS) uses this many, so set 1 when several dreams should share the cores' },
   // imgflow autoscale (README "Autoscaling"); the rest of its settings are in autoscale.yaml.
   herokuApiKey: { env: 'IMGFLOW_HEROKU_API_KEY', kind: 'string', default: undefined, description: 'Platform API token of imgflow autoscale\'s heroku actuator (heroku authorizations:create)' },
   flyApiToken: { env: 'IMGFLOW_FLY_API_TOKEN', kind: 'string', default: undefined, description: 'Machines API token of imgflow autoscale\'s fly actuator (fly tokens create deploy -a <app>)' },
@@ -250,7 +252,7 @@ export function workClassOptions(config: Config): WorkClassOptions {
 /** The README's configuration table (spec/server/config.spec.ts checks the README has it verbatim). */
 export function configTable(): string {
   const rows = Object.values(settings as Record<string, Setting>).map((s) => {
-    const def = s.env === 'IMGFLOW_CONCURRENCY' ? '2 x CPU count' : s.env === 'IMGFLOW_FETCH_AHEAD' ? '`IMGFLOW_CONCURRENCY`' : s.env === 'IMGFLOW_COMPUTE_THREADS' || s.env === 'IMGFLOW_DEEPDREAM_THREADS' ? 'CPU count' : s.default === undefined ? '' : `\`${String(s.default)}\``;
+    const def = s.defaultText ?? (s.default === undefined ? '' : `\`${String(s.default)}\``);
     const range = s.values ? s.values.join(', ') : s.min !== undefined ? `${s.min}..${s.max}` : '';
     return `| \`${s.env}\` | ${def} | ${range} | ${s.description} |`;
   });
