@@ -12,7 +12,7 @@ import { formatFromExtension, mimeTypes, negotiateAlphaFormat, negotiateFormat }
 import type { ComputePool } from '../runtime/offload/compute-pool.ts';
 import { orientedSize, type ImageInfo } from './input/check-image.ts';
 import { inputBudgetFor, type BytesHold } from './input/input-budget.ts';
-import { loadSource, sourceIdentity, type Source } from './source.ts';
+import { loadSource, sourceIdentity } from './source.ts';
 import type { ChainedLoader } from './input/chained.ts';
 
 /** Query keys that are not graph parameters. */
@@ -122,36 +122,33 @@ async function loadAndEvaluate(runtime: Runtime, config: Config, parsed: ParsedR
   ]);
   checkSizesBeforeWork(runtime, config, parsed.prepared, source.info, headers);
   const slot = how.slot ?? ((task) => task());
-  return slot(() => evaluateLoaded(runtime, config, parsed, req, how, source, images));
-}
-
-async function evaluateLoaded(runtime: Runtime, config: Config, parsed: ParsedRequest, req: ImageRequest, how: EvaluateHow, source: Source, images: Record<string, Buffer>): Promise<ImageResult> {
-  const { plan } = parsed.prepared;
-  const t0 = performance.now();
-  // imgflo's noop graphs keep the input's type when the URL names none.
-  const format = plan.copyInput && req.ext === undefined ? (await formatOf(source.bytes)) ?? parsed.format : parsed.format;
-  const result = await runtime.evaluateAdmitted(parsed.prepared, {
-    input: source.bytes,
-    images,
-    format,
-    // A noop graph's own format (copyInput) is not negotiated: no alpha fallback then.
-    alphaFormat: format === parsed.format ? parsed.alphaFormat : undefined,
-    limitInputPixels: config.maxInputPixels,
-    timeoutMs: how.timeoutMs ?? config.processingTimeoutMs,
-    signal: req.signal,
-    onProgress: req.onProgress,
-    ...(how.compute && { compute: how.compute }),
+  return slot(async () => {
+    const t0 = performance.now();
+    // imgflo's noop graphs keep the input's type when the URL names none.
+    const format = plan.copyInput && req.ext === undefined ? (await formatOf(source.bytes)) ?? parsed.format : parsed.format;
+    const result = await runtime.evaluateAdmitted(parsed.prepared, {
+      input: source.bytes,
+      images,
+      format,
+      // A noop graph's own format (copyInput) is not negotiated: no alpha fallback then.
+      alphaFormat: format === parsed.format ? parsed.alphaFormat : undefined,
+      limitInputPixels: config.maxInputPixels,
+      timeoutMs: how.timeoutMs ?? config.processingTimeoutMs,
+      signal: req.signal,
+      onProgress: req.onProgress,
+      ...(how.compute && { compute: how.compute }),
+    });
+    if (result.width * result.height > config.maxOutputPixels) {
+      throw errors.IMGFLOW_ERR_OUTPUT_TOO_LARGE({ width: result.width, height: result.height, limit: config.maxOutputPixels }, undefined, result.width, result.height, config.maxOutputPixels);
+    }
+    return {
+      bytes: result.bytes,
+      format: result.format,
+      width: result.width,
+      height: result.height,
+      timings: { fetchMs: source.fetchMs, processMs: performance.now() - t0, stages: result.timings },
+    };
   });
-  if (result.width * result.height > config.maxOutputPixels) {
-    throw errors.IMGFLOW_ERR_OUTPUT_TOO_LARGE({ width: result.width, height: result.height, limit: config.maxOutputPixels }, undefined, result.width, result.height, config.maxOutputPixels);
-  }
-  return {
-    bytes: result.bytes,
-    format: result.format,
-    width: result.width,
-    height: result.height,
-    timings: { fetchMs: source.fetchMs, processMs: performance.now() - t0, stages: result.timings },
-  };
 }
 
 /** The cache entry of a computed result: what the graph route and a job store alike. */
