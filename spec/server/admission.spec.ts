@@ -39,6 +39,20 @@ async function until(ok: () => boolean, what: string, ms = 5000) {
   }
 }
 
+/** Holds every evaluation at a gate, as a long stage would, and records the signal each was given. */
+function holdEvaluations(server: Server) {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => { open = resolve; });
+  const signals: AbortSignal[] = [];
+  const evaluate = server.runtime.evaluateAdmitted.bind(server.runtime);
+  server.runtime.evaluateAdmitted = async (prepared, options) => {
+    signals.push(options.signal!);
+    await gate;
+    return evaluate(prepared, options);
+  };
+  return { signals, proceed: () => open() };
+}
+
 /** A GET the test can abort by destroying its socket. */
 function rawGet(url: string) {
   const req = http.get(url);
@@ -163,16 +177,7 @@ describe('admission before download', function () {
   it('the evaluation\'s signal aborts when its only client leaves, and not while another waits', async () => {
     const server = await startServer({ concurrency: 2, maxQueue: 2 });
     holding = false;
-    // Evaluations wait here (as a long stage would) and record the signal they were given.
-    const signals: AbortSignal[] = [];
-    let proceed!: () => void;
-    const gate = new Promise<void>((resolve) => { proceed = resolve; });
-    const evaluate = server.runtime.evaluateAdmitted.bind(server.runtime);
-    server.runtime.evaluateAdmitted = async (prepared, options) => {
-      signals.push(options.signal!);
-      await gate;
-      return evaluate(prepared, options);
-    };
+    const { signals, proceed } = holdEvaluations(server);
     try {
       const alone = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/eval-alone'))}`);
       await until(() => signals.length === 1, 'the first evaluation');
@@ -198,15 +203,7 @@ describe('admission before download', function () {
   it('downloads the next input while the only slot evaluates, and evaluates it once the slot is free', async () => {
     const server = await startServer({ concurrency: 1, maxQueue: 0, fetchAhead: 1 });
     holding = false;
-    let proceed!: () => void;
-    const gate = new Promise<void>((resolve) => { proceed = resolve; });
-    const evaluating: string[] = [];
-    const evaluate = server.runtime.evaluateAdmitted.bind(server.runtime);
-    server.runtime.evaluateAdmitted = async (prepared, options) => {
-      evaluating.push(String(options.input.length));
-      await gate;
-      return evaluate(prepared, options);
-    };
+    const { signals: evaluating, proceed } = holdEvaluations(server);
     try {
       const first = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/first'))}`);
       await until(() => evaluating.length === 1, 'the first evaluation');
@@ -233,18 +230,10 @@ describe('admission before download', function () {
   it('a client that leaves while its loaded input waits for a slot gives up its place and its bytes', async () => {
     const server = await startServer({ concurrency: 1, maxQueue: 0, fetchAhead: 1 });
     holding = false;
-    let proceed!: () => void;
-    const gate = new Promise<void>((resolve) => { proceed = resolve; });
-    let evaluations = 0;
-    const evaluate = server.runtime.evaluateAdmitted.bind(server.runtime);
-    server.runtime.evaluateAdmitted = async (prepared, options) => {
-      evaluations++;
-      await gate;
-      return evaluate(prepared, options);
-    };
+    const { signals: started, proceed } = holdEvaluations(server);
     try {
       const first = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/slot-holder'))}`);
-      await until(() => evaluations === 1, 'the first evaluation');
+      await until(() => started.length === 1, 'the first evaluation');
       const leaving = rawGet(`${server.base}/graph/passthrough.png?input=${encodeURIComponent(origin.url('/img/slot-waiter'))}`);
       await until(() => origin.hits.get('/img/slot-waiter') === 1, 'the second download');
       await until(() => inputBudgetFor(server.config).bytesInFlight === 2 * png.length, 'both inputs held');
@@ -253,7 +242,7 @@ describe('admission before download', function () {
       expect(inputBudgetFor(server.config).bytesInFlight).to.equal(png.length);
       proceed();
       expect(await first.done).to.equal(200);
-      expect(evaluations, 'the departed request never evaluated').to.equal(1);
+      expect(started.length, 'the departed request never evaluated').to.equal(1);
       expect(inputBudgetFor(server.config).bytesInFlight).to.equal(0);
     } finally {
       proceed();
