@@ -6,10 +6,10 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { AutoscaleConfigError, parseAutoscaleConfig } from '../../server/autoscale/config.ts';
 import { loadConfig } from '../../server/config.ts';
 import { MAX_TIMER_MS, MAX_TIMER_SECONDS } from '../../server/timer-limit.ts';
 import type { ImgflowError } from '../../runtime/errors.ts';
+import { autoscaleProblems } from '../_helpers/autoscale.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/imgflow.js', import.meta.url));
@@ -21,16 +21,6 @@ async function firesAtOnce(ms: number): Promise<boolean> {
     setTimeout(() => { console.log('held'); process.exit(0); }, 300);
   `]);
   return stdout.trim() === 'fired';
-}
-
-function autoscaleProblems(yaml: string): string[] {
-  try {
-    parseAutoscaleConfig(yaml);
-  } catch (err) {
-    expect(err).to.be.instanceOf(AutoscaleConfigError);
-    return (err as AutoscaleConfigError).problems;
-  }
-  return [];
 }
 
 describe('timer cap (2^31-1 ms)', function () {
