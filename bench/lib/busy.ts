@@ -6,12 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export function startBusy(n: number): { stop(): void } {
+/** Spinners that live until this process exits. */
+export function startBusy(n: number): void {
   const spinners: ChildProcess[] = [];
   for (let i = 0; i < n; i++) spinners.push(spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }));
-  const stop = () => {
+  process.once('exit', () => {
     for (const p of spinners) if (p.exitCode === null) p.kill('SIGKILL');
-  };
-  process.once('exit', stop);
-  return { stop };
+  });
 }
