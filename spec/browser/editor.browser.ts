@@ -249,12 +249,16 @@ describe('editor in headless Chromium', function () {
     await edge.waitFor();
     // Selected through the keyboard (React Flow: focus, Enter), not by a click at the centre of
     // the edge's SVG group's box, which need not lie on the edge.
+    // Delete acts on what React Flow's store holds as selected, one render after the selection:
+    // the key waits until the edge is drawn selected, or on a loaded machine it deletes nothing.
     await edge.focus();
     await page.keyboard.press('Enter');
+    await page.waitForSelector('.react-flow__edge.selected[data-id="crop.output>resize.input"]');
     await page.keyboard.press('Delete');
     await edge.waitFor({ state: 'detached' });
     expect(h.runtime.store.get('failing')!.graph.connections.filter((c) => c.src)).to.deep.equal([]);
     await node(page, 'crop').locator('.op-head').click();
+    await page.waitForSelector('.react-flow__node.selected[data-id="crop"]');
     await page.keyboard.press('Delete');
     await node(page, 'crop').waitFor({ state: 'detached' });
     expect(Object.keys(h.runtime.store.get('failing')!.graph.processes)).to.deep.equal(['resize']);
