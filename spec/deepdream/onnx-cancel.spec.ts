@@ -197,7 +197,10 @@ describe('deepdream onnx engine: aborted mid-dream in a compute thread, the proc
       const code = await server.exited;
       expect(server.stderr()).to.not.contain('terminate called');
       expect(code).to.equal(0);
-      expect(Date.now() - t0, 'stopped at the next step, not at the end of the dream').to.be.lessThan(5000);
+      // Against the dream's own ETA (from its measured steps), so a loaded machine, where every
+      // step and the exit are slower, does not fail it: the rest of the dream is ~99 steps.
+      const rest = (running.stage!.eta as number) * 1000;
+      expect(Date.now() - t0, `stopped at the next step, not at the end of the dream (ETA ${Math.round(rest)} ms)`).to.be.lessThan(Math.max(5000, rest / 4));
     });
 
     it('without onnxruntime-node, cpu dreams on tfjs-wasm: a warn line and /healthz say why', async () => {
