@@ -80,7 +80,11 @@ export async function loadSource(config: Config, input: unknown, body: Buffer | 
     bytes = (await readOriginal(config, input.slice(UPLOAD_INPUT.length))).bytes;
     hold?.take(bytes.length);
   } else if (typeof input === 'string' && chained && isChainedInput(input)) {
+    // Another graph's output is an input like any other: the same size limit, and its bytes
+    // held in the server's budget while this request needs them.
     bytes = await chained(input, signal);
+    if (bytes.length > config.maxInputBytes) throw errors.IMGFLOW_ERR_INPUT_TOO_LARGE({ input, bytes: bytes.length }, undefined, config.maxInputBytes);
+    hold?.take(bytes.length);
   } else if (typeof input === 'string' && input !== '') {
     if (!/^https?:\/\//i.test(input)) throw errors.IMGFLOW_ERR_INPUT_URL({ input }, undefined, input, 'only http and https URLs are fetched');
     bytes = await fetchWithConfig(config, input, signal, USER_AGENT, hold);

@@ -14,6 +14,8 @@ import { createRuntime } from '../../runtime/index.ts';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { CHAIN_DEPTH_HEADER } from '../../server/input/chained.ts';
+import { inputBudgetFor } from '../../server/input/input-budget.ts';
+import { loadSource } from '../../server/source.ts';
 import { imgfloUrl, srcset } from '../../rig/imgflo.ts';
 import { startOrigin, type Origin } from '../input/_origin.ts';
 import { noiseRaw } from '../_helpers/images.ts';
@@ -93,5 +95,57 @@ describe("imgflo's chained requests", function () {
     expect(body.message).to.contain('at most 1 deep');
     const spoofed = await fetch(absolute('passthrough', { input: inner }, 'png'), { headers: { [CHAIN_DEPTH_HEADER]: '9:guess' } });
     expect(spoofed.status).to.equal(200);
+  });
+});
+
+describe('chained inputs count as inputs: size limit and byte budget', function () {
+  this.timeout(20000);
+  const maxInputBytes = 64 * 1024;
+  const config = loadConfig({ graphsDir: graphs, logLevel: 'silent', cacheStore: 'none', allowPrivateSources: true, maxInputBytes, maxUploadBytes: maxInputBytes, maxFetchBytesInFlight: maxInputBytes }, {});
+  let origin: Origin;
+  let base: string;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    // Noise: its PNG is about 3 bytes a pixel, so the crop's size decides which side of the limit it lands.
+    const jpeg = await sharp(noiseRaw(400, 300), { raw: { width: 400, height: 300, channels: 3 } }).jpeg({ quality: 30 }).toBuffer();
+    expect(jpeg.length).to.be.below(maxInputBytes);
+    origin = await startOrigin((_req, res) => res.writeHead(200).end(jpeg));
+    const runtime = await createRuntime({ graphsDir: graphs, watch: false, computeThreads: 0, concurrency: 1 });
+    const server = await buildApp(config, { runtime });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+    close = async () => {
+      await server.close();
+      await runtime.close();
+    };
+  });
+  after(async () => {
+    await close?.();
+    await origin?.close();
+  });
+
+  const chain = (width: number) => `${base}/graph/passthrough.png?input=${encodeURIComponent(`graph/crop.png?input=${origin.url('/photo.jpg')}&cropwidth=${width}&cropheight=100`)}`;
+
+  it('refuses an inner result over IMGFLOW_MAX_INPUT_BYTES with 413, as a fetched input would be', async () => {
+    const res = await fetch(chain(400));
+    expect(res.status).to.equal(413);
+    expect(((await res.json()) as { code: string }).code).to.equal('IMGFLOW_ERR_INPUT_TOO_LARGE');
+    const small = await fetch(chain(100));
+    expect(small.status, await small.clone().text()).to.equal(200);
+    expect((await sharp(Buffer.from(await small.arrayBuffer())).metadata()).width).to.equal(100);
+    expect(inputBudgetFor(config).bytesInFlight, 'every hold released').to.equal(0);
+  });
+
+  it("takes the inner result's bytes from the request's hold, and nothing when it refuses it", async () => {
+    const hold = inputBudgetFor(config).hold();
+    const fits = Buffer.alloc(1000);
+    await loadSource(config, 'graph/crop.png?input=x', undefined, undefined, hold, async () => fits).catch(() => undefined);
+    expect(hold.held).to.equal(1000);
+    hold.release();
+    const tooLarge = Buffer.alloc(maxInputBytes + 1);
+    const err = await loadSource(config, 'graph/crop.png?input=x', undefined, undefined, hold, async () => tooLarge).then(() => undefined, (e: { code: string }) => e);
+    expect(err?.code).to.equal('IMGFLOW_ERR_INPUT_TOO_LARGE');
+    expect(hold.held).to.equal(0);
   });
 });
