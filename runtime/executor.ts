@@ -7,6 +7,7 @@ import sharp, { type Sharp } from 'sharp';
 import type { OutputFormat, Params, RawImage } from '../operations/define.ts';
 import { errors, ImgflowError } from './errors.ts';
 import { IMAGE_PARAM, resolveInput, resolveProducer, SOURCE, u8WhereSizeKept, type Plan, type PlanNode, type Stage } from './compiler.ts';
+import { nodeKeys } from './node-keys.ts';
 import type { Registry } from './registry.ts';
 import { ComputeAborted, type ComputePool } from './offload/compute-pool.ts';
 import { ownValue } from './own-keys.ts';
@@ -33,6 +34,12 @@ export interface EvaluateOptions {
   timeoutMs?: number;
   /** Receives each node's output; forces one stage per node (Flowhub edge previews). */
   collect?: (nodeId: string, image: RawImage) => void;
+  /**
+   * With `collect`: node images from earlier runs, by node key (runtime/node-keys.ts). A node
+   * whose key is found is not run; every node run is offered to `set`. Images are shared, never
+   * written to, so a kept one stays valid.
+   */
+  memo?: NodeMemo;
   onProgress?: (fraction: number, detail: Record<string, unknown>) => void;
   signal?: AbortSignal;
   /**
@@ -42,7 +49,14 @@ export interface EvaluateOptions {
   compute?: ComputePool;
 }
 
-export interface StageTiming { kind: Stage['kind'] | 'decode' | 'encode'; nodes: string[]; ms: number }
+export interface NodeMemo {
+  /** bytesKey of `input`: the identity every node key starts from. */
+  inputKey: string;
+  get(key: string): RawImage | undefined;
+  set(key: string, image: RawImage): void;
+}
+
+export interface StageTiming { kind: Stage['kind'] | 'decode' | 'encode'; nodes: string[]; ms: number; reused?: true }
 
 export interface EvaluateResult {
   bytes: Buffer;
@@ -351,15 +365,22 @@ export async function evaluatePlan(plan: Plan, registry: Registry, options: Eval
   // Previews and a pre-decoded input work on one frame; so does the raw look for transparency.
   run.animated = !options.collect && !options.decodedInput && (!options.alphaFormat || options.alphaFormat === options.format)
     && keepsFrames(plan, stages, options.format);
+  const memo = options.collect ? options.memo : undefined;
+  // Keyed on the plan as it runs (after u8WhereSizeKept), so a node's key says how it runs.
+  const keys = memo ? nodeKeys(plan, { input: memo.inputKey, images: options.images }) : undefined;
   let result: Encoded | undefined;
   for (const [i, stage] of stages.entries()) {
     if (options.signal?.aborted) throw options.signal.reason instanceof ImgflowError ? options.signal.reason : timedOut(run, options.signal.reason);
     const t0 = performance.now();
     const last = endsGraph(run, stage) && i === stages.length - 1;
-    if (stage.kind === 'sharp') result = await runSharpStage(run, stage, last);
+    const key = keys?.get(stage.nodes[0]);
+    const kept = key === undefined ? undefined : memo!.get(key);
+    if (kept) run.values.set(stage.nodes[0], kept);
+    else if (stage.kind === 'sharp') result = await runSharpStage(run, stage, last);
     else await runOtherStage(run, stage);
-    run.timings.push({ kind: stage.kind, nodes: stage.nodes, ms: performance.now() - t0 });
+    run.timings.push({ kind: stage.kind, nodes: stage.nodes, ms: performance.now() - t0, ...(kept ? { reused: true as const } : {}) });
     const out = run.values.get(stage.nodes[stage.nodes.length - 1]);
+    if (key !== undefined && out && !kept) memo!.set(key, out);
     if (options.collect && out) options.collect(stage.nodes[0], out);
     options.onProgress?.((i + 1) / stages.length, { stage: i + 1, stages: stages.length });
   }

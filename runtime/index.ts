@@ -4,7 +4,8 @@ export type { GraphInfo, GraphParameterInfo, PreparedRequest, Runtime, RuntimeOp
 export { compileGraph, bindParameters, isEditorSink, isEditorSource, isExternal, IMAGE_PARAM, SOURCE } from './compiler.ts';
 export type { CompileOptions, ExportedParam, IgnoredProperty, Plan, PlanNode, Stage } from './compiler.ts';
 export { evaluatePlan } from './executor.ts';
-export type { EvaluateOptions, EvaluateResult, StageTiming } from './executor.ts';
+export type { EvaluateOptions, EvaluateResult, NodeMemo, StageTiming } from './executor.ts';
+export { bytesKey, nodeKeys } from './node-keys.ts';
 export { coerceParam, describeAccepts, parseColor, formatColor } from './coerce.ts';
 export { parseParams } from './params.ts';
 export type { RawParams } from './params.ts';

@@ -94,6 +94,7 @@ export const settings = {
   runtimeId: { env: 'IMGFLOW_RUNTIME_ID', kind: 'string', default: undefined, description: 'Stable runtime id shown in Flowhub (default: derived from the host and port)' },
   runtimeMaxMessageBytes: { env: 'IMGFLOW_RUNTIME_MAX_MESSAGE_BYTES', kind: 'int', default: 32 * MiB, min: 1024, max: 2 ** 31 - 1, description: 'Largest WebSocket message a Flowhub client may send (a sample image rides in one); a larger one closes the connection (bytes)' },
   runtimeMaxPendingMessages: { env: 'IMGFLOW_RUNTIME_MAX_PENDING_MESSAGES', kind: 'int', default: 64, min: 1, max: 100000, description: 'Messages of one Flowhub client waiting to be handled before the runtime stops reading its socket until it catches up' },
+  runtimePreviewMemoryBytes: { env: 'IMGFLOW_RUNTIME_PREVIEW_MEMORY_BYTES', kind: 'int', default: 128 * MiB, min: 0, max: 2 ** 48, description: 'Node images the live editor keeps between preview runs, all graphs together, so an edit re-runs only the nodes it changes and those downstream; past it the graphs run least recently give theirs up (0: every run computes every node)' },
   runtimeLabel: { env: 'IMGFLOW_RUNTIME_LABEL', kind: 'string', default: 'imgflow', description: 'Runtime label shown in Flowhub' },
   publicUrl: { env: 'IMGFLOW_PUBLIC_URL', kind: 'string', default: undefined, description: 'Base URL clients reach this server at (for the printed Flowhub link); default http://localhost:PORT' },
   // Jobs: heavy graphs queued and served by the job engine (README "Scaling").

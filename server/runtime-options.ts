@@ -35,5 +35,6 @@ export function protocolLimitsFrom(config: Config) {
     fetchInput: (url: string, signal: AbortSignal) => fetchWithConfig(config, url, signal, 'imgflow-runtime'),
     maxPayloadBytes: config.runtimeMaxMessageBytes,
     maxPendingMessages: config.runtimeMaxPendingMessages,
+    previewMemoryBytes: config.runtimePreviewMemoryBytes,
   };
 }

@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import {
   bindParameters, compileGraph, evaluatePlan, ImgflowError, inlineSubgraphs, isEditorSink, isEditorSource, loadImageParams, SOURCE,
-  type GraphJson, type Plan, type Runtime,
+  type GraphJson, type NodeMemo, type Plan, type Runtime,
 } from '../runtime/index.ts';
 import type { Params, RawImage } from '../operations/index.ts';
 
@@ -32,6 +32,8 @@ export interface PreviewRun {
   error?: { node?: string; message: string; code?: string };
   /** Properties the graph sets that are accepted but not honoured (GEGL-only ones), one line each. */
   notes?: string[];
+  /** With `memo`: the nodes whose image came from an earlier run, of how many the run needed. */
+  reuse?: { nodes: string[]; of: number };
 }
 
 
@@ -112,6 +114,8 @@ export interface PreviewRunOptions {
   loadImage?: (ref: string, signal: AbortSignal) => Promise<Buffer>;
   /** sharp's limitInputPixels for the sample and image parameters (IMGFLOW_MAX_INPUT_PIXELS). */
   limitInputPixels: number;
+  /** Node images of earlier runs (preview-memory.ts): unchanged nodes are not run again. */
+  memo?: NodeMemo;
 }
 
 export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
@@ -136,10 +140,11 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
     return { previews, error: { message: `Sample image could not be decoded: ${(err as Error).message.split('\n')[0]}` } };
   }
   let error: PreviewRun['error'];
+  let reuse: PreviewRun['reuse'];
   try {
     const loadImage = o.loadImage;
     const images = loadImage ? await loadImageParams(plan, o.params, (ref) => loadImage(ref, o.signal)) : undefined;
-    await runtime.limiter.run(() => evaluatePlan(plan, runtime.registry, {
+    const { timings } = await runtime.limiter.run(() => evaluatePlan(plan, runtime.registry, {
       input: o.input,
       decodedInput,
       images,
@@ -150,7 +155,9 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
       collect: (id, img) => raw.set(id, img),
       onProgress: o.onProgress,
       compute: runtime.compute,
+      memo: o.memo,
     }));
+    if (o.memo) reuse = { nodes: timings.filter((t) => t.reused).map((t) => t.nodes[0]), of: timings.filter((t) => t.kind !== 'encode').length };
   } catch (err) {
     if (o.signal.aborted) throw err;
     const e = err instanceof ImgflowError ? err : undefined;
@@ -178,5 +185,5 @@ export async function runPreview(o: PreviewRunOptions): Promise<PreviewRun> {
   }
   const outId = graph.outports?.output?.process;
   const notes = plan.ignored.map((i) => `${i.node}.${i.property} (${i.component}) is accepted but not honoured: ${i.note}`);
-  return { previews, output: outId ? previews.get(outId) : undefined, error, ...(notes.length ? { notes } : {}) };
+  return { previews, output: outId ? previews.get(outId) : undefined, error, ...(notes.length ? { notes } : {}), ...(reuse ? { reuse } : {}) };
 }

@@ -105,6 +105,11 @@ export interface ProtocolOptions {
   /** Samples are scaled to at most this many pixels per side before a preview run (default 1024). */
   previewInputMaxSide?: number;
   /**
+   * Bytes of node images started networks keep between preview runs, so an edit re-runs only
+   * what it changes (default 128 MiB, all graphs together; 0: every run computes every node).
+   */
+  previewMemoryBytes?: number;
+  /**
    * Check every outgoing message against fbp-protocol's schemas: 'log' logs invalid ones
    * (default), 'throw' makes sending one an error (tests), 'off' skips the check.
    */

@@ -5,12 +5,13 @@
  * packet components (test collections) run as a packet network instead.
  */
 import type { Params } from '../../operations/index.ts';
-import { coerceParam, compileGraph, ImgflowError, type Connection, type GraphJson } from '../../runtime/index.ts';
+import { bytesKey, coerceParam, compileGraph, ImgflowError, type Connection, type GraphJson } from '../../runtime/index.ts';
 import type { Core, Session } from '../core.ts';
 import type { Handler } from '../dispatch.ts';
 import { edgeId, sameProtocolPort, toProtocolPort, type EdgeRef, type ProtocolPort } from '../edges.ts';
 import { ProtocolError } from '../graphs.ts';
 import { createPacketNetwork, isPacketGraph } from '../packet-flow.ts';
+import { createPreviewMemory } from '../preview-memory.ts';
 import { previewGraph, runPreview, type Preview } from '../previews.ts';
 import { createSampleLoader, graphSample, loadCheckedReference } from '../sample.ts';
 
@@ -21,6 +22,7 @@ export type NetworkCommand = (typeof NETWORK_COMMANDS)[number];
 
 /** Edits arriving within this window re-run the preview once. */
 const RERUN_DELAY_MS = 150;
+export const DEFAULT_PREVIEW_MEMORY_BYTES = 128 * 1024 * 1024;
 
 interface NetworkState {
   readonly graph: string;
@@ -73,6 +75,7 @@ export function createNetworks(core: Core): Networks {
     maxSide: core.options.previewInputMaxSide ?? 1024,
   });
   const size = core.options.previewSize ?? 256;
+  const memory = createPreviewMemory(core.options.previewMemoryBytes ?? DEFAULT_PREVIEW_MEMORY_BYTES);
 
   const get = (graph: string): NetworkState => {
     let s = states.get(graph);
@@ -132,13 +135,20 @@ export function createNetworks(core: Core): Networks {
     try {
       const graph = handle.graph;
       const input = await samples.load(s.sample ?? graphSample(graph), abort.signal);
+      const memo = memory.begin(s.graph, bytesKey(input));
       const result = await runPreview({
         runtime: core.runtime, graphId: s.graph, graph, input, params: s.params, size, signal: abort.signal,
         loadImage: (ref, signal) => loadCheckedReference(ref, core.options.fetchInput, core.options.inputCheck, signal, 'Image parameter'),
         limitInputPixels: core.options.inputCheck.maxPixels,
         onProgress: progressReporter((message) => core.broadcast('network', 'output', { message, type: 'message' })),
+        memo,
       });
       if (runId !== s.runId) return;
+      memo.commit();
+      if (s.debug && result.reuse) {
+        const { nodes, of } = result.reuse;
+        core.broadcast('network', 'output', { message: `preview: ${of - nodes.length} of ${of} nodes run, ${nodes.length ? `${nodes.join(', ')} kept from the last run` : 'none kept from the last run'}`, type: 'message' });
+      }
       s.previews = result.previews;
       sendEdges(s, graph);
       const notes = (result.notes ?? []).join('\n');
@@ -190,6 +200,7 @@ export function createNetworks(core: Core): Networks {
       s.started = false;
       s.running = false;
       s.packets = undefined;
+      memory.drop(graphId);
       return s;
     },
     packet(graphId, port, data) {
@@ -228,6 +239,7 @@ export function createNetworks(core: Core): Networks {
       for (const s of states.values()) {
         clearTimeout(s.rerun);
         s.abort?.abort(new Error('runtime closing'));
+        memory.drop(s.graph);
       }
     },
   };
