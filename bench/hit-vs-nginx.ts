@@ -12,14 +12,17 @@
  * Both serve the same 400 px webp of bench/out/test.jpg (2000x1500). Each round runs wrk on a hit
  * and on an If-None-Match 304 against both, and against a bare node:http server answering the
  * same bytes from a Buffer (the floor for any Node server), order rotated per round; server CPU per request is
- * read from /proc after the connections wrk abandons have drained.
+ * read from /proc (the process tree: nginx's workers too) once the requests wrk abandons have
+ * drained (bench/compare's wrk and /proc readers).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
-import { ensureImage, procCpuMs, root, startOrigin } from './lib/resize-rig.ts';
+import { treeCpuMs, waitSettled } from './compare/proc.ts';
+import { runWrk } from './compare/wrk.ts';
+import { ensureImage, root, startOrigin } from './lib/resize-rig.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,54 +40,14 @@ const freePort = () => new Promise<number>((resolve) => {
   });
 });
 
-/** CPU ms of a process and every thread; for nginx, the master and its workers. */
-function cpuOf(pids: number[]): number {
-  let ms = 0;
-  for (const pid of pids) {
-    try {
-      const { user, system } = procCpuMs(`/proc/${pid}/stat`);
-      ms += user + system;
-    } catch { /* gone */ }
-  }
-  return ms;
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
-}
-
-/** wrk's latency in ms, from its "Latency Distribution" block (not the Req/Sec line). */
-function latencyMs(out: string, pct: string): number {
-  const block = out.slice(out.indexOf('Latency Distribution'));
-  const m = new RegExp(`^\\s+${pct}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(block);
-  if (!m) throw new Error(`no ${pct}% latency in wrk output:\n${out}`);
-  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]];
-}
-
 interface Row { rps: number; p50: number; p99: number; cpuMs: number; bad: number }
 
-async function wrk(url: string, pids: () => number[], headers: string[] = []): Promise<Row> {
-  const before = cpuOf(pids());
-  const out = execFileSync('wrk', ['-t1', `-c${values.connections}`, `-d${values.duration}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url], { encoding: 'utf8' });
-  // wrk leaves up to -c requests in flight at the end: let the server finish them.
-  await new Promise((r) => setTimeout(r, 300));
-  const cpu = cpuOf(pids()) - before;
-  const total = Number(/(\d+) requests in/.exec(out)![1]);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]),
-    p50: latencyMs(out, '50'),
-    p99: latencyMs(out, '99'),
-    cpuMs: cpu / total,
-    bad: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-  };
+/** One wrk run; the server's CPU (its whole tree: nginx's workers too) once the requests wrk abandoned have finished. */
+async function wrk(url: string, pid: number, headers: string[] = []): Promise<Row> {
+  const before = treeCpuMs(pid);
+  const r = await runWrk({ url, connections: Number(values.connections), seconds: Number(values.duration), headers });
+  await waitSettled(pid);
+  return { rps: r.rps, p50: r.p50, p99: r.p99, cpuMs: (treeCpuMs(pid) - before) / r.requests, bad: r.non2xx + r.socketErrors };
 }
 
 const dir = mkdtempSync(`${tmpdir()}/imgflow-hit-nginx-`);
@@ -151,14 +114,14 @@ try {
   `], { stdio: 'inherit' });
   await new Promise((r) => setTimeout(r, 500));
   const sides = {
-    imgflow: { url: `${base}${path}`, pids: () => [imgflow.pid!] },
-    nginx: { url: `http://127.0.0.1:${nginxPort}${path}`, pids: () => [nginx!.pid!, ...childrenOf(nginx!.pid!)] },
-    'node:http': { url: `http://127.0.0.1:${barePort}${path}`, pids: () => [bare!.pid!] },
+    imgflow: { url: `${base}${path}`, pid: imgflow.pid! },
+    nginx: { url: `http://127.0.0.1:${nginxPort}${path}`, pid: nginx.pid! },
+    'node:http': { url: `http://127.0.0.1:${barePort}${path}`, pid: bare.pid! },
   };
   // Warm-up: V8 compiles the hit path; nginx fills its page cache.
   for (const s of Object.values(sides)) {
-    execFileSync('wrk', ['-t1', `-c${values.connections}`, '-d3s', s.url]);
-    execFileSync('wrk', ['-t1', `-c${values.connections}`, '-d2s', '-H', `If-None-Match: ${etag}`, s.url]);
+    await runWrk({ url: s.url, connections: Number(values.connections), seconds: 3 });
+    await runWrk({ url: s.url, connections: Number(values.connections), seconds: 2, headers: [`If-None-Match: ${etag}`] });
   }
   console.log(`${new Date().toISOString()}; output ${bytes} B webp; wrk -t1 -c${values.connections} -d${values.duration}s; imgflow env: ${JSON.stringify(extraEnv)}`);
   console.log(`load before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
@@ -169,7 +132,7 @@ try {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const [kind, headers] of kinds) {
       for (const side of order) {
-        const r = await wrk(sides[side].url, sides[side].pids, [...headers]);
+        const r = await wrk(sides[side].url, sides[side].pid, [...headers]);
         (results[`${side} ${kind}`] ??= []).push(r);
       }
     }
