@@ -209,7 +209,7 @@ function toFetchError(err: unknown, url: URL, opts: FetchSourceOptions, timeout:
     if (code.startsWith('HPE_')) reason = 'invalid HTTP response';
     else if (/TLS|CERT|SSL/.test(code)) reason = 'TLS error';
   }
-  return errors.IMGFLOW_ERR_UPSTREAM_UNREACHABLE({ url: url.href, code }, err, url.href, reason ?? 'network error');
+  return errors.IMGFLOW_ERR_UPSTREAM_UNREACHABLE({ url: url.href, networkCode: code }, err, url.href, reason ?? 'network error');
 }
 
 /** Last line of defence: the peer of a fresh socket must pass the rule too. */

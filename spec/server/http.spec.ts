@@ -143,6 +143,8 @@ describe('HTTP /graph', function () {
     ['too many bytes', () => `/graph/passthrough.png?input=${input('/big.png')}`, 413, 'IMGFLOW_ERR_INPUT_TOO_LARGE'],
     ['a slow origin', () => `/graph/passthrough.png?input=${input('/slow.jpg')}`, 504, 'IMGFLOW_ERR_UPSTREAM_TIMEOUT'],
     ['a 404 origin', () => `/graph/passthrough.png?input=${input('/nothing.jpg')}`, 502, 'IMGFLOW_ERR_UPSTREAM_STATUS'],
+    // Port 1 refuses: the network's own code (ECONNREFUSED) is a detail, never the body's code.
+    ['an origin that refuses the connection', () => `/graph/passthrough.png?input=${encodeURIComponent('http://127.0.0.1:1/photo.jpg')}`, 502, 'IMGFLOW_ERR_UPSTREAM_UNREACHABLE'],
     ['an unknown graph', () => `/graph/nonesuch.png?input=${input('/photo.jpg')}`, 404, 'IMGFLOW_ERR_GRAPH_NOT_FOUND'],
     ['a bad parameter value', () => `/graph/gaussianblur.png?input=${input('/photo.jpg')}&std-dev-x=lots`, 400, 'IMGFLOW_ERR_PARAM_INVALID'],
     ['an out-of-range parameter', () => `/graph/gaussianblur.png?input=${input('/photo.jpg')}&std-dev-x=5000`, 400, 'IMGFLOW_ERR_PARAM_INVALID'],
