@@ -68,7 +68,7 @@ export const errors = {
   IMGFLOW_ERR_CONFIG_INVALID: createError('IMGFLOW_ERR_CONFIG_INVALID', 'Invalid configuration: %s', 500),
   IMGFLOW_ERR_NOT_FOUND: createError('IMGFLOW_ERR_NOT_FOUND', 'Route %s not found', 404),
   IMGFLOW_ERR_BAD_REQUEST: createError('IMGFLOW_ERR_BAD_REQUEST', 'Bad request: %s', 400),
-  IMGFLOW_ERR_AUTH_UNSIGNED: createError('IMGFLOW_ERR_AUTH_UNSIGNED', 'Unsigned requests are refused: request /graph/<key>/<signature>/<graph>.<ext> (see docs/signing.md)', 403),
+  IMGFLOW_ERR_AUTH_UNSIGNED: createError('IMGFLOW_ERR_AUTH_UNSIGNED', 'Unsigned requests are refused: %s (see docs/signing.md)', 403),
   IMGFLOW_ERR_AUTH_KEY_UNKNOWN: createError('IMGFLOW_ERR_AUTH_KEY_UNKNOWN', 'Unknown application key %s', 403),
   IMGFLOW_ERR_AUTH_APP_DISABLED: createError('IMGFLOW_ERR_AUTH_APP_DISABLED', 'Application %s is disabled', 403),
   IMGFLOW_ERR_AUTH_SIGNATURE: createError('IMGFLOW_ERR_AUTH_SIGNATURE', 'Signature does not match this request for key %s', 403),

@@ -99,7 +99,7 @@ function checkSigned(request: FastifyRequest, opts: AuthOptions, memo: LRUCache<
 }
 
 function checkUnsigned(request: FastifyRequest, opts: AuthOptions): RequestAuth {
-  if (!opts.apps.open && !opts.config.allowUnsigned) throw errors.IMGFLOW_ERR_AUTH_UNSIGNED();
+  if (!opts.apps.open && !opts.config.allowUnsigned) throw errors.IMGFLOW_ERR_AUTH_UNSIGNED({}, undefined, 'request /graph/<key>/<signature>/<graph>.<ext> (npx imgflow sign, or rig, signs it)');
   const { graph, ext } = splitGraphFile((request.params as { file: string }).file);
   return { graph, ext, app: undefined, verified: false };
 }

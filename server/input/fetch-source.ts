@@ -142,9 +142,12 @@ function validateUrl(raw: string | URL, opts: FetchSourceOptions, policy: Policy
   // WHATWG parsing has already turned numeric forms (2130706433, 0x7f.1, 127.1) into
   // dotted quads. Literal IPs skip DNS, hence the lookup guard, so they are checked here.
   const host = bareHost(url);
-  if (policy.isAllowed && isIP(host) && !policy.isAllowed(host)) throw refuse('it points to a non-public address');
+  if (policy.isAllowed && isIP(host) && !policy.isAllowed(host)) throw refuse(`it points to a non-public address${PRIVATE_HINT}`);
   return url;
 }
+
+/** Said with every refusal of a private address: the one setting a developer trying it locally needs. */
+const PRIVATE_HINT = ' (a server on a trusted network allows these with IMGFLOW_ALLOW_PRIVATE_SOURCES=1)';
 
 const NETWORK_REASONS: Record<string, string> = {
   ENOTFOUND: 'host not found',
@@ -201,7 +204,7 @@ function toFetchError(err: unknown, url: URL, opts: FetchSourceOptions, timeout:
   if (err instanceof ImgflowError) return err;
   const code = (err as { code?: unknown })?.code;
   if (code === REFUSED_ADDRESS) {
-    const reason = 'it resolves to a non-public address';
+    const reason = `it resolves to a non-public address${PRIVATE_HINT}`;
     return errors.IMGFLOW_ERR_INPUT_URL({ url: url.href, reason }, err, url.href, reason);
   }
   let reason = typeof code === 'string' ? NETWORK_REASONS[code] : undefined;

@@ -60,7 +60,9 @@ export function createUploadAuth(opts: { apps: AppRegistry; config: Config }) {
       if (header !== undefined) return bearer(header);
       if ((request.params as { sig?: string }).sig !== undefined) return signed(request, method, id);
       if (apps.open || (method === 'POST' && config.allowUnsigned)) return { app: undefined, admin: false };
-      throw errors.IMGFLOW_ERR_AUTH_UNSIGNED();
+      throw errors.IMGFLOW_ERR_AUTH_UNSIGNED({}, undefined, method === 'POST'
+        ? 'upload to /uploads/<key>/<signature> (npx imgflow upload --key <key> --secret <secret> signs it), or with an admin token'
+        : 'sign the request as /uploads/<key>/<signature>/<id>, or send an admin token');
     },
   };
 }

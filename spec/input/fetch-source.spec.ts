@@ -303,7 +303,7 @@ describe('input/fetch-source', function () {
         const err = await rejection(fetchSource(edge.url(`/r?u=${encodeURIComponent(to)}`), publicForTest));
         expect(err.code).to.equal('IMGFLOW_ERR_INPUT_URL');
         expect(err.statusCode).to.equal(400);
-        expect(err.message).to.match(/non-public address$/);
+        expect(err.message).to.match(/non-public address \(a server on a trusted network allows these with IMGFLOW_ALLOW_PRIVATE_SOURCES=1\)$/);
         expect(internal.hits.get('/secret')).to.equal(undefined);
       });
     }
@@ -349,7 +349,7 @@ describe('input/fetch-source', function () {
       const connections = internal.connections();
       const err = await rejection(fetchSource(internal.url('/secret').replace('127.0.0.1', 'localhost'), strict));
       expect(err.code).to.equal('IMGFLOW_ERR_INPUT_URL');
-      expect(err.message).to.match(/resolves to a non-public address$/);
+      expect(err.message).to.match(/resolves to a non-public address \(a server on a trusted network allows these with IMGFLOW_ALLOW_PRIVATE_SOURCES=1\)$/);
       expect(internal.hits.get('/secret')).to.equal(undefined);
       expect(internal.connections(), 'refused before connecting').to.equal(connections);
     });

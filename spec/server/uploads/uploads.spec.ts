@@ -210,6 +210,7 @@ describe('uploads: signed for an app', function () {
     const unsigned = await request(server.url('/uploads'), { method: 'POST', body: new Uint8Array(jpeg) });
     expect(unsigned.status).to.equal(403);
     expect(unsigned.json().code).to.equal('IMGFLOW_ERR_AUTH_UNSIGNED');
+    expect(unsigned.json().message, 'says how an upload is signed').to.contain('/uploads/<key>/<signature>');
     const url = await buildSignedUploadUrl({ server: server.base, key: apps.key, secret: apps.secret, set: 'small' });
     const tampered = url.replace('set=small', 'set=default');
     expect((await request(tampered, { method: 'POST', body: new Uint8Array(jpeg) })).json().code).to.equal('IMGFLOW_ERR_AUTH_SIGNATURE');
