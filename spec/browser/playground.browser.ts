@@ -100,6 +100,8 @@ describe('playground in headless Chromium', function () {
   it('previews gaussianblur on an uploaded image and follows the std-dev slider', async () => {
     await page.goto(`${base}/`);
     await page.waitForSelector('body[data-ready=true]');
+    // Before an image is chosen only the placeholder shows, not the images' alt texts.
+    expect([await page.isVisible('#before'), await page.isVisible('#after'), await page.isVisible('.compare .placeholder')]).to.deep.equal([false, false, true]);
     await page.click('label[for=graph-gaussianblur]');
     expect(await page.textContent('#graph-description')).to.contain('Blurs the image');
     await page.setInputFiles('#file', { name: 'generated.png', mimeType: 'image/png', buffer: upload });
