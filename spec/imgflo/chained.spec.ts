@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { createRuntime } from '../../runtime/index.ts';
 import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
 import { CHAIN_DEPTH_HEADER } from '../../server/input/chained.ts';
 import { inputBudgetFor } from '../../server/input/input-budget.ts';
 import { loadSource } from '../../server/source.ts';
@@ -21,6 +21,20 @@ import { startOrigin, type Origin } from '../input/_origin.ts';
 import { noiseRaw } from '../_helpers/images.ts';
 
 const graphs = fileURLToPath(new URL('../fixtures/imgflo/graphs/', import.meta.url));
+
+/** The server on 127.0.0.1 with one evaluation at a time: a chain must not wait for a slot its own outer request holds. */
+async function startServer(config: Config): Promise<{ base: string; close(): Promise<void> }> {
+  const runtime = await createRuntime({ graphsDir: graphs, watch: false, computeThreads: 0, concurrency: 1 });
+  const server = await buildApp(config, { runtime });
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    base: `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    async close() {
+      await server.close();
+      await runtime.close();
+    },
+  };
+}
 
 describe("imgflo's chained requests", function () {
   this.timeout(20000);
@@ -36,16 +50,7 @@ describe("imgflo's chained requests", function () {
     dir = await mkdtemp(join(tmpdir(), 'imgflo-chain-'));
     const appsFile = join(dir, 'apps.json');
     await writeFile(appsFile, JSON.stringify({ apps: [{ ...app, imgfloCompat: true }] }));
-    const config = loadConfig({ graphsDir: graphs, logLevel: 'silent', cacheStore: 'none', allowPrivateSources: true, appsFile, maxChainDepth: 1 }, {});
-    // One evaluation at a time: a chain must not wait for a slot its own outer request holds.
-    const runtime = await createRuntime({ graphsDir: graphs, watch: false, computeThreads: 0, concurrency: 1 });
-    const server = await buildApp(config, { runtime });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
-    close = async () => {
-      await server.close();
-      await runtime.close();
-    };
+    ({ base, close } = await startServer(loadConfig({ graphsDir: graphs, logLevel: 'silent', cacheStore: 'none', allowPrivateSources: true, appsFile, maxChainDepth: 1 }, {})));
   });
   after(async () => {
     await close?.();
@@ -111,14 +116,7 @@ describe('chained inputs count as inputs: size limit and byte budget', function 
     const jpeg = await sharp(noiseRaw(400, 300), { raw: { width: 400, height: 300, channels: 3 } }).jpeg({ quality: 30 }).toBuffer();
     expect(jpeg.length).to.be.below(maxInputBytes);
     origin = await startOrigin((_req, res) => res.writeHead(200).end(jpeg));
-    const runtime = await createRuntime({ graphsDir: graphs, watch: false, computeThreads: 0, concurrency: 1 });
-    const server = await buildApp(config, { runtime });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
-    close = async () => {
-      await server.close();
-      await runtime.close();
-    };
+    ({ base, close } = await startServer(config));
   });
   after(async () => {
     await close?.();
@@ -139,9 +137,9 @@ describe('chained inputs count as inputs: size limit and byte budget', function 
 
   it("takes the inner result's bytes from the request's hold, and nothing when it refuses it", async () => {
     const hold = inputBudgetFor(config).hold();
-    const fits = Buffer.alloc(1000);
-    await loadSource(config, 'graph/crop.png?input=x', undefined, undefined, hold, async () => fits).catch(() => undefined);
-    expect(hold.held).to.equal(1000);
+    const fits = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer();
+    await loadSource(config, 'graph/crop.png?input=x', undefined, undefined, hold, async () => fits);
+    expect(hold.held).to.equal(fits.length);
     hold.release();
     const tooLarge = Buffer.alloc(maxInputBytes + 1);
     const err = await loadSource(config, 'graph/crop.png?input=x', undefined, undefined, hold, async () => tooLarge).then(() => undefined, (e: { code: string }) => e);
