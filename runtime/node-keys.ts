@@ -28,16 +28,17 @@ export interface NodeKeySources {
 /** Every evaluated node's key, in plan order; skipped nodes have none (they pass their input on). */
 export function nodeKeys(plan: Plan, sources: NodeKeySources): Map<string, string> {
   const keys = new Map<string, string>();
+  // External images are keyed once each, however many nodes read them.
+  const external = new Map<string, string>([[SOURCE, `input:${sources.input}`]]);
   const keyOf = (id: string): string => {
-    if (id === SOURCE) return `input:${sources.input}`;
-    if (id.startsWith(IMAGE_PARAM)) {
-      const name = id.slice(IMAGE_PARAM.length);
-      const bytes = sources.images && Object.hasOwn(sources.images, name) ? sources.images[name] : undefined;
-      return `image:${bytes ? bytesKey(bytes) : 'unset'}`;
-    }
-    const key = keys.get(id);
-    if (key === undefined) throw new Error(`internal: ${id} keyed out of order`);
-    return key;
+    const key = keys.get(id) ?? external.get(id);
+    if (key !== undefined) return key;
+    if (!id.startsWith(IMAGE_PARAM)) throw new Error(`internal: ${id} keyed out of order`);
+    const name = id.slice(IMAGE_PARAM.length);
+    const bytes = sources.images && Object.hasOwn(sources.images, name) ? sources.images[name] : undefined;
+    const image = `image:${bytes ? bytesKey(bytes) : 'unset'}`;
+    external.set(id, image);
+    return image;
   };
   for (const id of plan.order) {
     const node = plan.nodes.get(id)!;

@@ -22,7 +22,8 @@ export type NetworkCommand = (typeof NETWORK_COMMANDS)[number];
 
 /** Edits arriving within this window re-run the preview once. */
 const RERUN_DELAY_MS = 150;
-export const DEFAULT_PREVIEW_MEMORY_BYTES = 128 * 1024 * 1024;
+/** IMGFLOW_RUNTIME_PREVIEW_MEMORY_BYTES's default, for protocol users that do not set previewMemoryBytes. */
+const DEFAULT_PREVIEW_MEMORY_BYTES = 128 * 1024 * 1024;
 
 interface NetworkState {
   readonly graph: string;
