@@ -52,9 +52,9 @@ interface Node { key: string; entry: IndexEntry; older?: Node; newer?: Node }
 /**
  * Recency is a doubly linked list beside the Map, not the Map's own insertion order: moving a
  * key to the end of a Map (delete, then set) leaves a hole V8 reclaims by rehashing the whole
- * table, and with one hot key among n entries that happens every few touches: 2.7 µs per touch
- * at 2,000 entries and 62 µs at 20,000 (bench/README.md, "Hits on a fresh process, and after
- * misses"), paid by every memory hit. Moving a node is O(1). lru-cache would need a bound, cannot
+ * table, and with one hot key among n entries that happens every few touches: 2.9 µs per touch
+ * at 2,000 entries and 52 µs at 20,000 (`node --import tsx bench/disk-index.ts`; bench/README.md,
+ * "Hits on a fresh process, and after misses"), paid by every memory hit. Moving a node is O(1). lru-cache would need a bound, cannot
  * put scanned entries at the cold end, and cannot skip busy keys when evicting; hence our own.
  */
 export function createDiskIndex(): DiskIndex {
