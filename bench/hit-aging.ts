@@ -6,10 +6,11 @@
  *   node --import tsx bench/hit-aging.ts [--misses 2000] [--seconds 5] [--connections 64]
  *     [--variant name:NAME=value,NAME=value ...]   (default: default, and no-disk:IMGFLOW_CACHE_STORE=none)
  *     [--profile]   (main-thread samples per hit by category, from node --cpu-prof)
+ *     [--mixed]     (then 100 blur, 40 AVIF and 60 nashville misses, as bench:compare runs before its hits, and a third measure)
  *
  * imgflow runs from dist/ as npm start runs it (bench/compare/peers.ts); `npm run build` first.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     variant: { type: 'string', multiple: true, default: ['default', 'no-disk:IMGFLOW_CACHE_STORE=none'] },
     profile: { type: 'boolean', default: false },
+    mixed: { type: 'boolean', default: false },
   },
 });
 
@@ -41,7 +43,7 @@ const e = encodeURIComponent;
 const hitPath = `/graph/resize.webp?width=400&input=${e(`${origin.base}/test.jpg?v=`)}hit`;
 const us = () => Number(process.hrtime.bigint() / 1000n);
 
-console.log(`${new Date().toISOString()}; load ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}; wrk -t1 -c${values.connections} -d${values.seconds}s on one memory-tier hit; ${values.misses} misses (node fetch, 8 at a time) between`);
+console.log(`${new Date().toISOString()}; load ${readFileSync('/proc/loadavg', 'utf8').trim()}; wrk -t1 -c${values.connections} -d${values.seconds}s on one memory-tier hit; ${values.misses} misses (node fetch, 8 at a time) between`);
 console.log('| variant | when | req/s | server CPU µs/hit | RSS MB |' + (values.profile ? ' main thread µs/hit: busy, socket write, GC |' : ''));
 console.log('|---|---|---|---|---|' + (values.profile ? '---|' : ''));
 try {
@@ -64,6 +66,14 @@ try {
     const sent = await sendMisses((i) => `${base}/graph/resize.webp?width=400&input=${e(`${origin.base}/test.jpg?v=${v.name}-${i}`)}`, Number(values.misses), 8);
     if (sent.failed) throw new Error(`${sent.failed} misses failed: ${sent.firstError}`);
     await measure(`after ${values.misses} misses`);
+    if (values.mixed) {
+      const more: [string, string, number][] = [['gaussianblur.jpg', 'std-dev-x=4&', 100], ['resize.avif', 'width=400&', 40], ['nashville.jpg', '', 60]];
+      for (const [graph, query, n] of more) {
+        const done = await sendMisses((i) => `${base}/graph/${graph}?${query}input=${e(`${origin.base}/test.jpg?v=${v.name}-${graph}-${i}`)}`, n, 8);
+        if (done.failed) throw new Error(`${done.failed} ${graph} misses failed: ${done.firstError}`);
+      }
+      await measure('then 100 blur, 40 AVIF, 60 nashville');
+    }
     s.peer.stop();
     await new Promise((r) => setTimeout(r, 2000)); // the profile is written at exit
     for (const r of runs) {
